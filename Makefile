@@ -1,0 +1,92 @@
+# auth0-lazy-migrate: the two commands a user needs.
+#   make dist   - set up what is missing, build, and write the pasteable scripts to dist/
+#   make test   - every test: Rust natively, Rust as wasm under Node, Node end-to-end on dist/
+# Set-up is idempotent: a second run installs nothing.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := dist
+.DELETE_ON_ERROR:
+
+# Exact tool versions. wasm-bindgen's comes from Cargo.lock, so the CLI always equals the library.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+WASM_PACK_VERSION := 0.15.1
+TOOLS_DIR ?= $(HOME)/.cache/auth0-lazy-migrate/tools
+export ALM_TOOLS_DIR := $(TOOLS_DIR)
+WASM_BINDGEN_BIN := $(TOOLS_DIR)/wasm-bindgen-cli-$(WASM_BINDGEN_VERSION)/bin
+WASM_PACK := $(TOOLS_DIR)/wasm-pack-$(WASM_PACK_VERSION)/bin/wasm-pack
+WASM_OPT := $(CURDIR)/node_modules/.bin/wasm-opt
+# wasm-pack looks wasm-bindgen up on PATH: the pinned one comes first, always.
+export PATH := $(WASM_BINDGEN_BIN):$(PATH)
+
+GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+export ALM_GIT_COMMIT := $(GIT_COMMIT)
+CARGO_HOME ?= $(HOME)/.cargo
+# Reproducible wasm: no machine paths in panic locations, whatever the clone's folder.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CURDIR)=/alm --remap-path-prefix=$(CARGO_HOME)=/cargo
+
+OUT ?= dist
+PKG := target/pkg
+WASM := target/wasm/migrate.wasm
+RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs rust-toolchain.toml
+TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard js/build/*.js)
+STAMP := target/.stamps
+
+.PHONY: dist test setup test-rust test-wasm test-js wasm clean
+
+dist: $(OUT)/manifest.json
+
+setup: $(STAMP)/rust-target $(STAMP)/tools $(STAMP)/node
+
+$(STAMP)/rust-target: rust-toolchain.toml
+	@mkdir -p $(@D)
+	rustup target add wasm32-unknown-unknown >/dev/null
+	@touch $@
+
+$(STAMP)/tools: Cargo.lock Makefile scripts/ensure-tool.sh
+	@mkdir -p $(@D)
+	scripts/ensure-tool.sh wasm-bindgen-cli $(WASM_BINDGEN_VERSION) wasm-bindgen
+	scripts/ensure-tool.sh wasm-pack $(WASM_PACK_VERSION) wasm-pack
+	@touch $@
+
+$(STAMP)/node: package.json package-lock.json
+	@mkdir -p $(@D)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# wasm-pack builds the cdylib and runs wasm-bindgen (its own wasm-opt is off in Cargo.toml).
+$(PKG)/migrate_bg.wasm $(PKG)/migrate.js &: $(RUST_SOURCES) $(STAMP)/rust-target $(STAMP)/tools
+	$(WASM_PACK) --quiet build --release --target no-modules --no-typescript --no-pack \
+	  --out-dir $(CURDIR)/$(PKG) --out-name migrate
+	@touch $(PKG)/migrate_bg.wasm $(PKG)/migrate.js
+
+# wasm-opt from the npm binaryen pinned in package-lock (Debian's binaryen 108 breaks the output).
+$(WASM): $(PKG)/migrate_bg.wasm $(STAMP)/node
+	@mkdir -p $(@D)
+	$(WASM_OPT) -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue $< -o $@
+
+wasm: $(WASM)
+
+target/toolchain.json: $(STAMP)/tools $(STAMP)/node rust-toolchain.toml
+	node js/build/toolchain.js "$(WASM_PACK)" "$(WASM_BINDGEN_BIN)/wasm-bindgen" "$(WASM_OPT)" > $@
+
+$(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(TEMPLATES) target/toolchain.json package.json
+	node js/build/assemble.js --wasm $(WASM) --glue $(PKG)/migrate.js --toolchain target/toolchain.json --out $(OUT)
+
+test: test-rust test-wasm test-js
+
+test-rust:
+	cargo test --quiet
+
+# The same unit tests, plus the exported boundary, compiled to wasm32 and run under Node.
+test-wasm: setup
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  cargo test --quiet --target wasm32-unknown-unknown
+
+test-js: dist
+	node tests/support/ca.js target/test-ca >/dev/null
+	NODE_EXTRA_CA_CERTS=$(CURDIR)/target/test-ca/ca.pem node --test tests/js/
+
+clean:
+	rm -rf $(OUT) target/pkg target/wasm target/.stamps

@@ -1,0 +1,123 @@
+'use strict';
+/**
+ * Assembles dist/ from the optimised wasm, wasm-bindgen's no-modules glue and the skeletons in
+ * pkg-template/: one self-contained, pasteable file per script, plus manifest.json.
+ *
+ * Usage: node js/build/assemble.js --wasm FILE --glue FILE --toolchain FILE --out DIR
+ *
+ * The output depends only on its inputs (no dates, no absolute paths, a fixed brotli setting),
+ * so two builds of one commit are byte-identical.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const zlib = require('node:zlib');
+const { checkScript } = require('./checks');
+const { header } = require('./header');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TEMPLATES = path.join(ROOT, 'pkg-template');
+
+/** The glue as wasm-bindgen 0.2.x writes it for --target no-modules; both anchors must hold. */
+const GLUE_HEAD = 'let wasm_bindgen = (function(exports) {';
+const GLUE_TAIL = '})({ __proto__: null });';
+
+function args(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!argv[i].startsWith('--') || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
+    out[argv[i].slice(2)] = argv[i + 1];
+  }
+  for (const k of ['wasm', 'glue', 'toolchain', 'out']) if (!out[k]) throw new Error(`missing --${k}`);
+  return out;
+}
+
+const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
+
+/** Checks the glue's shape at its anchors (oxc's rule: each found exactly once) and indents it. */
+function prepareGlue(glue) {
+  const count = (s) => glue.split(s).length - 1;
+  if (!glue.startsWith(GLUE_HEAD) || count(GLUE_HEAD) !== 1 || count(GLUE_TAIL) !== 1) {
+    throw new Error('the wasm-bindgen glue does not have the expected no-modules shape; was the wasm-bindgen version changed?');
+  }
+  return glue.trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+}
+
+/** Loads the module with its glue and asks it for its build info: a broken wasm-opt shows here. */
+function selfCheck(glueText, wasm) {
+  const glue = new Function(`${glueText}\nreturn wasm_bindgen;`)();
+  glue.initSync({ module: new WebAssembly.Module(wasm) });
+  const [version, commit] = glue.build_info().split(' ');
+  return { version, commit };
+}
+
+function fill(template, values) {
+  return template.replace(/__ALM_([A-Z0-9_]+)__/g, (whole, key) => {
+    if (!(key in values)) return whole; // left for checkScript to report
+    return values[key];
+  });
+}
+
+function main() {
+  const a = args(process.argv.slice(2));
+  const wasm = fs.readFileSync(a.wasm);
+  const glue = fs.readFileSync(a.glue, 'utf8');
+  const toolchain = JSON.parse(fs.readFileSync(a.toolchain, 'utf8'));
+  const build = selfCheck(glue, wasm);
+  const pkgVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+  if (build.version !== pkgVersion) {
+    throw new Error(`Cargo.toml version ${build.version} and package.json version ${pkgVersion} differ`);
+  }
+  const wasmSha256 = sha256(wasm);
+  const compressed = zlib.brotliCompressSync(wasm, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: 22,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: wasm.length
+    }
+  });
+  const runtime = fill(fs.readFileSync(path.join(TEMPLATES, 'runtime.js'), 'utf8'), {
+    VERSION: build.version,
+    WASM_SHA256: wasmSha256,
+    GLUE: prepareGlue(glue),
+    WASM_BASE64: compressed.toString('base64')
+  }).trimEnd();
+
+  const scripts = [
+    { file: 'login.js', expect: { functionName: 'login' }, wasm: true },
+    { file: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true },
+    { file: 'metadata-action.js', expect: { actionExport: 'onExecutePostLogin' }, wasm: false },
+    { file: 'metadata-rule.js', expect: { functionName: 'migrationMetadata' }, wasm: false }
+  ];
+  fs.mkdirSync(a.out, { recursive: true });
+  const artifacts = [];
+  for (const s of scripts) {
+    const text = fill(fs.readFileSync(path.join(TEMPLATES, s.file), 'utf8'), {
+      HEADER: header(s.file, { ...build, wasmSha256: s.wasm ? wasmSha256 : null }),
+      // Indented to sit in the function body; the replacer form keeps `$` in the glue literal.
+      RUNTIME: runtime.replace(/^ {2}/, '')
+    });
+    const bytes = checkScript(s.file, text, s.expect);
+    fs.writeFileSync(path.join(a.out, s.file), text);
+    artifacts.push({ file: s.file, bytes, sha256: sha256(text) });
+  }
+  const manifest = {
+    name: 'auth0-lazy-migrate',
+    version: build.version,
+    commit: build.commit,
+    wasm: { sha256: wasmSha256, bytes: wasm.length, brotli_bytes: compressed.length },
+    artifacts,
+    toolchain
+  };
+  fs.writeFileSync(path.join(a.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const x of artifacts) {
+    console.log(`${x.file.padEnd(20)} ${String(x.bytes).padStart(7)} bytes  ${(x.bytes / 1000).toFixed(1)}% of Auth0's 100 KB`);
+  }
+}
+
+try {
+  main();
+} catch (e) {
+  console.error(`build failed: ${e.message}`);
+  process.exit(1);
+}

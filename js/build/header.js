@@ -1,0 +1,62 @@
+'use strict';
+/**
+ * The comment each dist script starts with: what it is, which build, where it goes, what it reads.
+ * An operator looking at a pasted script months later must be able to tell exactly which release
+ * and which wasm it runs.
+ */
+
+const SETTINGS = 'Domain, Client_ID, Client_Secret, Audience (optional), Connection (optional), Claims_Namespace (optional)';
+
+const WHERE = {
+  'login.js': {
+    title: 'Login script for lazy migration from the old tenant',
+    paste: [
+      'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
+      'turn on "Use my own database", paste into Database Action Scripts > Login,',
+      'and turn on "Import Users to Auth0" on the Settings tab.'
+    ],
+    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
+  },
+  'get_user.js': {
+    title: 'Get User script for lazy migration from the old tenant',
+    paste: [
+      'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
+      'paste into Database Action Scripts > Get User.'
+    ],
+    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
+  },
+  'metadata-action.js': {
+    title: 'post-login Action for the OLD tenant: metadata claims + migration mark',
+    paste: [
+      'OLD tenant > Actions > Library > Create Action > Build from scratch, trigger Login / Post Login;',
+      'paste, add the secrets, Deploy, then add it to Actions > Triggers > post-login.'
+    ],
+    reads: 'Action secrets: MIGRATION_APP_CLIENT_ID, CLAIMS_NAMESPACE (optional)'
+  },
+  'metadata-rule.js': {
+    title: 'legacy Rule for the OLD tenant (Rules reached end of life on 18 Nov 2026: use metadata-action.js)',
+    paste: ['OLD tenant > Auth Pipeline > Rules, only where Rules still run.'],
+    reads: 'Rules settings: MIGRATION_APP_CLIENT_ID, CLAIMS_NAMESPACE (optional)'
+  }
+};
+
+/**
+ * @param {string} file   dist file name
+ * @param {object} build  { version, commit, wasmSha256 (or null for scripts without wasm) }
+ */
+function header(file, build) {
+  const w = WHERE[file];
+  if (!w) throw new Error(`no header text for ${file}`);
+  const lines = [
+    `auth0-lazy-migrate ${build.version} - ${w.title}`,
+    `commit ${build.commit}`,
+    ...(build.wasmSha256 ? [`embedded wasm sha256 ${build.wasmSha256}`] : []),
+    'Paste into:',
+    ...w.paste.map((l) => `  ${l}`),
+    `Reads: ${w.reads}`,
+    'Generated file: do not edit. Rebuild with `make dist`.'
+  ];
+  return ['/*', ...lines.map((l) => ` * ${l}`), ' */'].join('\n');
+}
+
+module.exports = { header, FILES: Object.keys(WHERE) };

@@ -1,0 +1,163 @@
+// ---- auth0-lazy-migrate runtime: loads the embedded WebAssembly, runs the migration flow, and
+// ---- answers Auth0's callback exactly once. The decisions are all in the wasm (Rust); this part
+// ---- only sends the requests it asks for and maps its outcome to Auth0's error classes.
+
+  function almRun(op, input, callback) {
+    var started = Date.now();
+    var upstream = 0;
+    var answered = false;
+    var settings = almSettings();
+
+    function answer(outcome) {
+      if (answered) return;
+      answered = true;
+      almLog(op, input.identifier, outcome.kind, started, upstream);
+      var cb = callback;
+      if (outcome.kind === 'profile') return cb(null, outcome.profile);
+      if (outcome.kind === 'not_found') return cb(null);
+      if (outcome.kind === 'wrong_password') {
+        return cb(almError('WrongUsernameOrPasswordError', [input.identifier, outcome.message]));
+      }
+      if (outcome.kind === 'unauthorized') return cb(almError('UnauthorizedError', [outcome.message]));
+      return cb(new Error('auth0-lazy-migrate: ' + outcome.message));
+    }
+
+    if (typeof callback !== 'function') {
+      throw new Error('auth0-lazy-migrate: Auth0 gave no callback');
+    }
+    var engine;
+    try {
+      engine = almEngine();
+    } catch (e) {
+      return answer({ kind: 'error', message: e.message });
+    }
+
+    (async function () {
+      var step = almCall(engine, 'start', { op: op, settings: settings, identifier: String(input.identifier == null ? '' : input.identifier), password: input.password == null ? null : String(input.password) });
+      while (step.send) {
+        var left = ALM_DEADLINE_MS - (Date.now() - started);
+        if (left <= 0) {
+          return answer({ kind: 'error', message: 'gave up after ' + ALM_DEADLINE_MS + ' ms waiting for the old tenant (' + upstream + ' requests); this is not a wrong password' });
+        }
+        upstream++;
+        var reply = await almSend(step.send.request, left);
+        step = almCall(engine, 'resume', { settings: settings, state: step.send.state, reply: reply });
+      }
+      answer(step.done);
+    })().catch(function (e) {
+      answer({ kind: 'error', message: 'internal: ' + (e && e.message ? e.message : 'unexpected failure') });
+    });
+  }
+
+  // Auth0's `configuration`, as plain strings (missing keys are simply absent).
+  function almSettings() {
+    var out = {};
+    var source = typeof configuration === 'object' && configuration !== null ? configuration : {};
+    Object.keys(source).forEach(function (k) {
+      out[k] = source[k];
+    });
+    return out;
+  }
+
+  // Calls into the wasm. A trap (a Rust panic) drops the cached instance so the next call
+  // starts clean, and surfaces as an Error, never as a wrong password.
+  function almCall(engine, fn, payload) {
+    try {
+      return JSON.parse(engine[fn](JSON.stringify(payload)));
+    } catch (e) {
+      delete global[ALM_CACHE_KEY];
+      return { done: { kind: 'error', message: 'internal: the migration module failed (' + (e && e.name ? e.name : 'error') + ')' } };
+    }
+  }
+
+  // The compiled and instantiated module, cached on Auth0's per-container `global` under the
+  // hash of the wasm it holds, so a new script version never reuses an old instance.
+  function almEngine() {
+    var cached = global[ALM_CACHE_KEY];
+    if (cached) return cached;
+    if (typeof WebAssembly !== 'object' || typeof WebAssembly.Module !== 'function') {
+      throw new Error('this Auth0 runtime has no WebAssembly support; the migration scripts cannot run here (select Node 18 or later in the tenant settings)');
+    }
+    var bytes = require('zlib').brotliDecompressSync(Buffer.from(ALM_WASM_BASE64, 'base64'));
+    var glue = almGlue();
+    glue.initSync({ module: new WebAssembly.Module(bytes) });
+    global[ALM_CACHE_KEY] = glue;
+    return glue;
+  }
+
+  // One HTTPS request for the flow. Any failure to get an answer is reported as such, so the
+  // Rust side can tell "the old tenant said no" from "the old tenant did not answer".
+  async function almSend(request, leftMs) {
+    var headers = {};
+    request.headers.forEach(function (h) {
+      headers[h[0]] = h[1];
+    });
+    try {
+      var res = await fetch(request.url, {
+        method: request.method,
+        headers: headers,
+        body: request.body,
+        redirect: 'error',
+        signal: AbortSignal.timeout(Math.max(1, Math.min(request.timeout_ms, leftMs)))
+      });
+      return { status: res.status, body: await almReadText(res, ALM_MAX_BODY_BYTES) };
+    } catch (e) {
+      var name = e && e.name;
+      return { failure: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network' };
+    }
+  }
+
+  // Reads at most `limit` bytes of a response body; the rest is discarded unread.
+  async function almReadText(res, limit) {
+    if (!res.body) return '';
+    var reader = res.body.getReader();
+    var chunks = [];
+    var size = 0;
+    for (;;) {
+      var r = await reader.read();
+      if (r.done) break;
+      var take = Math.min(r.value.length, limit - size);
+      chunks.push(r.value.subarray(0, take));
+      size += take;
+      if (size >= limit) {
+        await reader.cancel();
+        break;
+      }
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  // Auth0's error classes are globals of its sandbox; outside it (a plain Node test) a named
+  // Error stands in, so the outcome is still visible.
+  function almError(name, args) {
+    if (name === 'WrongUsernameOrPasswordError' && typeof WrongUsernameOrPasswordError === 'function') {
+      return new WrongUsernameOrPasswordError(args[0], args[1]);
+    }
+    if (name === 'UnauthorizedError' && typeof UnauthorizedError === 'function') {
+      return new UnauthorizedError(args[0]);
+    }
+    var err = new Error(args[args.length - 1]);
+    err.name = name;
+    return err;
+  }
+
+  // One line per invocation: what happened, how long it took, how many upstream requests.
+  // The identifier appears only as a short hash; passwords, secrets and tokens never.
+  function almLog(op, identifier, kind, started, upstream) {
+    var who = require('crypto').createHash('sha256').update(String(identifier)).digest('hex').slice(0, 12);
+    console.log('auth0-lazy-migrate ' + ALM_VERSION + ' ' + op + ' outcome=' + kind + ' ms=' + (Date.now() - started) + ' upstream=' + upstream + ' user=' + who);
+  }
+
+  var ALM_VERSION = '__ALM_VERSION__';
+  var ALM_CACHE_KEY = 'auth0-lazy-migrate/wasm/__ALM_WASM_SHA256__';
+  var ALM_DEADLINE_MS = 15000;
+  var ALM_MAX_BODY_BYTES = 1048576;
+
+  // wasm-bindgen's generated glue (target no-modules), kept verbatim and run once per container.
+  function almGlue() {
+__ALM_GLUE__
+    return wasm_bindgen;
+  }
+
+  // The migration module: Rust compiled to WebAssembly, brotli-compressed, base64.
+  var ALM_WASM_BASE64 = '__ALM_WASM_BASE64__';

@@ -1,0 +1,244 @@
+//! The dashboard settings (`configuration` in the sandbox) turned into a validated [`Config`].
+//!
+//! Every problem is reported before any network call, naming the settings key and the fix,
+//! because an operator reads these errors in the tenant logs, not in a debugger.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Settings keys, spelled exactly as the seed scripts named them (Auth0 keys are case-sensitive).
+pub mod keys {
+    /// The old tenant's domain: `tenant.eu.auth0.com`, `https://tenant.eu.auth0.com/` or `host:port`.
+    pub const DOMAIN: &str = "Domain";
+    /// The old tenant's Migration App client id.
+    pub const CLIENT_ID: &str = "Client_ID";
+    /// The old tenant's Migration App client secret.
+    pub const CLIENT_SECRET: &str = "Client_Secret";
+    /// Management API audience; defaults to `https://{Domain}/api/v2/`.
+    pub const AUDIENCE: &str = "Audience";
+    /// The old tenant's database connection; empty means the tenant's Default Directory.
+    pub const CONNECTION: &str = "Connection";
+    /// Where the old tenant's rule/action put metadata claims; defaults to [`super::DEFAULT_NAMESPACE`].
+    pub const CLAIMS_NAMESPACE: &str = "Claims_Namespace";
+}
+
+/// The namespace the seed's rule used for its metadata claims.
+pub const DEFAULT_NAMESPACE: &str = "https://migrationapp/";
+
+/// The settings one invocation runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `host` or `host:port`, lowercased, no scheme and no path. Requests always use HTTPS.
+    pub domain: String,
+    /// The Migration App's client id.
+    pub client_id: String,
+    /// The Migration App's client secret. Never logged, never put in an error.
+    pub client_secret: String,
+    /// The Management API audience for the client-credentials token.
+    pub audience: String,
+    /// The database connection (realm) to check passwords against; `None` is the Default Directory.
+    pub connection: Option<String>,
+    /// Prefix of the namespaced `user_metadata` / `app_metadata` claims in the ID token.
+    pub claims_namespace: String,
+}
+
+/// A setting that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The settings key at fault.
+    pub key: &'static str,
+    /// What is wrong and how to fix it (never the value itself: it may be a secret).
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "setting `{}` {}", self.key, self.problem)
+    }
+}
+
+fn err(key: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { key, problem: problem.into() }
+}
+
+/// A trimmed, non-empty setting, or `None` when absent or blank.
+fn optional<'a>(settings: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
+    settings.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+fn required<'a>(
+    settings: &'a BTreeMap<String, String>,
+    key: &'static str,
+    what: &str,
+) -> Result<&'a str, ConfigError> {
+    optional(settings, key).ok_or_else(|| {
+        err(key, format!("is missing: add it under the connection's Settings with {what}"))
+    })
+}
+
+impl Config {
+    /// Validates the dashboard settings.
+    pub fn from_settings(settings: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+        let domain = normalise_domain(required(
+            settings,
+            keys::DOMAIN,
+            "the old tenant's domain, e.g. old-tenant.eu.auth0.com",
+        )?)?;
+        let client_id = required(settings, keys::CLIENT_ID, "the old tenant's Migration App client id")?;
+        let client_secret =
+            required(settings, keys::CLIENT_SECRET, "the old tenant's Migration App client secret")?;
+        let audience = match optional(settings, keys::AUDIENCE) {
+            Some(a) if a.starts_with("https://") => a.to_string(),
+            Some(_) => {
+                return Err(err(
+                    keys::AUDIENCE,
+                    "must be an https:// URL (the old tenant's Management API identifier), or left empty for https://{Domain}/api/v2/",
+                ))
+            }
+            None => format!("https://{domain}/api/v2/"),
+        };
+        let claims_namespace = optional(settings, keys::CLAIMS_NAMESPACE)
+            .unwrap_or(DEFAULT_NAMESPACE)
+            .to_string();
+        Ok(Config {
+            domain,
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+            audience,
+            connection: optional(settings, keys::CONNECTION).map(str::to_string),
+            claims_namespace,
+        })
+    }
+
+    /// `https://{domain}{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("https://{}{}", self.domain, path)
+    }
+}
+
+/// Accepts `tenant.eu.auth0.com`, `https://tenant.eu.auth0.com/` and `host:port`; returns
+/// `host[:port]` lowercased. Plain `http://`, paths, credentials and spaces are refused.
+pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
+    let bad = |why: &str| err(keys::DOMAIN, format!("{why}; expected e.g. old-tenant.eu.auth0.com"));
+    let mut d = raw.trim();
+    // `get` rather than indexing: no char-boundary panic path (and its formatting) in the wasm.
+    let starts = |d: &str, p: &str| d.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    if starts(d, "https://") {
+        d = d.get(8..).unwrap_or("");
+    } else if starts(d, "http://") {
+        return Err(bad("uses http://, but requests to the old tenant are HTTPS only"));
+    } else if d.contains("://") {
+        return Err(bad("has a scheme other than https://"));
+    }
+    let d = d.strip_suffix('/').unwrap_or(d);
+    if d.is_empty() {
+        return Err(bad("is empty"));
+    }
+    if let Some(c) = d.chars().find(|c| matches!(c, '/' | '?' | '#' | '@') || c.is_whitespace()) {
+        return Err(bad(&format!("must be a host name only, without `{c}` (no path, query or credentials)")));
+    }
+    let (host, port) = match d.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h, Some(p)),
+        _ => (d, None),
+    };
+    let host_ok = !host.is_empty()
+        && !host.starts_with('.')
+        && !host.starts_with('-')
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if !host_ok {
+        return Err(bad("is not a valid host name"));
+    }
+    if let Some(p) = port {
+        let valid = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+        if !valid || !(1..=65535).contains(&p.parse::<u32>().unwrap_or(0)) {
+            return Err(bad("has a port that is not a number from 1 to 65535"));
+        }
+    }
+    Ok(d.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![("Domain", "old.eu.auth0.com"), ("Client_ID", "cid"), ("Client_Secret", "s3cret")]
+    }
+
+    #[test]
+    fn defaults_audience_namespace_and_directory() {
+        let c = Config::from_settings(&settings(&base())).unwrap();
+        assert_eq!(c.domain, "old.eu.auth0.com");
+        assert_eq!(c.audience, "https://old.eu.auth0.com/api/v2/");
+        assert_eq!(c.connection, None);
+        assert_eq!(c.claims_namespace, DEFAULT_NAMESPACE);
+    }
+
+    #[test]
+    fn blank_connection_means_default_directory_and_set_one_is_kept() {
+        let mut s = base();
+        s.push(("Connection", "  "));
+        assert_eq!(Config::from_settings(&settings(&s)).unwrap().connection, None);
+        s.pop();
+        s.push(("Connection", "legacy-db"));
+        assert_eq!(Config::from_settings(&settings(&s)).unwrap().connection.as_deref(), Some("legacy-db"));
+    }
+
+    #[test]
+    fn domain_forms_are_normalised() {
+        for (raw, want) in [
+            ("tenant.eu.auth0.com", "tenant.eu.auth0.com"),
+            ("https://Tenant.EU.auth0.com/", "tenant.eu.auth0.com"),
+            (" 127.0.0.1:8443 ", "127.0.0.1:8443"),
+            ("HTTPS://login.example.com:443", "login.example.com:443"),
+        ] {
+            assert_eq!(normalise_domain(raw).unwrap(), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn bad_domains_name_the_key_and_the_problem() {
+        for raw in ["http://t.auth0.com", "ftp://t", "t.auth0.com/path", "a b", "t:0", "t:99999", "t:x", "user@t", ":443", "https:///"] {
+            let e = normalise_domain(raw).unwrap_err();
+            assert_eq!(e.key, "Domain", "{raw}");
+            assert!(e.to_string().starts_with("setting `Domain`"), "{e}");
+        }
+    }
+
+    #[test]
+    fn missing_required_keys_are_named_in_order() {
+        let e = Config::from_settings(&settings(&[])).unwrap_err();
+        assert_eq!(e.key, "Domain");
+        let e = Config::from_settings(&settings(&[("Domain", "t.auth0.com")])).unwrap_err();
+        assert_eq!(e.key, "Client_ID");
+        let e = Config::from_settings(&settings(&[("Domain", "t.auth0.com"), ("Client_ID", "x")])).unwrap_err();
+        assert_eq!(e.key, "Client_Secret");
+        assert!(e.to_string().contains("is missing"));
+    }
+
+    #[test]
+    fn keys_are_case_sensitive_like_auth0() {
+        let e = Config::from_settings(&settings(&[("domain", "t.auth0.com"), ("Client_ID", "x"), ("Client_Secret", "y")]))
+            .unwrap_err();
+        assert_eq!(e.key, "Domain");
+    }
+
+    #[test]
+    fn audience_must_be_https() {
+        let mut s = base();
+        s.push(("Audience", "http://old/api/v2/"));
+        assert_eq!(Config::from_settings(&settings(&s)).unwrap_err().key, "Audience");
+    }
+
+    #[test]
+    fn errors_never_echo_the_secret() {
+        let mut s = base();
+        s[0] = ("Domain", "s3cret/with/path");
+        let e = Config::from_settings(&settings(&s)).unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+    }
+}

@@ -1,0 +1,32 @@
+//! # auth0-lazy-migrate
+//!
+//! The migration logic behind the pasteable Auth0 custom-database scripts: when a user who is
+//! not yet in the new tenant logs in, check the password against the old tenant and hand back
+//! the profile Auth0 should store; when Auth0 asks whether a user exists, look them up.
+//!
+//! The core is *sans-IO*: a flow never performs a request itself. [`flow::start`] and
+//! [`flow::resume`] return the next [`flow::Step`] - either "send this HTTP request, then resume
+//! me with the reply" or "done, with this [`outcome::Outcome`]". The JavaScript shim performs the
+//! request with `fetch` and feeds the reply back. That keeps every decision here, in plain Rust
+//! that `cargo test` covers natively, and leaves the wasm boundary ([`boundary`], and `wasm.rs` on
+//! wasm32) as two functions that take and return JSON text.
+#![deny(missing_docs)]
+
+pub mod base64url;
+pub mod boundary;
+pub mod config;
+pub mod flow;
+pub mod http;
+pub mod jwt;
+pub mod oauth;
+pub mod outcome;
+pub mod profile;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+/// The crate version, as released.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The git commit this build came from (baked in by `build.rs`), or "unknown".
+pub const COMMIT: &str = env!("ALM_GIT_COMMIT");

@@ -1,0 +1,248 @@
+//! The old tenant's `/oauth/token`: building the two kinds of request the flows make, and reading
+//! its replies. The classification here is the heart of "never report an outage as a wrong
+//! password": only the replies that mean "these credentials are wrong" become one.
+
+use crate::config::Config;
+use crate::http::{Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
+use crate::outcome::Outcome;
+use serde_json::{json, Value};
+
+/// The grant that checks a password against a named connection.
+pub const PASSWORD_REALM_GRANT: &str = "http://auth0.com/oauth/grant-type/password-realm";
+
+/// The password check: the password-realm grant when `Connection` is set, the plain `password`
+/// grant (the tenant's Default Directory) when it is empty.
+pub fn password_request(cfg: &Config, identifier: &str, password: &str) -> Request {
+    let mut body = json!({
+        "grant_type": "password",
+        "username": identifier,
+        "password": password,
+        "client_id": cfg.client_id,
+        "client_secret": cfg.client_secret,
+        "scope": "openid profile email",
+    });
+    if let Some(realm) = &cfg.connection {
+        body["grant_type"] = json!(PASSWORD_REALM_GRANT);
+        body["realm"] = json!(realm);
+    }
+    Request::post_json("password", cfg.url("/oauth/token"), &body, PASSWORD_TIMEOUT_MS)
+}
+
+/// A Management API token by client credentials.
+pub fn management_token_request(cfg: &Config) -> Request {
+    let body = json!({
+        "grant_type": "client_credentials",
+        "client_id": cfg.client_id,
+        "client_secret": cfg.client_secret,
+        "audience": cfg.audience,
+    });
+    Request::post_json("token", cfg.url("/oauth/token"), &body, API_TIMEOUT_MS)
+}
+
+/// The `error` / `error_description` pair of an OAuth error body (empty strings when absent).
+fn oauth_error(body: &str) -> (String, String) {
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    (field("error"), field("error_description"))
+}
+
+/// At most `max` characters of upstream text for an operator-facing message.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut s: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
+        s.push('…');
+    }
+    s
+}
+
+/// Failures shared by every upstream call: no reply, rate limits, outages. `None` when the
+/// reply is a 2xx-4xx answer the caller must read itself.
+pub fn transport_failure(reply: &Reply, what: &str) -> Option<Outcome> {
+    match reply.status() {
+        Err(why) => Some(Outcome::error(format!("{what}: no answer from the old tenant ({why})"))),
+        Ok(429) => {
+            let (error, _) = oauth_error(&reply.body);
+            if error == "too_many_attempts" {
+                return None; // brute-force protection: an answer about this user, not a rate limit
+            }
+            Some(Outcome::error(format!(
+                "{what}: the old tenant is rate limiting (HTTP 429); this is not a wrong password, retry later"
+            )))
+        }
+        Ok(s) if s >= 500 => Some(Outcome::error(format!("{what}: the old tenant failed (HTTP {s})"))),
+        Ok(_) => None,
+    }
+}
+
+/// How the password check ended, when it did not succeed.
+pub fn classify_password_failure(reply: &Reply, cfg: &Config) -> PasswordVerdict {
+    if let Some(o) = transport_failure(reply, "password check") {
+        return PasswordVerdict::Final(o);
+    }
+    let status = reply.status.unwrap_or(0);
+    let (error, description) = oauth_error(&reply.body);
+    let lower = description.to_ascii_lowercase();
+    let v = match error.as_str() {
+        "invalid_grant" | "invalid_user_password" => Outcome::WrongPassword { message: "Wrong email or password.".into() },
+        "access_denied" if lower.contains("wrong") && lower.contains("password") => {
+            Outcome::WrongPassword { message: "Wrong email or password.".into() }
+        }
+        "mfa_required" => return PasswordVerdict::PasswordAcceptedNeedsLookup,
+        "unauthorized" | "user_blocked" => Outcome::unauthorized(
+            "Your account is blocked. Please contact support.",
+        ),
+        "too_many_attempts" => Outcome::unauthorized(
+            "Your account has been temporarily locked after too many failed login attempts. Try again later or reset your password.",
+        ),
+        "password_leaked" => Outcome::unauthorized(
+            "This password was found in a data breach and can no longer be used. Please reset your password.",
+        ),
+        "unauthorized_client" => Outcome::error(
+            "setup: the old tenant's Migration App does not allow the Password grant; enable Password in Applications > Migration App > Advanced Settings > Grant Types",
+        ),
+        "invalid_request" if lower.contains("realm") => Outcome::error(format!(
+            "setup: the old tenant does not know the connection `{}` or it is not enabled for the Migration App; check the `Connection` setting and the app's Connections tab",
+            cfg.connection.as_deref().unwrap_or("")
+        )),
+        "access_denied" | "invalid_client" if status == 401 => Outcome::error(
+            "setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings",
+        ),
+        _ => Outcome::error(format!(
+            "password check: unexpected reply from the old tenant (HTTP {status}, error `{}`: {})",
+            excerpt(&error, 60),
+            excerpt(&description, 200)
+        )),
+    };
+    PasswordVerdict::Final(v)
+}
+
+/// What a failed password check means for the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PasswordVerdict {
+    /// The answer is final.
+    Final(Outcome),
+    /// `mfa_required`: the password was right, but no ID token came back; the profile must be
+    /// read from the Management API (the user enrols MFA again in the new tenant).
+    PasswordAcceptedNeedsLookup,
+}
+
+/// The `access_token` of a client-credentials reply, or the operator-facing error.
+pub fn read_management_token(reply: &Reply) -> Result<String, Outcome> {
+    if let Some(o) = transport_failure(reply, "Management API token") {
+        return Err(o);
+    }
+    let status = reply.status.unwrap_or(0);
+    let v: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
+    if (200..300).contains(&status) {
+        return v
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| Outcome::error("Management API token: the old tenant's reply has no access_token"));
+    }
+    let (error, description) = oauth_error(&reply.body);
+    Err(Outcome::error(match error.as_str() {
+        "unauthorized_client" => "setup: the old tenant's Migration App does not allow the Client Credentials grant; enable it in Applications > Migration App > Advanced Settings > Grant Types".to_string(),
+        "access_denied" if status == 403 => "setup: the Migration App is not authorised for the old tenant's Management API; authorise it with the read:users scope (Applications > APIs > Auth0 Management API > Machine to Machine Applications), and check the `Audience` setting".to_string(),
+        "access_denied" | "invalid_client" => "setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings".to_string(),
+        _ => format!(
+            "Management API token: unexpected reply (HTTP {status}, error `{}`: {})",
+            excerpt(&error, 60),
+            excerpt(&description, 200)
+        ),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn cfg(connection: Option<&str>) -> Config {
+        let mut s: BTreeMap<String, String> = [("Domain", "old.auth0.com"), ("Client_ID", "cid"), ("Client_Secret", "sec")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if let Some(c) = connection {
+            s.insert("Connection".into(), c.into());
+        }
+        Config::from_settings(&s).unwrap()
+    }
+
+    fn body(req: &Request) -> Value {
+        serde_json::from_str(req.body.as_deref().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn realm_grant_with_connection_plain_password_without() {
+        let b = body(&password_request(&cfg(Some("legacy-db")), "a@b.c", "pw"));
+        assert_eq!(b["grant_type"], PASSWORD_REALM_GRANT);
+        assert_eq!(b["realm"], "legacy-db");
+        assert_eq!(b["scope"], "openid profile email");
+        let b = body(&password_request(&cfg(None), "a@b.c", "pw"));
+        assert_eq!(b["grant_type"], "password");
+        assert!(b.get("realm").is_none());
+    }
+
+    #[test]
+    fn management_token_uses_the_audience() {
+        let r = management_token_request(&cfg(None));
+        assert_eq!(r.url, "https://old.auth0.com/oauth/token");
+        assert_eq!(body(&r)["audience"], "https://old.auth0.com/api/v2/");
+        assert_eq!(body(&r)["grant_type"], "client_credentials");
+    }
+
+    fn verdict(status: u16, error: &str, description: &str) -> PasswordVerdict {
+        let body = json!({"error": error, "error_description": description}).to_string();
+        classify_password_failure(&Reply::response(status, body), &cfg(Some("db")))
+    }
+
+    fn kind(v: PasswordVerdict) -> &'static str {
+        match v {
+            PasswordVerdict::Final(Outcome::WrongPassword { .. }) => "wrong",
+            PasswordVerdict::Final(Outcome::Unauthorized { .. }) => "unauthorized",
+            PasswordVerdict::Final(Outcome::Error { .. }) => "error",
+            PasswordVerdict::PasswordAcceptedNeedsLookup => "lookup",
+            PasswordVerdict::Final(_) => "other",
+        }
+    }
+
+    #[test]
+    fn only_credential_answers_become_wrong_passwords() {
+        assert_eq!(kind(verdict(403, "invalid_grant", "Wrong email or password.")), "wrong");
+        assert_eq!(kind(verdict(403, "invalid_user_password", "Wrong email or password.")), "wrong");
+        assert_eq!(kind(verdict(401, "access_denied", "Wrong email or password.")), "wrong");
+        assert_eq!(kind(verdict(401, "unauthorized", "user is blocked")), "unauthorized");
+        assert_eq!(kind(verdict(429, "too_many_attempts", "blocked")), "unauthorized");
+        assert_eq!(kind(verdict(401, "password_leaked", "leaked")), "unauthorized");
+        assert_eq!(kind(verdict(403, "mfa_required", "Multifactor authentication required")), "lookup");
+        assert_eq!(kind(verdict(403, "unauthorized_client", "Grant type not allowed")), "error");
+        assert_eq!(kind(verdict(400, "invalid_request", "Unknown realm db")), "error");
+        assert_eq!(kind(verdict(401, "access_denied", "Unauthorized")), "error");
+        assert_eq!(kind(verdict(429, "too_many_requests", "Global limit has been reached")), "error");
+        assert_eq!(kind(verdict(400, "something_new", "?")), "error");
+    }
+
+    #[test]
+    fn outages_and_garbage_are_errors() {
+        for r in [
+            Reply::response(503, "<html>down</html>"),
+            Reply::response(500, ""),
+            Reply::response(200, "not json"),
+            Reply { failure: Some("timeout".into()), ..Reply::default() },
+            Reply { failure: Some("network".into()), ..Reply::default() },
+        ] {
+            assert_eq!(kind(classify_password_failure(&r, &cfg(None))), "error", "{r:?}");
+        }
+    }
+
+    #[test]
+    fn management_token_errors_name_the_setup_step() {
+        let r = Reply::response(403, json!({"error": "access_denied", "error_description": "Client is not authorized"}).to_string());
+        let Err(Outcome::Error { message }) = read_management_token(&r) else { panic!() };
+        assert!(message.contains("read:users"), "{message}");
+        let r = Reply::response(200, json!({"access_token": "t", "expires_in": 86400}).to_string());
+        assert_eq!(read_management_token(&r), Ok("t".to_string()));
+    }
+}

@@ -1,0 +1,45 @@
+//! What an invocation ends with. Each variant maps to exactly one way of calling Auth0's callback.
+
+use crate::profile::Profile;
+use serde::Serialize;
+
+/// The end of a flow, in Auth0's terms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// `callback(null, profile)`: the user exists (and, for login, the password was right).
+    Profile {
+        /// The profile Auth0 will store.
+        profile: Profile,
+    },
+    /// `callback(null)`: get_user found no such user.
+    NotFound,
+    /// `callback(new WrongUsernameOrPasswordError(identifier, message))`.
+    WrongPassword {
+        /// Shown in the tenant logs.
+        message: String,
+    },
+    /// `callback(new UnauthorizedError(message))`: a message meant for the end user.
+    Unauthorized {
+        /// Shown to the user.
+        message: String,
+    },
+    /// `callback(new Error(message))`: anything else - an outage, a setup mistake, a bad reply.
+    /// Never a wrong password: the user must not be told their password is wrong when it is not.
+    Error {
+        /// For the operator, in the tenant logs. Never holds a password, secret or token.
+        message: String,
+    },
+}
+
+impl Outcome {
+    /// An [`Outcome::Error`].
+    pub fn error(message: impl Into<String>) -> Outcome {
+        Outcome::Error { message: message.into() }
+    }
+
+    /// An [`Outcome::Unauthorized`].
+    pub fn unauthorized(message: impl Into<String>) -> Outcome {
+        Outcome::Unauthorized { message: message.into() }
+    }
+}
