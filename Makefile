@@ -19,8 +19,9 @@ WASM_OPT := $(CURDIR)/node_modules/.bin/wasm-opt
 # wasm-pack looks wasm-bindgen up on PATH: the pinned one comes first, always.
 export PATH := $(WASM_BINDGEN_BIN):$(PATH)
 
-GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-export ALM_GIT_COMMIT := $(GIT_COMMIT)
+# The commit baked into the wasm and the headers; "-dirty" marks a build from uncommitted changes.
+ALM_GIT_COMMIT ?= $(shell c=$$(git rev-parse HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null && echo $$c || echo $$c-dirty; } || echo unknown)
+export ALM_GIT_COMMIT
 CARGO_HOME ?= $(HOME)/.cargo
 # Reproducible wasm: no machine paths in panic locations, whatever the clone's folder.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CURDIR)=/alm --remap-path-prefix=$(CARGO_HOME)=/cargo
@@ -82,7 +83,7 @@ test-rust:
 # The same unit tests, plus the exported boundary, compiled to wasm32 and run under Node.
 test-wasm: setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-	  cargo test --quiet --target wasm32-unknown-unknown
+	  cargo test --target wasm32-unknown-unknown
 
 test-js: dist
 	node tests/support/ca.js target/test-ca >/dev/null

@@ -13,6 +13,9 @@ function migrationMetadata(user, context, callback) {
   user.app_metadata = user.app_metadata || {};
   context.idToken[namespace + 'user_metadata'] = user.user_metadata || {};
   context.idToken[namespace + 'app_metadata'] = user.app_metadata;
+  if (user.username) {
+    context.idToken[namespace + 'username'] = user.username;
+  }
   if (user.app_metadata.migration_complete === true) {
     return callback(null, user, context);
   }

@@ -20,6 +20,15 @@ pub enum Purpose {
     GetUser,
     /// login after `mfa_required`: the password was right; read the profile.
     LoginAfterMfa,
+    /// login whose ID token carries no metadata claims (no claims producer in the old tenant):
+    /// read the whole profile by user id, so no metadata is lost.
+    LoginProfile,
+}
+
+impl Purpose {
+    fn is_login(self) -> bool {
+        self != Purpose::GetUser
+    }
 }
 
 /// Where a flow is waiting.
@@ -37,6 +46,9 @@ pub enum State {
         identifier: String,
         /// Why.
         purpose: Purpose,
+        /// The old user id, when known (from the ID token): then the lookup is by id.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
     },
     /// Waiting for the user lookup.
     Lookup {
@@ -54,11 +66,13 @@ impl State {
         let purpose = || match v.get("purpose")?.as_str()? {
             "get_user" => Some(Purpose::GetUser),
             "login_after_mfa" => Some(Purpose::LoginAfterMfa),
+            "login_profile" => Some(Purpose::LoginProfile),
             _ => None,
         };
+        let user_id = v.get("user_id").and_then(Value::as_str).map(str::to_string);
         match v.get("at")?.as_str()? {
             "password" => Some(State::Password { identifier }),
-            "token" => Some(State::Token { identifier, purpose: purpose()? }),
+            "token" => Some(State::Token { identifier, purpose: purpose()?, user_id }),
             "lookup" => Some(State::Lookup { identifier, purpose: purpose()? }),
             _ => None,
         }
@@ -89,13 +103,13 @@ pub fn start_login(cfg: &Config, identifier: &str, password: &str) -> Step {
 
 /// Starts a get_user: a Management API token first.
 pub fn start_get_user(cfg: &Config, identifier: &str) -> Step {
-    token_step(cfg, identifier, Purpose::GetUser)
+    token_step(cfg, identifier, Purpose::GetUser, None)
 }
 
-fn token_step(cfg: &Config, identifier: &str, purpose: Purpose) -> Step {
+fn token_step(cfg: &Config, identifier: &str, purpose: Purpose, user_id: Option<String>) -> Step {
     Step::Send {
         request: oauth::management_token_request(cfg),
-        state: State::Token { identifier: identifier.to_string(), purpose },
+        state: State::Token { identifier: identifier.to_string(), purpose, user_id },
     }
 }
 
@@ -103,8 +117,11 @@ fn token_step(cfg: &Config, identifier: &str, purpose: Purpose) -> Step {
 pub fn resume(cfg: &Config, state: State, reply: &Reply) -> Step {
     match state {
         State::Password { identifier } => after_password(cfg, &identifier, reply),
-        State::Token { identifier, purpose } => match oauth::read_management_token(reply) {
-            Ok(token) => Step::Send { request: lookup_request(cfg, &identifier, &token), state: State::Lookup { identifier, purpose } },
+        State::Token { identifier, purpose, user_id } => match oauth::read_management_token(reply) {
+            Ok(token) => Step::Send {
+                request: lookup_request(cfg, &identifier, user_id.as_deref(), &token),
+                state: State::Lookup { identifier, purpose },
+            },
             Err(o) => Step::Done(o),
         },
         State::Lookup { identifier, purpose } => Step::Done(after_lookup(cfg, &identifier, purpose, reply)),
@@ -115,31 +132,44 @@ fn after_password(cfg: &Config, identifier: &str, reply: &Reply) -> Step {
     if !matches!(reply.status, Some(200..=299)) || reply.failure.is_some() {
         return match oauth::classify_password_failure(reply, cfg) {
             PasswordVerdict::Final(o) => Step::Done(o),
-            PasswordVerdict::PasswordAcceptedNeedsLookup => token_step(cfg, identifier, Purpose::LoginAfterMfa),
+            PasswordVerdict::PasswordAcceptedNeedsLookup => token_step(cfg, identifier, Purpose::LoginAfterMfa, None),
         };
     }
-    Step::Done(profile_from_token_reply(cfg, identifier, &reply.body))
+    match profile_from_token_reply(cfg, identifier, &reply.body) {
+        Ok(TokenProfile::Complete(p)) => Step::Done(Outcome::Profile { profile: p }),
+        Ok(TokenProfile::NoMetadataClaims { old_user_id }) => {
+            token_step(cfg, identifier, Purpose::LoginProfile, Some(old_user_id))
+        }
+        Err(o) => Step::Done(o),
+    }
 }
 
-fn profile_from_token_reply(cfg: &Config, identifier: &str, body: &str) -> Outcome {
-    let v: Value = match serde_json::from_str(body) {
-        Ok(v) => v,
-        Err(_) => return Outcome::error("password check: the old tenant's reply is not JSON"),
-    };
-    let Some(id_token) = v.get("id_token").and_then(Value::as_str) else {
-        return Outcome::error("password check: the old tenant's reply has no id_token (is `openid` scope allowed?)");
-    };
-    let claims = match jwt::claims(id_token) {
-        Ok(c) => c,
-        Err(e) => return Outcome::error(format!("password check: {e}")),
-    };
+/// What the ID token of a successful password check gives.
+enum TokenProfile {
+    /// The whole profile: the old tenant's claims producer added the metadata claims.
+    Complete(profile::Profile),
+    /// Standard claims only: the metadata must be read from the Management API.
+    NoMetadataClaims { old_user_id: String },
+}
+
+fn profile_from_token_reply(cfg: &Config, identifier: &str, body: &str) -> Result<TokenProfile, Outcome> {
+    let v: Value = serde_json::from_str(body)
+        .map_err(|_| Outcome::error("password check: the old tenant's reply is not JSON"))?;
+    let id_token = v.get("id_token").and_then(Value::as_str).ok_or_else(|| {
+        Outcome::error("password check: the old tenant's reply has no id_token (is the `openid` scope allowed?)")
+    })?;
+    let claims = jwt::claims(id_token).map_err(|e| Outcome::error(format!("password check: {e}")))?;
     if let Some(o) = identity_mismatch(&claims, identifier) {
-        return o;
+        return Err(o);
     }
-    match profile::from_id_token(&claims, &cfg.claims_namespace) {
-        Ok(p) => Outcome::Profile { profile: p },
-        Err(e) => Outcome::error(format!("password check: {e}")),
+    let p = profile::from_id_token(&claims, &cfg.claims_namespace)
+        .map_err(|e| Outcome::error(format!("password check: {e}")))?;
+    if profile::has_metadata_claims(&claims, &cfg.claims_namespace) {
+        return Ok(TokenProfile::Complete(p));
     }
+    // from_id_token succeeded, so `sub` is there; the profile's user_id is it without `auth0|`.
+    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+    Ok(TokenProfile::NoMetadataClaims { old_user_id: sub.to_string() })
 }
 
 /// The token must be about the user who logged in: an email identifier must equal the token's
@@ -162,9 +192,16 @@ fn is_email(identifier: &str) -> bool {
 
 /// `users-by-email` for an email (exact and immediately consistent); for a username, the v3 search
 /// with the value quoted and escaped, so no input can change the query.
-fn lookup_request(cfg: &Config, identifier: &str, token: &str) -> Request {
+fn lookup_request(cfg: &Config, identifier: &str, user_id: Option<&str>, token: &str) -> Request {
+    if let Some(id) = user_id {
+        let url = cfg.url(&format!("/api/v2/users/{}", encode_query_value(id)));
+        return Request::get_bearer("user", url, token, API_TIMEOUT_MS);
+    }
     if is_email(identifier) {
-        let url = cfg.url(&format!("/api/v2/users-by-email?email={}", encode_query_value(identifier)));
+        // The endpoint matches case-sensitively, and Auth0 stores database users' emails in lower
+        // case, so the lower-cased form is the one that finds them.
+        let email = identifier.to_lowercase();
+        let url = cfg.url(&format!("/api/v2/users-by-email?email={}", encode_query_value(&email)));
         return Request::get_bearer("users-by-email", url, token, API_TIMEOUT_MS);
     }
     let q = format!("username:\"{}\"", lucene_quote(identifier));
@@ -197,8 +234,11 @@ fn after_lookup(cfg: &Config, identifier: &str, purpose: Purpose, reply: &Reply)
     if !(200..300).contains(&status) {
         return Outcome::error(format!("user lookup: unexpected reply (HTTP {status}: {})", excerpt(&reply.body, 200)));
     }
-    let Ok(Value::Array(users)) = serde_json::from_str::<Value>(&reply.body) else {
-        return Outcome::error("user lookup: the old tenant's reply is not a JSON array");
+    // `users-by-email` and the search answer an array; `users/{id}` (login profile) one object.
+    let users = match serde_json::from_str::<Value>(&reply.body) {
+        Ok(Value::Array(users)) => users,
+        Ok(one @ Value::Object(_)) if purpose == Purpose::LoginProfile => vec![one],
+        _ => return Outcome::error("user lookup: the old tenant's reply is not a JSON array or object"),
     };
     let matches: Vec<&Map<String, Value>> = users
         .iter()
@@ -207,8 +247,8 @@ fn after_lookup(cfg: &Config, identifier: &str, purpose: Purpose, reply: &Reply)
         .collect();
     let user = match (matches.as_slice(), purpose) {
         ([], Purpose::GetUser) => return Outcome::NotFound,
-        ([], Purpose::LoginAfterMfa) => {
-            return Outcome::error("login: the password was accepted (MFA user) but the Management API does not find the user in the connection")
+        ([], _) => {
+            return Outcome::error("login: the password was accepted but the Management API does not find that user in the connection; refusing to migrate")
         }
         ([one], _) => *one,
         (many, _) => {
@@ -221,7 +261,7 @@ fn after_lookup(cfg: &Config, identifier: &str, purpose: Purpose, reply: &Reply)
     if user.get("blocked").and_then(Value::as_bool) == Some(true) {
         return Outcome::unauthorized("Your account is blocked. Please contact support.");
     }
-    if purpose == Purpose::GetUser && already_migrated(user) {
+    if !purpose.is_login() && already_migrated(user) {
         return Outcome::NotFound;
     }
     match profile::from_user_record(user) {
@@ -234,7 +274,7 @@ fn same_identifier(user: &Map<String, Value>, identifier: &str) -> bool {
     let field = if is_email(identifier) { "email" } else { "username" };
     let value = user.get(field).and_then(Value::as_str).unwrap_or("");
     if is_email(identifier) {
-        value.eq_ignore_ascii_case(identifier)
+        value.to_lowercase() == identifier.to_lowercase()
     } else {
         value == identifier
     }
@@ -334,6 +374,24 @@ mod tests {
         assert!(matches!(o, Outcome::Profile { ref profile } if profile.user_id == "u1"), "{o:?}");
     }
 
+    #[test]
+    fn login_without_metadata_claims_reads_the_profile_by_id() {
+        let c = cfg(Some("db"));
+        let (_, state) = sent(start_login(&c, "a@b.c", "pw"));
+        let tok = id_token(json!({"sub": "auth0|u1", "email": "a@b.c"}));
+        let (req, state) = sent(resume(&c, state, &Reply::response(200, json!({"id_token": tok}).to_string())));
+        assert_eq!(req.label, "token");
+        let (req, state) = sent(resume(&c, state, &Reply::response(200, json!({"access_token": "T"}).to_string())));
+        assert_eq!(req.url, "https://old.auth0.com/api/v2/users/auth0%7Cu1");
+        let record = json!({"user_id": "auth0|u1", "email": "a@b.c", "user_metadata": {"plan": "pro"},
+            "identities": [{"connection": "db", "provider": "auth0", "user_id": "u1"}]});
+        let o = done(resume(&c, state.clone(), &Reply::response(200, record.to_string())));
+        assert!(matches!(o, Outcome::Profile { ref profile } if profile.user_metadata["plan"] == "pro"), "{o:?}");
+        let elsewhere = json!({"user_id": "auth0|u1", "email": "a@b.c", "identities": [{"connection": "other", "provider": "auth0"}]});
+        let o = done(resume(&c, state, &Reply::response(200, elsewhere.to_string())));
+        assert!(matches!(o, Outcome::Error { .. }), "a record outside the connection is refused: {o:?}");
+    }
+
     fn get_user(c: &Config, identifier: &str, users: Value) -> (Request, Outcome) {
         let (_, state) = sent(start_get_user(c, identifier));
         let (req, state) = sent(resume(c, state, &Reply::response(200, json!({"access_token": "T"}).to_string())));
@@ -347,7 +405,8 @@ mod tests {
     #[test]
     fn get_user_filters_by_connection_and_exact_email() {
         let c = cfg(Some("db"));
-        let (_, o) = get_user(&c, "a@b.c", json!([user("auth0|1", "A@b.C", "other"), user("auth0|2", "a@b.c", "db")]));
+        let (req, o) = get_user(&c, "A@B.c", json!([user("auth0|1", "a@b.c", "other"), user("auth0|2", "a@b.c", "db")]));
+        assert!(req.url.ends_with("users-by-email?email=a%40b.c"), "queried in lower case: {}", req.url);
         assert!(matches!(o, Outcome::Profile { ref profile } if profile.user_id == "2"), "{o:?}");
         let (_, o) = get_user(&c, "a@b.c", json!([user("auth0|1", "a@b.c", "other")]));
         assert_eq!(o, Outcome::NotFound);

@@ -23,7 +23,7 @@ pub mod outcome;
 pub mod profile;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 /// The crate version, as released.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

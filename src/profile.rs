@@ -67,6 +67,7 @@ fn object(v: Option<&Value>) -> Map<String, Value> {
 fn from_fields(
     fields: &Map<String, Value>,
     old_id: &str,
+    username: Option<String>,
     user_metadata: Map<String, Value>,
     mut app_metadata: Map<String, Value>,
 ) -> Result<Profile, String> {
@@ -79,7 +80,7 @@ fn from_fields(
         user_id: user_id.to_string(),
         email: text(fields.get("email")),
         email_verified: fields.get("email_verified").and_then(Value::as_bool),
-        username: text(fields.get("username")),
+        username,
         name: text(fields.get("name")),
         nickname: text(fields.get("nickname")),
         given_name: text(fields.get("given_name")),
@@ -90,19 +91,26 @@ fn from_fields(
     })
 }
 
+/// Whether the old tenant's claims producer (rule/action) put metadata claims in the token.
+pub fn has_metadata_claims(claims: &Map<String, Value>, namespace: &str) -> bool {
+    ["user_metadata", "app_metadata"].iter().any(|k| claims.contains_key(&format!("{namespace}{k}")))
+}
+
 /// The profile in an ID token: standard claims, with metadata from the namespaced claims
-/// `{namespace}user_metadata` and `{namespace}app_metadata` that the old tenant's rule/action adds.
+/// `{namespace}user_metadata` and `{namespace}app_metadata` that the old tenant's rule/action adds,
+/// and the username from `{namespace}username` (Auth0's ID token has no username claim of its own).
 pub fn from_id_token(claims: &Map<String, Value>, namespace: &str) -> Result<Profile, String> {
     let sub = claims.get("sub").and_then(Value::as_str).ok_or("the ID token has no `sub`")?;
-    let user_metadata = object(claims.get(&format!("{namespace}user_metadata")));
-    let app_metadata = object(claims.get(&format!("{namespace}app_metadata")));
-    from_fields(claims, sub, user_metadata, app_metadata)
+    let claim = |name: &str| claims.get(&format!("{namespace}{name}"));
+    let username = text(claims.get("username")).or_else(|| text(claim("username")));
+    from_fields(claims, sub, username, object(claim("user_metadata")), object(claim("app_metadata")))
 }
 
 /// The profile in a Management API user record (`GET /api/v2/users-by-email`, `/users/{id}`).
 pub fn from_user_record(user: &Map<String, Value>) -> Result<Profile, String> {
     let id = user.get("user_id").and_then(Value::as_str).ok_or("a user record has no `user_id`")?;
-    from_fields(user, id, object(user.get("user_metadata")), object(user.get("app_metadata")))
+    let username = text(user.get("username"));
+    from_fields(user, id, username, object(user.get("user_metadata")), object(user.get("app_metadata")))
 }
 
 #[cfg(test)]
@@ -127,12 +135,12 @@ mod tests {
             "sub": "auth0|abc", "aud": "cid", "iss": "https://old/", "exp": 1, "iat": 0,
             "email": "a@b.c", "email_verified": true, "name": "A B", "nickname": "a",
             "given_name": "A", "family_name": "B", "picture": "https://p/a.png",
-            "https://migrationapp/user_metadata": {"plan": "pro"},
+            "https://migrationapp/user_metadata": {"plan": "pro"}, "https://migrationapp/username": "ab",
             "https://migrationapp/app_metadata": {"roles": ["x"], "migration_complete": true}
         }));
         let record = map(json!({
             "user_id": "auth0|abc", "email": "a@b.c", "email_verified": true, "name": "A B",
-            "nickname": "a", "given_name": "A", "family_name": "B", "picture": "https://p/a.png",
+            "nickname": "a", "given_name": "A", "family_name": "B", "picture": "https://p/a.png", "username": "ab",
             "user_metadata": {"plan": "pro"}, "app_metadata": {"roles": ["x"]},
             "identities": [{"connection": "db", "provider": "auth0", "user_id": "abc"}],
             "logins_count": 3

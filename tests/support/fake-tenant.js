@@ -1,0 +1,402 @@
+'use strict';
+/**
+ * A faithful, offline fake of the OLD Auth0 tenant, for the migration scripts' tests.
+ *
+ * It serves, over HTTPS on 127.0.0.1 (certificate from tests/support/ca.js, trusted by the test process
+ * through NODE_EXTRA_CA_CERTS), the endpoints the scripts call: /oauth/token (password, password-realm,
+ * client_credentials), OIDC discovery and JWKS, and the Management API user reads. Replies copy Auth0's
+ * statuses and JSON bodies; where Auth0's exact wording could not be confirmed the choice is noted in
+ * the module that makes it. Tests can inject faults (latency, hangs, 5xx, 429, resets, truncated or
+ * malformed bodies, tampered ID tokens) and inspect a request log that never holds secrets.
+ *
+ * Usage:
+ *   const { startFakeTenant } = require('./fake-tenant');
+ *   const tenant = await startFakeTenant();          // seed(), claims producer on, brute force 10
+ *   ... fetch(`${tenant.url}/oauth/token`, ...) ...
+ *   await tenant.close();
+ *
+ * Standalone: `node tests/support/fake-tenant.js [--port N]` prints the domain, the CA path and the
+ * seed client id (its secret is in tests/support/seed.js).
+ */
+
+const https = require('node:https');
+const path = require('node:path');
+const { ensureTestCa, DEFAULT_CA_DIR } = require('./ca');
+const { seed: defaultSeed, SEED } = require('./seed');
+const { poolKey, rogueKey, prefetchKeys, signJwt } = require('./fake-tenant/jwt');
+const { readBody, parseParams, sendJson, errorBody, Faults, RateLimiter } = require('./fake-tenant/http');
+const { handleToken } = require('./fake-tenant/token');
+const { handleManagement, publicUser } = require('./fake-tenant/management');
+
+const SECRETISH = /pass|secret|token|assertion|code|authorization/i;
+
+/** Routes by method and path; the name is also the fault-injection key. */
+function route(method, pathname) {
+  if (pathname === '/oauth/token') return method === 'POST' ? { name: 'token', family: 'auth' } : null;
+  if (pathname === '/.well-known/openid-configuration') return method === 'GET' ? { name: 'discovery', family: 'auth' } : null;
+  if (pathname === '/.well-known/jwks.json') return method === 'GET' ? { name: 'jwks', family: 'auth' } : null;
+  if (method !== 'GET') return null;
+  if (pathname === '/api/v2/users-by-email') return { name: 'users-by-email', family: 'management' };
+  if (pathname === '/api/v2/users') return { name: 'users-search', family: 'management' };
+  const m = /^\/api\/v2\/users\/([^/]+)$/.exec(pathname);
+  if (m) {
+    let userId;
+    try {
+      userId = decodeURIComponent(m[1]);
+    } catch {
+      return null;
+    }
+    return { name: 'user', family: 'management', userId };
+  }
+  return null;
+}
+
+function normaliseUser(u) {
+  const out = structuredClone(u);
+  if (typeof out.email === 'string') out.email = out.email.toLowerCase();
+  if (typeof out.username === 'string') out.username = out.username.toLowerCase();
+  return out;
+}
+
+function discoveryDoc(st) {
+  const b = st.issuer;
+  return {
+    issuer: b,
+    authorization_endpoint: `${b}authorize`,
+    token_endpoint: `${b}oauth/token`,
+    device_authorization_endpoint: `${b}oauth/device/code`,
+    userinfo_endpoint: `${b}userinfo`,
+    mfa_challenge_endpoint: `${b}mfa/challenge`,
+    jwks_uri: `${b}.well-known/jwks.json`,
+    registration_endpoint: `${b}oidc/register`,
+    revocation_endpoint: `${b}oauth/revoke`,
+    scopes_supported: ['openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname',
+      'email', 'email_verified', 'picture', 'created_at', 'identities', 'phone', 'address'],
+    response_types_supported: ['code', 'token', 'id_token', 'code token', 'code id_token', 'token id_token', 'code token id_token'],
+    code_challenge_methods_supported: ['S256', 'plain'],
+    response_modes_supported: ['query', 'fragment', 'form_post'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['HS256', 'RS256', 'PS256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    claims_supported: ['aud', 'auth_time', 'created_at', 'email', 'email_verified', 'exp', 'family_name', 'given_name',
+      'iat', 'identities', 'iss', 'name', 'nickname', 'phone_number', 'picture', 'sub'],
+    request_uri_parameter_supported: false,
+    request_parameter_supported: false,
+    token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'PS256'],
+    end_session_endpoint: `${b}oidc/logout`,
+  };
+}
+
+/**
+ * Starts a fake old tenant.
+ * @param {object} [options]
+ * @param {object} [options.seed] population (default: seed() from ./seed)
+ * @param {string} [options.caDir] certificate directory (default `<repo>/target/test-ca`)
+ * @param {string} [options.host] listen address (default 127.0.0.1)
+ * @param {number} [options.port] listen port (default 0 = any free port)
+ * @param {{namespace:string, enabled?:boolean, clientIds?:string[]}|false} [options.claimsProducer]
+ *        default {namespace:'https://migrationapp/', enabled:true} (Migration App only)
+ * @param {number} [options.bruteForceLimit] consecutive failures per user+IP before 429 (default 10)
+ * @param {{perMinute:number}|null} [options.rateLimit] per API family (token / management), default none
+ * @param {number} [options.clockSkewSeconds] the tenant's clock minus the real clock (default 0)
+ * @param {number} [options.idTokenLifetime] seconds (default 36000, Auth0's default)
+ * @param {number} [options.accessTokenLifetime] client-credentials token seconds (default 86400)
+ * @param {'exact'|'insensitive'} [options.usersByEmailMatch] default 'exact' (Auth0: case-sensitive)
+ * @param {boolean} [options.idTokenUsername] put `username` in ID tokens (Auth0 does not; default false)
+ * @returns {Promise<object>} the tenant handle (see README section of the report / fields below)
+ */
+async function startFakeTenant(options = {}) {
+  const ca = ensureTestCa(options.caDir || DEFAULT_CA_DIR);
+  const population = options.seed || defaultSeed();
+  const claimsProducer = options.claimsProducer === undefined
+    ? { namespace: 'https://migrationapp/', enabled: true }
+    : options.claimsProducer;
+  // The signing key, the first rotation key and the unpublished "rogue" key, generated in parallel on
+  // libuv's pool (pooled per process, so only the first tenant pays); the next rotation key warms up in
+  // the background.
+  await prefetchKeys(1, true);
+  prefetchKeys(2).catch(() => {});
+
+  const st = {
+    domain: null,
+    issuer: null,
+    mgmtAudience: null,
+    users: population.users.map(normaliseUser),
+    clients: population.clients,
+    connections: population.connections,
+    defaultDirectory: population.defaultDirectory === undefined ? 'Username-Password-Authentication' : population.defaultDirectory,
+    opts: {
+      claimsProducer,
+      bruteForceLimit: options.bruteForceLimit ?? 10,
+      idTokenLifetime: options.idTokenLifetime ?? 36000,
+      accessTokenLifetime: options.accessTokenLifetime ?? 86400,
+      usersByEmailMatch: options.usersByEmailMatch || 'exact',
+      idTokenUsername: !!options.idTokenUsername,
+    },
+    clockSkewSeconds: options.clockSkewSeconds || 0,
+    nowSec: () => Date.now() / 1000 + st.clockSkewSeconds,
+    bruteForce: new Map(),
+    hiddenFromSearch: new Set(),
+    keyIndexes: [0], // pooled key indexes published in the JWKS; the last one signs
+    nextKeyIndex: 1,
+    publishedKeys: () => st.keyIndexes.map(poolKey),
+    faults: new Faults(),
+    requests: [],
+  };
+  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit.perMinute, () => st.nowSec()) : null;
+
+  /**
+   * Signs `payload` for tests and for the token route:
+   *  'active' (current key), 'old' (oldest published key), 'rogue' (unpublished key, current kid),
+   *  'unknown_kid' (current key, kid not in the JWKS), 'none' (alg none), 'hs256' (HMAC with
+   *  opts.secret, default the Migration App's secret).
+   */
+  st.signWith = (kind, payload, opts = {}) => {
+    const active = poolKey(st.keyIndexes[st.keyIndexes.length - 1]);
+    const header = (alg, kid) => ({ alg, typ: 'JWT', ...(kid ? { kid } : {}), ...(opts.header || {}) });
+    switch (kind) {
+      case 'active': return signJwt(header('RS256', active.kid), payload, { key: active });
+      case 'old': {
+        if (st.keyIndexes.length < 2) throw new Error("signWith('old'): no previous key is published");
+        const old = poolKey(st.keyIndexes[0]);
+        return signJwt(header('RS256', old.kid), payload, { key: old });
+      }
+      case 'rogue': return signJwt(header('RS256', active.kid), payload, { key: rogueKey() });
+      case 'unknown_kid': return signJwt(header('RS256', 'unknown-kid-0000000000'), payload, { key: active });
+      case 'none': return signJwt(header('none'), payload);
+      case 'hs256': return signJwt(header('HS256'), payload, { secret: opts.secret || SEED.clients.migrationApp.client_secret });
+      default: throw new Error(`signWith: unknown kind '${kind}'`);
+    }
+  };
+
+  const sockets = new Set();
+  const timers = new Set();
+  const delay = (ms) => new Promise((resolve) => {
+    const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
+    timers.add(t);
+  });
+
+  async function handle(req, res) {
+    const url = new URL(req.url, 'https://fake.invalid');
+    const query = {};
+    for (const [k, v] of url.searchParams) query[k] = SECRETISH.test(k) ? '[redacted]' : v;
+    const entry = { method: req.method, path: url.pathname, query, grant_type: undefined, realm: undefined, status: null, at: new Date().toISOString() };
+    st.requests.push(entry);
+    res.on('finish', () => { entry.status = res.statusCode; });
+
+    const r = route(req.method, url.pathname);
+    let params = {};
+    if (req.method === 'POST') {
+      let buf;
+      try {
+        buf = await readBody(req);
+      } catch {
+        return;
+      }
+      if (r && r.name === 'token') {
+        const parsed = parseParams(req.headers['content-type'], buf);
+        if (!parsed) return sendJson(res, 400, errorBody('auth', 400, 'invalid_request', 'Invalid request body'));
+        params = parsed;
+        entry.grant_type = params.grant_type;
+        entry.realm = params.realm;
+        entry.client_id = params.client_id;
+      }
+    }
+    if (!r) {
+      const family = url.pathname.startsWith('/api/v2/') ? 'management' : 'auth';
+      return sendJson(res, 404, family === 'management'
+        ? errorBody('management', 404, null, 'Not Found')
+        : { error: 'not_found', error_description: 'Not Found' });
+    }
+
+    const applied = st.faults.peek(r.name);
+    const fault = applied && applied.fault;
+    if (fault && fault.kind !== 'id_token') {
+      entry.fault = fault.kind;
+      st.faults.consume(applied.key);
+      switch (fault.kind) {
+        case 'latency': await delay(fault.ms || 0); break;
+        case 'hang': return; // never answers; close() destroys the socket
+        case 'reset': req.socket.destroy(); return;
+        case 'status': {
+          const status = fault.status || 503;
+          const body = fault.body !== undefined ? fault.body : errorBody(r.family, status,
+            r.family === 'management' ? null : (status >= 500 ? 'temporarily_unavailable' : 'invalid_request'));
+          if (typeof body === 'string') {
+            res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(fault.headers || {}) });
+            return res.end(body);
+          }
+          return sendJson(res, status, body, fault.headers || {});
+        }
+        case 'rate_limit': {
+          const retry = fault.retryAfter ?? 1;
+          const headers = {
+            'x-ratelimit-limit': '10',
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(Math.ceil(st.nowSec()) + retry),
+            'retry-after': String(retry),
+          };
+          return sendJson(res, 429, errorBody(r.family, 429, 'too_many_requests', 'Global limit has been reached'), headers);
+        }
+        case 'malformed':
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          return res.end('<html><head><title>502 Bad Gateway</title></head><body>upstream hiccup</body></html>');
+        case 'truncated': break; // handled after the route has produced its body
+        default: break;
+      }
+    }
+    if (limiter && (r.name === 'token' || r.family === 'management')) {
+      const lim = limiter.take(r.name === 'token' ? 'auth' : 'management');
+      if (!lim.allowed) {
+        return sendJson(res, 429, errorBody(r.family, 429, 'too_many_requests', 'Global limit has been reached'), lim.headers);
+      }
+      res.setHeader('x-ratelimit-limit', lim.headers['x-ratelimit-limit']);
+      res.setHeader('x-ratelimit-remaining', lim.headers['x-ratelimit-remaining']);
+      res.setHeader('x-ratelimit-reset', lim.headers['x-ratelimit-reset']);
+    }
+
+    let result;
+    if (r.name === 'token') {
+      result = handleToken(st, params, {
+        headers: req.headers,
+        remoteIp: req.socket.remoteAddress,
+        fault: fault && fault.kind === 'id_token' ? applied : null,
+      });
+      if (result.consumedFault) { entry.fault = 'id_token'; st.faults.consume(applied.key); }
+    } else if (r.name === 'discovery') {
+      result = { status: 200, body: discoveryDoc(st) };
+    } else if (r.name === 'jwks') {
+      result = { status: 200, body: { keys: st.publishedKeys().map((k) => ({ ...k.jwk })) } };
+    } else {
+      result = handleManagement(st, r.name, { headers: req.headers, query: url.searchParams, userId: r.userId });
+    }
+
+    if (fault && fault.kind === 'truncated') {
+      // The server did the work; the reply dies mid-body (declared length never arrives).
+      const text = JSON.stringify(result.body);
+      entry.status = result.status;
+      res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.write(text.slice(0, Math.max(1, Math.floor(text.length / 2))), () => req.socket.destroy());
+      return;
+    }
+    return sendJson(res, result.status, result.body, result.headers || {});
+  }
+
+  const server = https.createServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => {
+    handle(req, res).catch((err) => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: `fake tenant bug: ${err.message}` });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('tlsClientError', () => {}); // a client that gives up mid-handshake is not our failure
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port || 0, options.host || '127.0.0.1', resolve);
+  });
+  const { port, address } = server.address();
+  const host = address.includes(':') ? `[${address}]` : address;
+  st.domain = `${host}:${port}`;
+  st.issuer = `https://${st.domain}/`;
+  st.mgmtAudience = `https://${st.domain}/api/v2/`;
+
+  let closed = null;
+  const tenant = {
+    domain: st.domain,
+    url: `https://${st.domain}`,
+    issuer: st.issuer,
+    audience: st.mgmtAudience,
+    caPath: ca.caPath,
+    users: st.users,
+    clients: st.clients,
+    connections: st.connections,
+    requests: st.requests,
+    /** User ids missing from search results (simulates the search index lagging behind). */
+    hiddenFromSearch: st.hiddenFromSearch,
+    faults: {
+      set: (routeName, f) => st.faults.set(routeName, f),
+      clear: (routeName) => st.faults.clear(routeName),
+      list: () => st.faults.list(),
+    },
+    get clockSkewSeconds() { return st.clockSkewSeconds; },
+    set clockSkewSeconds(v) { st.clockSkewSeconds = v; },
+    /** Publishes a new signing key and signs with it; the previous keys stay in the JWKS. Returns its kid. */
+    rotateKeys() {
+      st.keyIndexes.push(st.nextKeyIndex++);
+      return poolKey(st.keyIndexes[st.keyIndexes.length - 1]).kid;
+    },
+    /** Removes every key but the active one from the JWKS. */
+    dropOldKeys() {
+      st.keyIndexes.splice(0, st.keyIndexes.length - 1);
+    },
+    get activeKid() { return poolKey(st.keyIndexes[st.keyIndexes.length - 1]).kid; },
+    jwks: () => ({ keys: st.publishedKeys().map((k) => ({ ...k.jwk })) }),
+    signWith: (kind, payload, opts) => st.signWith(kind, payload, opts),
+    /** A Management API token as the tenant would issue it (test helper; default Migration App grant). */
+    mgmtToken({ clientId = SEED.clients.migrationApp.client_id, scope = 'read:users', expiresIn = 86400, kind = 'active', audience = st.mgmtAudience } = {}) {
+      const now = Math.floor(st.nowSec());
+      return st.signWith(kind, {
+        iss: st.issuer, sub: `${clientId}@clients`, aud: audience, iat: now, exp: now + expiresIn,
+        scope, gty: 'client-credentials', azp: clientId,
+      });
+    },
+    /** Adds a user (seed-shaped, with `password`), lower-casing email/username as Auth0 stores them. */
+    addUser(u) {
+      const stored = normaliseUser(u);
+      st.users.push(stored);
+      return stored;
+    },
+    /** The stored user with this id or (lower-cased) email, first match. */
+    findUser(idOrEmail) {
+      const k = String(idOrEmail).toLowerCase();
+      return st.users.find((u) => u.user_id === idOrEmail || u.email === k);
+    },
+    /** The Management API view of a stored user (what users-by-email would return for it). */
+    publicUser: (u) => publicUser(u),
+    /** Lifts brute-force blocks (all, or those of one user id), as the unblock email link does. */
+    resetBruteForce(userId) {
+      if (!userId) return st.bruteForce.clear();
+      for (const k of [...st.bruteForce.keys()]) if (k.startsWith(`${userId}|`)) st.bruteForce.delete(k);
+    },
+    close() {
+      if (!closed) {
+        closed = new Promise((resolve) => {
+          for (const t of timers) clearTimeout(t);
+          timers.clear();
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+          if (server.closeAllConnections) server.closeAllConnections();
+        });
+      }
+      return closed;
+    },
+  };
+  return tenant;
+}
+
+module.exports = { startFakeTenant, SEED };
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const portArg = args.indexOf('--port');
+  const port = portArg >= 0 ? Number(args[portArg + 1]) : 0;
+  startFakeTenant({ port }).then((t) => {
+    const seedFile = path.relative(process.cwd(), path.join(__dirname, 'seed.js'));
+    process.stdout.write([
+      `Fake old Auth0 tenant listening (Ctrl-C to stop)`,
+      `  domain:    ${t.domain}`,
+      `  url:       ${t.url}`,
+      `  CA:        ${t.caPath}   (export NODE_EXTRA_CA_CERTS=${t.caPath})`,
+      `  client id: ${SEED.clients.migrationApp.client_id}   (secret and test passwords: ${seedFile})`,
+      `  audience:  ${t.audience}`,
+      '',
+    ].join('\n'));
+    const stop = () => t.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  }).catch((err) => {
+    process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  });
+}
