@@ -85,9 +85,38 @@ test-wasm: setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	  cargo test --target wasm32-unknown-unknown
 
-test-js: dist
+# The end-to-end suite runs on the machine's Node 20 (which builds), then on Auth0's runtimes 22 and
+# 18, each pinned in scripts/node-versions and installed once by scripts/node-runtime.sh. Files are
+# listed explicitly: Node 22's `node --test DIR` takes DIR for a module, not a folder. The slow
+# rebuild (reproducible.test.js) checks the build, not the runtime, so it runs on Node 20 only.
+JS_TESTS := $(sort $(wildcard tests/js/*.test.js))
+JS_RUNTIME_TESTS := $(filter-out tests/js/reproducible.test.js,$(JS_TESTS))
+# $(call node-tests,NODE-COMMAND,FILES): one announced run; the CA is the fake tenant's (tests/support/ca.js).
+node-tests = bin=$(1); echo "== end-to-end on node $$($$bin --version) =="; \
+  NODE_EXTRA_CA_CERTS=$(CURDIR)/target/test-ca/ca.pem $$bin --test $(2)
+
+test-js: dist test-ca
+	$(call node-tests,node,$(JS_TESTS))
+	$(call node-tests,$$(scripts/node-runtime.sh 22),$(JS_RUNTIME_TESTS))
+	$(call node-tests,$$(scripts/node-runtime.sh 18),$(JS_RUNTIME_TESTS))
+
+test-js-node20: dist test-ca
+	$(call node-tests,node,$(JS_TESTS))
+
+test-js-node22: dist test-ca
+	$(call node-tests,$$(scripts/node-runtime.sh 22),$(JS_RUNTIME_TESTS))
+
+test-js-node18: dist test-ca
+	$(call node-tests,$$(scripts/node-runtime.sh 18),$(JS_RUNTIME_TESTS))
+
+test-ca: $(STAMP)/node
 	node tests/support/ca.js target/test-ca >/dev/null
-	NODE_EXTRA_CA_CERTS=$(CURDIR)/target/test-ca/ca.pem node --test tests/js/
+
+# A newcomer's tour: the built scripts migrate a sample population from the fake old tenant (js/demo.js).
+demo: dist
+	node js/demo.js
+
+.PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo
 
 clean:
 	rm -rf $(OUT) target/pkg target/wasm target/.stamps
