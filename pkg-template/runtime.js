@@ -4,14 +4,14 @@
 
   function almRun(op, input, callback) {
     var started = Date.now();
-    var upstream = 0;
+    var count = { upstream: 0 };
     var answered = false;
     var settings = almSettings();
 
     function answer(outcome) {
       if (answered) return;
       answered = true;
-      almLog(op, input.identifier, outcome.kind, started, upstream);
+      almLog(op, input.identifier, outcome.kind, started, count.upstream, settings);
       var cb = callback;
       if (outcome.kind === 'profile') return cb(null, outcome.profile);
       if (outcome.kind === 'not_found') return cb(null);
@@ -33,17 +33,20 @@
     }
 
     (async function () {
-      var step = almCall(engine, 'start', { op: op, settings: settings, identifier: String(input.identifier == null ? '' : input.identifier), password: input.password == null ? null : String(input.password) });
-      while (step.send) {
-        var left = ALM_DEADLINE_MS - (Date.now() - started);
-        if (left <= 0) {
-          return answer({ kind: 'error', message: 'gave up after ' + ALM_DEADLINE_MS + ' ms waiting for the old tenant (' + upstream + ' requests); this is not a wrong password' });
+      var identifier = String(input.identifier == null ? '' : input.identifier);
+      // Lower case as Auth0 stores emails and usernames; folded here so the wasm needs no Unicode tables.
+      var step = almCall(engine, 'start', { op: op, settings: settings, now_ms: Date.now(), identifier: identifier, identifier_folded: identifier.toLowerCase(), password: input.password == null ? null : String(input.password) });
+      for (;;) {
+        if (step.send) {
+          var reply = await almRequest(step.send.request, started, count);
+          step = almCall(engine, 'resume', { settings: settings, now_ms: Date.now(), state: step.send.state, reply: reply });
+        } else if (step.verify) {
+          var verified = almVerify(step.verify);
+          step = almCall(engine, 'resume', { settings: settings, now_ms: Date.now(), state: step.verify.state, verified: verified });
+        } else {
+          return answer(step.done || { kind: 'error', message: 'internal: the migration module gave no outcome' });
         }
-        upstream++;
-        var reply = await almSend(step.send.request, left);
-        step = almCall(engine, 'resume', { settings: settings, state: step.send.state, reply: reply });
       }
-      answer(step.done);
     })().catch(function (e) {
       answer({ kind: 'error', message: 'internal: ' + (e && e.message ? e.message : 'unexpected failure') });
     });
@@ -85,8 +88,63 @@
     return glue;
   }
 
-  // One HTTPS request for the flow. Any failure to get an answer is reported as such, so the
-  // Rust side can tell "the old tenant said no" from "the old tenant did not answer".
+  // Sends one request the flow asked for, after its backoff delay. A request with a cache hint is
+  // answered from Auth0's per-container `global` while the cached 2xx reply is fresh (expiry is
+  // checked on every use), and concurrent invocations asking for the same key share one network
+  // call: 50 cold get_user calls make one Management API token request, not 50.
+  async function almRequest(request, started, count) {
+    var left = ALM_DEADLINE_MS - (Date.now() - started);
+    if (request.delay_ms > 0) {
+      if (request.delay_ms >= left - 100) return { failure: 'deadline' };
+      await new Promise(function (resolve) {
+        setTimeout(resolve, request.delay_ms);
+      });
+      left = ALM_DEADLINE_MS - (Date.now() - started);
+    }
+    if (left <= 0) return { failure: 'deadline' };
+    var hint = request.cache;
+    if (!hint) {
+      count.upstream++;
+      return almSend(request, left);
+    }
+    var cache = almStore('cache');
+    var inflight = almStore('inflight');
+    var entry = cache[hint.key];
+    if (!hint.refresh) {
+      if (entry && entry.expires > Date.now()) return entry.reply;
+      if (inflight[hint.key]) return inflight[hint.key];
+    }
+    count.upstream++;
+    var pending = almSend(request, left).then(function (reply) {
+      if (reply.status >= 200 && reply.status < 300) {
+        var ttl = hint.ttl_s;
+        if (hint.ttl_field) {
+          var said = null;
+          try {
+            said = JSON.parse(reply.body)[hint.ttl_field];
+          } catch (e) {
+            said = null;
+          }
+          ttl = typeof said === 'number' ? Math.min(ttl, said - hint.early_s) : 0;
+        }
+        if (ttl > 0) cache[hint.key] = { reply: reply, expires: Date.now() + ttl * 1000 };
+      }
+      if (inflight[hint.key] === pending) delete inflight[hint.key];
+      return reply;
+    });
+    inflight[hint.key] = pending;
+    return pending;
+  }
+
+  // A named object on Auth0's `global`, shared by all invocations in this container.
+  function almStore(name) {
+    var key = 'auth0-lazy-migrate/' + name;
+    if (!global[key]) global[key] = {};
+    return global[key];
+  }
+
+  // One HTTPS request. Any failure to get an answer is reported as such, so the Rust side can
+  // tell "the old tenant said no" from "the old tenant did not answer".
   async function almSend(request, leftMs) {
     var headers = {};
     request.headers.forEach(function (h) {
@@ -100,10 +158,27 @@
         redirect: 'error',
         signal: AbortSignal.timeout(Math.max(1, Math.min(request.timeout_ms, leftMs)))
       });
-      return { status: res.status, body: await almReadText(res, ALM_MAX_BODY_BYTES) };
+      var hints = {};
+      ['retry-after', 'x-ratelimit-reset'].forEach(function (h) {
+        var v = res.headers.get(h);
+        if (v !== null) hints[h] = v;
+      });
+      return { status: res.status, headers: hints, body: await almReadText(res, ALM_MAX_BODY_BYTES) };
     } catch (e) {
       var name = e && e.name;
       return { failure: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network' };
+    }
+  }
+
+  // The RS256 check the flow asks for: the ID token's signature against the old tenant's key.
+  // Node's own crypto does the RSA arithmetic, so the wasm carries none.
+  function almVerify(v) {
+    try {
+      var crypto = require('crypto');
+      var key = crypto.createPublicKey({ key: v.jwk, format: 'jwk' });
+      return crypto.verify('sha256', Buffer.from(v.input), key, Buffer.from(v.signature, 'base64url'));
+    } catch (e) {
+      return false;
     }
   }
 
@@ -141,10 +216,12 @@
     return err;
   }
 
-  // One line per invocation: what happened, how long it took, how many upstream requests.
-  // The identifier appears only as a short hash; passwords, secrets and tokens never.
-  function almLog(op, identifier, kind, started, upstream) {
-    var who = require('crypto').createHash('sha256').update(String(identifier)).digest('hex').slice(0, 12);
+  // One line per invocation: what happened, how long it took, how many upstream requests went
+  // out (cache hits not counted). The identifier appears only as a short hash unless the
+  // `Log_Identifiers` setting is `true`; passwords, secrets and tokens never.
+  function almLog(op, identifier, kind, started, upstream, settings) {
+    var named = String(settings.Log_Identifiers || '').toLowerCase() === 'true';
+    var who = named ? JSON.stringify(String(identifier)) : require('crypto').createHash('sha256').update(String(identifier)).digest('hex').slice(0, 12);
     console.log('auth0-lazy-migrate ' + ALM_VERSION + ' ' + op + ' outcome=' + kind + ' ms=' + (Date.now() - started) + ' upstream=' + upstream + ' user=' + who);
   }
 

@@ -20,6 +20,26 @@ pub mod keys {
     pub const CONNECTION: &str = "Connection";
     /// Where the old tenant's rule/action put metadata claims; defaults to [`super::DEFAULT_NAMESPACE`].
     pub const CLAIMS_NAMESPACE: &str = "Claims_Namespace";
+    /// Where login takes the profile from: `auto` (default), `claims` or `management`.
+    pub const PROFILE_SOURCE: &str = "Profile_Source";
+    /// Text put before every migrated user id; empty (default) keeps the ids unchanged.
+    pub const USER_ID_PREFIX: &str = "User_ID_Prefix";
+    /// `true` (default): get_user does not offer users the old tenant marked `migration_complete`.
+    pub const SKIP_MIGRATED_USERS: &str = "Skip_Migrated_Users";
+    /// `true`: the log line names the user; `false` (default): only a short hash of the identifier.
+    pub const LOG_IDENTIFIERS: &str = "Log_Identifiers";
+}
+
+/// Where login takes the migrated user's profile from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// The ID token's namespaced claims when the old tenant's Action put them there (one upstream
+    /// call), otherwise the Management API.
+    Auto,
+    /// Only the claims; a token without them is a setup error (the Action is missing).
+    Claims,
+    /// Always the Management API (`GET /api/v2/users/{id}`), whatever the token holds.
+    Management,
 }
 
 /// The namespace the seed's rule used for its metadata claims.
@@ -40,6 +60,14 @@ pub struct Config {
     pub connection: Option<String>,
     /// Prefix of the namespaced `user_metadata` / `app_metadata` claims in the ID token.
     pub claims_namespace: String,
+    /// Where login takes the profile from.
+    pub profile_source: ProfileSource,
+    /// Put before each migrated user id (empty: ids unchanged).
+    pub user_id_prefix: String,
+    /// get_user hides users marked `migration_complete` by the old tenant.
+    pub skip_migrated_users: bool,
+    /// The log line may name the user.
+    pub log_identifiers: bool,
 }
 
 /// A setting that is missing or malformed.
@@ -100,7 +128,21 @@ impl Config {
         let claims_namespace = optional(settings, keys::CLAIMS_NAMESPACE)
             .unwrap_or(DEFAULT_NAMESPACE)
             .to_string();
+        let profile_source = match optional(settings, keys::PROFILE_SOURCE).map(str::to_ascii_lowercase).as_deref() {
+            None | Some("auto") => ProfileSource::Auto,
+            Some("claims") => ProfileSource::Claims,
+            Some("management") => ProfileSource::Management,
+            Some(_) => return Err(err(keys::PROFILE_SOURCE, "must be `auto`, `claims` or `management` (or empty for auto)")),
+        };
+        let user_id_prefix = optional(settings, keys::USER_ID_PREFIX).unwrap_or("").to_string();
+        if user_id_prefix.len() > 64 || user_id_prefix.chars().any(char::is_whitespace) {
+            return Err(err(keys::USER_ID_PREFIX, "must be at most 64 characters without spaces (or empty to keep ids unchanged)"));
+        }
         Ok(Config {
+            profile_source,
+            user_id_prefix,
+            skip_migrated_users: flag(settings, keys::SKIP_MIGRATED_USERS, true)?,
+            log_identifiers: flag(settings, keys::LOG_IDENTIFIERS, false)?,
             domain,
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
@@ -113,6 +155,16 @@ impl Config {
     /// `https://{domain}{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("https://{}{}", self.domain, path)
+    }
+}
+
+/// A `true` / `false` setting (any case); empty or absent is `default`.
+fn flag(settings: &BTreeMap<String, String>, key: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match optional(settings, key).map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(err(key, format!("must be `true` or `false` (or empty for {default})"))),
     }
 }
 
@@ -225,6 +277,21 @@ mod tests {
         let e = Config::from_settings(&settings(&[("domain", "t.auth0.com"), ("Client_ID", "x"), ("Client_Secret", "y")]))
             .unwrap_err();
         assert_eq!(e.key, "Domain");
+    }
+
+    #[test]
+    fn optional_settings_default_and_validate() {
+        let c = Config::from_settings(&settings(&base())).unwrap();
+        assert_eq!((c.profile_source, c.user_id_prefix.as_str(), c.skip_migrated_users, c.log_identifiers), (ProfileSource::Auto, "", true, false));
+        let mut s = base();
+        s.extend([("Profile_Source", "Management"), ("User_ID_Prefix", "old-"), ("Skip_Migrated_Users", "FALSE"), ("Log_Identifiers", "true")]);
+        let c = Config::from_settings(&settings(&s)).unwrap();
+        assert_eq!((c.profile_source, c.user_id_prefix.as_str(), c.skip_migrated_users, c.log_identifiers), (ProfileSource::Management, "old-", false, true));
+        for (key, bad) in [("Profile_Source", "ldap"), ("User_ID_Prefix", "a b"), ("Skip_Migrated_Users", "yes"), ("Log_Identifiers", "1")] {
+            let mut s = base();
+            s.push((key, bad));
+            assert_eq!(Config::from_settings(&settings(&s)).unwrap_err().key, key, "{key}={bad}");
+        }
     }
 
     #[test]

@@ -1,20 +1,40 @@
 //! The requests a flow asks the host to send, and the replies the host feeds back.
 //!
 //! These cross the wasm boundary as JSON, so they are plain data: the shim turns a [`Request`]
-//! into a `fetch` call and the `Response` (or the failure) into a [`Reply`].
+//! into a `fetch` call and the `Response` (or the failure) into a [`Reply`]. A request may carry a
+//! [`CacheHint`] - the host then answers it from Auth0's per-container `global` while the cached
+//! reply is fresh, and shares one network call among concurrent invocations asking for the same
+//! key - and a `delay_ms` to wait before sending (retry backoff).
 
 use serde::Serialize;
 use serde_json::Value;
 
 /// Per-request timeout for the password check; the shim also enforces a whole-call deadline.
 pub const PASSWORD_TIMEOUT_MS: u32 = 8_000;
-/// Per-request timeout for Management API and token calls.
+/// Per-request timeout for Management API, token, discovery and JWKS calls.
 pub const API_TIMEOUT_MS: u32 = 5_000;
+
+/// How the host may cache a successful (2xx) reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CacheHint {
+    /// What the reply is (e.g. `jwks|tenant.auth0.com`); equal keys share one reply.
+    pub key: String,
+    /// Keep it this many seconds...
+    pub ttl_s: u32,
+    /// ...or, when set, for the number of seconds in this field of the JSON reply (`expires_in`),
+    /// minus `early_s`, capped at `ttl_s`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_field: Option<String>,
+    /// Seconds to drop the entry before the reply says it expires.
+    pub early_s: u32,
+    /// Ignore a cached entry and fetch anew (a key rotation, a rejected token).
+    pub refresh: bool,
+}
 
 /// One HTTPS request for the host to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Request {
-    /// Which upstream call this is (`password`, `token`, `users-by-email`): for the log line.
+    /// Which upstream call this is (`password`, `token`, `users-by-email`, ...): for logs and counts.
     pub label: String,
     /// `GET` or `POST`.
     pub method: String,
@@ -27,11 +47,16 @@ pub struct Request {
     pub body: Option<String>,
     /// Give up after this long.
     pub timeout_ms: u32,
+    /// Wait this long before sending (a retry's backoff); 0 for none.
+    pub delay_ms: u32,
+    /// Whether and how the reply may be cached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheHint>,
 }
 
 impl Request {
     /// A JSON `POST`.
-    pub fn post_json(label: &str, url: String, body: &serde_json::Value, timeout_ms: u32) -> Request {
+    pub fn post_json(label: &str, url: String, body: &Value, timeout_ms: u32) -> Request {
         Request {
             label: label.to_string(),
             method: "POST".to_string(),
@@ -39,19 +64,42 @@ impl Request {
             headers: vec![("content-type".to_string(), "application/json".to_string())],
             body: Some(body.to_string()),
             timeout_ms,
+            delay_ms: 0,
+            cache: None,
+        }
+    }
+
+    /// A plain `GET`.
+    pub fn get(label: &str, url: String, timeout_ms: u32) -> Request {
+        Request {
+            label: label.to_string(),
+            method: "GET".to_string(),
+            url,
+            headers: Vec::new(),
+            body: None,
+            timeout_ms,
+            delay_ms: 0,
+            cache: None,
         }
     }
 
     /// A `GET` with a bearer token.
     pub fn get_bearer(label: &str, url: String, token: &str, timeout_ms: u32) -> Request {
-        Request {
-            label: label.to_string(),
-            method: "GET".to_string(),
-            url,
-            headers: vec![("authorization".to_string(), format!("Bearer {token}"))],
-            body: None,
-            timeout_ms,
-        }
+        let mut r = Request::get(label, url, timeout_ms);
+        r.headers.push(("authorization".to_string(), format!("Bearer {token}")));
+        r
+    }
+
+    /// The same request, cacheable under `hint`.
+    pub fn cached(mut self, hint: CacheHint) -> Request {
+        self.cache = Some(hint);
+        self
+    }
+
+    /// The same request, sent after `delay_ms`.
+    pub fn delayed(mut self, delay_ms: u32) -> Request {
+        self.delay_ms = delay_ms;
+        self
     }
 }
 
@@ -62,24 +110,38 @@ pub struct Reply {
     pub status: Option<u16>,
     /// Response body text (possibly truncated by the host at its read limit).
     pub body: String,
-    /// `timeout` or `network` when no response arrived.
+    /// `timeout`, `network` or `deadline` when no response arrived.
     pub failure: Option<String>,
+    /// The `Retry-After` header, when present.
+    pub retry_after: Option<String>,
+    /// The `X-RateLimit-Reset` header (epoch seconds), when present.
+    pub rate_limit_reset: Option<String>,
 }
 
 impl Reply {
     /// A response with a status and body (for tests and fakes).
     pub fn response(status: u16, body: impl Into<String>) -> Reply {
-        Reply { status: Some(status), body: body.into(), failure: None }
+        Reply { status: Some(status), body: body.into(), ..Reply::default() }
     }
 
-    /// Reads `{"status": 200, "body": ".."}` or `{"failure": "timeout"}` as the shim sends it.
-    /// Read by hand rather than derived: see `boundary` on why derived deserializers cost size.
+    /// No response, for the given reason.
+    pub fn failed(why: &str) -> Reply {
+        Reply { failure: Some(why.to_string()), ..Reply::default() }
+    }
+
+    /// Reads `{"status": 200, "body": "..", "headers": {..}}` or `{"failure": "timeout"}` as the
+    /// shim sends it. Read by hand rather than derived: see `boundary` on why derived
+    /// deserializers cost size.
     pub fn from_value(v: &Value) -> Reply {
-        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+        let headers = v.get("headers");
+        let header = |name: &str| text(headers.and_then(|h| h.get(name)));
         Reply {
             status: v.get("status").and_then(Value::as_u64).and_then(|s| u16::try_from(s).ok()),
-            body: text("body").unwrap_or_default(),
-            failure: text("failure"),
+            body: text(v.get("body")).unwrap_or_default(),
+            failure: text(v.get("failure")),
+            retry_after: header("retry-after"),
+            rate_limit_reset: header("x-ratelimit-reset"),
         }
     }
 
@@ -91,17 +153,24 @@ impl Reply {
             (None, None) => Err("no response".to_string()),
         }
     }
+
+    /// A 2xx response.
+    pub fn is_success(&self) -> bool {
+        self.failure.is_none() && matches!(self.status, Some(200..=299))
+    }
 }
 
-/// Percent-encodes a query-string value (everything but RFC 3986 unreserved characters).
+/// Percent-encodes a query-string or path value (everything but RFC 3986 unreserved characters).
 /// Hand-written: eight lines do not justify a dependency.
-pub fn encode_query_value(value: &str) -> String {
+pub fn encode_component(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
         }
     }
     out
@@ -110,18 +179,28 @@ pub fn encode_query_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
-    fn query_values_are_fully_escaped() {
-        assert_eq!(encode_query_value("a.b+c@x.com"), "a.b%2Bc%40x.com");
-        assert_eq!(encode_query_value("&email=x y"), "%26email%3Dx%20y");
-        assert_eq!(encode_query_value("é"), "%C3%A9");
+    fn components_are_fully_escaped() {
+        assert_eq!(encode_component("a.b+c@x.com"), "a.b%2Bc%40x.com");
+        assert_eq!(encode_component("&email=x y"), "%26email%3Dx%20y");
+        assert_eq!(encode_component("é"), "%C3%A9");
+        assert_eq!(encode_component("auth0|abc"), "auth0%7Cabc");
     }
 
     #[test]
     fn reply_status_reports_failures() {
         assert_eq!(Reply::response(200, "{}").status(), Ok(200));
-        let r = Reply { failure: Some("timeout".into()), ..Reply::default() };
-        assert_eq!(r.status(), Err("timeout".into()));
+        assert_eq!(Reply::failed("timeout").status(), Err("timeout".into()));
+        assert!(!Reply::failed("network").is_success());
+    }
+
+    #[test]
+    fn reply_reads_the_rate_limit_headers() {
+        let r = Reply::from_value(&json!({"status": 429, "body": "{}", "headers": {"retry-after": "2", "x-ratelimit-reset": "1700000000"}}));
+        assert_eq!(r.retry_after.as_deref(), Some("2"));
+        assert_eq!(r.rate_limit_reset.as_deref(), Some("1700000000"));
+        assert_eq!(Reply::from_value(&json!({"status": 99999})).status, None);
     }
 }

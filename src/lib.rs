@@ -18,9 +18,11 @@ pub mod config;
 pub mod flow;
 pub mod http;
 pub mod jwt;
+pub mod lookup;
 pub mod oauth;
 pub mod outcome;
 pub mod profile;
+pub mod retry;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

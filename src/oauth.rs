@@ -3,7 +3,7 @@
 //! password": only the replies that mean "these credentials are wrong" become one.
 
 use crate::config::Config;
-use crate::http::{Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
+use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
 use crate::outcome::Outcome;
 use serde_json::{json, Value};
 
@@ -28,15 +28,23 @@ pub fn password_request(cfg: &Config, identifier: &str, password: &str) -> Reque
     Request::post_json("password", cfg.url("/oauth/token"), &body, PASSWORD_TIMEOUT_MS)
 }
 
-/// A Management API token by client credentials.
-pub fn management_token_request(cfg: &Config) -> Request {
+/// A Management API token by client credentials, cached by the host for its lifetime less a
+/// minute and shared by concurrent invocations (Auth0 counts and can quota-limit M2M tokens).
+/// `refresh` skips the cached one (it was refused).
+pub fn management_token_request(cfg: &Config, refresh: bool) -> Request {
     let body = json!({
         "grant_type": "client_credentials",
         "client_id": cfg.client_id,
         "client_secret": cfg.client_secret,
         "audience": cfg.audience,
     });
-    Request::post_json("token", cfg.url("/oauth/token"), &body, API_TIMEOUT_MS)
+    Request::post_json("token", cfg.url("/oauth/token"), &body, API_TIMEOUT_MS).cached(CacheHint {
+        key: format!("mgmt-token|{}|{}|{}", cfg.domain, cfg.client_id, cfg.audience),
+        ttl_s: 86_400,
+        ttl_field: Some("expires_in".to_string()),
+        early_s: 60,
+        refresh,
+    })
 }
 
 /// The `error` / `error_description` pair of an OAuth error body (empty strings when absent).
@@ -187,8 +195,12 @@ mod tests {
 
     #[test]
     fn management_token_uses_the_audience() {
-        let r = management_token_request(&cfg(None));
+        let r = management_token_request(&cfg(None), false);
         assert_eq!(r.url, "https://old.auth0.com/oauth/token");
+        let hint = r.cache.as_ref().unwrap();
+        assert_eq!((hint.ttl_field.as_deref(), hint.early_s, hint.refresh), (Some("expires_in"), 60, false));
+        assert!(!hint.key.contains("sec"), "the cache key holds no secret");
+        assert!(management_token_request(&cfg(None), true).cache.unwrap().refresh);
         assert_eq!(body(&r)["audience"], "https://old.auth0.com/api/v2/");
         assert_eq!(body(&r)["grant_type"], "client_credentials");
     }

@@ -167,6 +167,6 @@ test('one log line per call, with no password, secret or raw identifier in it', 
   const r = await login(createContainer({ configuration: settings() }), u.email, u.password);
   assert.equal(r.logs.length, 1);
   const line = r.logs[0].text;
-  assert.match(line, /^auth0-lazy-migrate \S+ login outcome=profile ms=\d+ upstream=1 user=[0-9a-f]{12}$/);
+  assert.match(line, /^auth0-lazy-migrate \S+ login outcome=profile ms=\d+ upstream=\d+ user=[0-9a-f]{12}$/);
   for (const secret of [u.password, APP.client_secret, u.email]) assert.ok(!line.includes(secret));
 });
