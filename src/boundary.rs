@@ -131,6 +131,37 @@ pub fn resume(input: &str) -> String {
     }
 }
 
+/// Maps one user record of the old tenant (a Management API user or a line of a users-exports
+/// file) to the record the new tenant imports, exactly as login and get_user map it: the same
+/// profile, the same user id. For the command line's bulk `tail`, so that users moved in bulk are
+/// indistinguishable from users who logged in.
+///
+/// `{"settings": {..}, "user": {..}}` -> `{"user": {..}}`, `{"skip": "blocked"}` or `{"error": ".."}`.
+pub fn import_record(input: &str) -> String {
+    let answer = |k: &str, v: Value| serde_json::json!({ k: v }).to_string();
+    let Some(input) = object(input) else {
+        return answer("error", Value::from("malformed input"));
+    };
+    let cfg = match config(input.get("settings")) {
+        Ok(c) => c,
+        Err(Outcome::Error { message }) => return answer("error", Value::from(message)),
+        Err(_) => return answer("error", Value::from("bad settings")),
+    };
+    let Some(user) = input.get("user").and_then(Value::as_object) else {
+        return answer("error", Value::from("no user record"));
+    };
+    if user.get("blocked").and_then(Value::as_bool) == Some(true) {
+        return answer("skip", Value::from("blocked"));
+    }
+    match crate::profile::from_user_record(user) {
+        Ok(p) => match serde_json::to_value(crate::lookup::with_prefix(&cfg, p)) {
+            Ok(v) => answer("user", v),
+            Err(_) => answer("error", Value::from("could not encode the profile")),
+        },
+        Err(e) => answer("error", Value::from(e)),
+    }
+}
+
 /// `"<version> <commit>"`, for the shim's log line and the build's self-check.
 pub fn build_info() -> String {
     format!("{} {}", crate::VERSION, crate::COMMIT)
@@ -181,6 +212,21 @@ mod tests {
         assert!(out["done"]["message"].as_str().unwrap().contains("signature"));
         let wrong = parse(resume(&json!({"settings": settings(), "now_ms": 1, "state": state, "reply": {"status": 200}}).to_string()));
         assert!(wrong["done"]["message"].as_str().unwrap().contains("wrong kind of input"));
+    }
+
+    #[test]
+    fn import_records_map_like_get_user() {
+        let user = json!({"user_id": "auth0|abc", "email": "a@b.c", "username": "ab", "app_metadata": {"migration_complete": true, "r": 1}});
+        let out = parse(import_record(&json!({"settings": settings(), "user": user}).to_string()));
+        assert_eq!(out["user"], json!({"user_id": "abc", "email": "a@b.c", "username": "ab", "user_metadata": {}, "app_metadata": {"r": 1}}));
+        let mut s = settings();
+        s["User_ID_Prefix"] = json!("old-");
+        let out = parse(import_record(&json!({"settings": s, "user": user}).to_string()));
+        assert_eq!(out["user"]["user_id"], "old-abc");
+        let blocked = json!({"user_id": "auth0|b", "blocked": true});
+        assert_eq!(parse(import_record(&json!({"settings": settings(), "user": blocked}).to_string()))["skip"], "blocked");
+        assert!(parse(import_record("[]"))["error"].is_string());
+        assert!(parse(import_record(&json!({"settings": settings(), "user": {"email": "x"}}).to_string()))["error"].is_string());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The only file that knows about JavaScript: three exports over [`crate::boundary`], strings in
+//! The only file that knows about JavaScript: four exports over [`crate::boundary`], strings in
 //! and out. No `JsValue` crosses, so there is nothing to free and no handle to leak.
 
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -13,6 +13,12 @@ pub fn start(input: &str) -> String {
 #[wasm_bindgen]
 pub fn resume(input: &str) -> String {
     crate::boundary::resume(input)
+}
+
+/// See [`crate::boundary::import_record`].
+#[wasm_bindgen]
+pub fn import_record(input: &str) -> String {
+    crate::boundary::import_record(input)
 }
 
 /// See [`crate::boundary::build_info`].

@@ -76,23 +76,26 @@ function main() {
       [zlib.constants.BROTLI_PARAM_SIZE_HINT]: wasm.length
     }
   });
-  const runtime = fill(fs.readFileSync(path.join(TEMPLATES, 'runtime.js'), 'utf8'), {
+  const embedded = {
     VERSION: build.version,
     WASM_SHA256: wasmSha256,
     GLUE: prepareGlue(glue),
     WASM_BASE64: compressed.toString('base64')
-  }).trimEnd();
+  };
+  const runtime = fill(fs.readFileSync(path.join(TEMPLATES, 'runtime.js'), 'utf8'), embedded).trimEnd();
 
   const scripts = [
     { file: 'login.js', expect: { functionName: 'login' }, wasm: true },
     { file: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true },
     { file: 'metadata-action.js', expect: { actionExport: 'onExecutePostLogin' }, wasm: false },
-    { file: 'metadata-rule.js', expect: { functionName: 'migrationMetadata' }, wasm: false }
+    { file: 'metadata-rule.js', expect: { functionName: 'migrationMetadata' }, wasm: false },
+    { file: 'engine.js', expect: { module: true }, wasm: true }
   ];
   fs.mkdirSync(a.out, { recursive: true });
   const artifacts = [];
   for (const s of scripts) {
     const text = fill(fs.readFileSync(path.join(TEMPLATES, s.file), 'utf8'), {
+      ...embedded,
       HEADER: header(s.file, { ...build, wasmSha256: s.wasm ? wasmSha256 : null }),
       // Indented to sit in the function body; the replacer form keeps `$` in the glue literal.
       RUNTIME: runtime.replace(/^ {2}/, '')

@@ -13,12 +13,13 @@ const SCRIPT_LIMIT_BYTES = 100000;
  * Throws when `text` breaks a rule.
  * @param {string} file      name for messages, e.g. "login.js"
  * @param {string} text      the script as it will be pasted
- * @param {object} expect    { functionName } for a one-function script, or { actionExport } for an Action
+ * @param {object} expect    { functionName } for a one-function script, { actionExport } for an
+ *                           Action, { module: true } for a Node module (no Auth0 size limit)
  */
 function checkScript(file, text, expect) {
   const problems = [];
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > SCRIPT_LIMIT_BYTES) {
+  if (!expect.module && bytes > SCRIPT_LIMIT_BYTES) {
     problems.push(`is ${bytes} bytes, over Auth0's script limit of ${SCRIPT_LIMIT_BYTES} bytes`);
   }
   // The Auth0 Deploy CLI replaces @@KEY@@ and ##KEY## inside script files; refuse both markers.

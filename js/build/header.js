@@ -33,6 +33,11 @@ const WHERE = {
     ],
     reads: 'Action secrets: MIGRATION_APP_CLIENT_ID, CLAIMS_NAMESPACE (optional)'
   },
+  'engine.js': {
+    title: 'the migration module for Node tools (not an Auth0 script)',
+    paste: ['nowhere: `require` it from Node (the command line does).'],
+    reads: 'nothing by itself: callers pass the settings'
+  },
   'metadata-rule.js': {
     title: 'legacy Rule for the OLD tenant (Rules reached end of life on 18 Nov 2026: use metadata-action.js)',
     paste: ['OLD tenant > Auth Pipeline > Rules, only where Rules still run.'],
