@@ -89,18 +89,21 @@ function main() {
     { file: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true },
     { file: 'metadata-action.js', expect: { actionExport: 'onExecutePostLogin' }, wasm: false },
     { file: 'metadata-rule.js', expect: { functionName: 'migrationMetadata' }, wasm: false },
-    { file: 'engine.js', expect: { module: true }, wasm: true }
+    { file: 'engine.js', expect: { module: true }, wasm: true },
+    { file: 'retired/login.js', template: 'retired-login.js', expect: { functionName: 'login' }, wasm: false },
+    { file: 'retired/get_user.js', template: 'retired-get_user.js', expect: { functionName: 'getByEmail' }, wasm: false }
   ];
   fs.mkdirSync(a.out, { recursive: true });
   const artifacts = [];
   for (const s of scripts) {
-    const text = fill(fs.readFileSync(path.join(TEMPLATES, s.file), 'utf8'), {
+    const text = fill(fs.readFileSync(path.join(TEMPLATES, s.template || s.file), 'utf8'), {
       ...embedded,
       HEADER: header(s.file, { ...build, wasmSha256: s.wasm ? wasmSha256 : null }),
       // Indented to sit in the function body; the replacer form keeps `$` in the glue literal.
       RUNTIME: runtime.replace(/^ {2}/, '')
     });
     const bytes = checkScript(s.file, text, s.expect);
+    fs.mkdirSync(path.dirname(path.join(a.out, s.file)), { recursive: true });
     fs.writeFileSync(path.join(a.out, s.file), text);
     artifacts.push({ file: s.file, bytes, sha256: sha256(text) });
   }

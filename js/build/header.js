@@ -33,6 +33,16 @@ const WHERE = {
     ],
     reads: 'Action secrets: MIGRATION_APP_CLIENT_ID, CLAIMS_NAMESPACE (optional)'
   },
+  'retired/login.js': {
+    title: 'retired Login script: the migration has ended, every unknown user is "no such user"',
+    paste: ['NEW tenant, same place as login.js, at the end of the migration (keep Import Users on).'],
+    reads: 'nothing'
+  },
+  'retired/get_user.js': {
+    title: 'retired Get User script: the migration has ended, every unknown user is "no such user"',
+    paste: ['NEW tenant, same place as get_user.js, at the end of the migration.'],
+    reads: 'nothing'
+  },
   'engine.js': {
     title: 'the migration module for Node tools (not an Auth0 script)',
     paste: ['nowhere: `require` it from Node (the command line does).'],

@@ -12,7 +12,7 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..', '..');
 const GOLDEN = path.join(ROOT, 'tests', 'golden');
-const FILES = ['login.js', 'get_user.js', 'metadata-action.js', 'metadata-rule.js', 'engine.js'];
+const FILES = ['login.js', 'get_user.js', 'metadata-action.js', 'metadata-rule.js', 'engine.js', 'retired/login.js', 'retired/get_user.js'];
 
 /** The script with its per-build parts replaced by fixed markers. */
 function skeleton(text) {
@@ -25,7 +25,7 @@ function skeleton(text) {
 for (const file of FILES) {
   test(`${file} matches its golden skeleton`, () => {
     const actual = skeleton(fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8'));
-    const goldenPath = path.join(GOLDEN, `${file}.golden`);
+    const goldenPath = path.join(GOLDEN, `${file.replace('/', '-')}.golden`);
     if (process.env.BLESS === '1') {
       fs.writeFileSync(goldenPath, actual);
       return;
