@@ -15,34 +15,33 @@
 //! Both answer `{"send": {"request", "state"}}`, `{"verify": {"jwk", "input", "signature", "state"}}`
 //! or `{"done": {"kind": .., ..}}`.
 
-//! Inputs are read as a `serde_json::Value` and picked apart by hand instead of through derived
-//! `Deserialize` impls: a derived impl carries serde's type-error messages, which format floats
-//! and pull in Rust's float printing and serde's buffered-content machinery. Measured when the
-//! change was made: the optimised wasm went from 177,863 to 116,761 bytes (-61 KB).
+//! JSON is read and written with [`crate::json`], the crate's own small JSON module (see its
+//! doc comment for why and what it saved).
 
 use crate::config::Config;
 use crate::flow::{self, Ctx, Input, State, Step};
-use crate::http::{Reply, Request};
+use crate::http::Reply;
+use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
-use serde::Serialize;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-
-#[derive(Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Output {
-    Send { request: Request, state: State },
-    Verify { jwk: Value, input: String, signature: String, state: State },
-    Done(Outcome),
-}
 
 fn render(step: Step) -> String {
     let out = match step {
-        Step::Send { request, state } => Output::Send { request, state },
-        Step::Verify { jwk, input, signature, state } => Output::Verify { jwk, input, signature, state },
-        Step::Done(o) => Output::Done(o),
+        Step::Send { request, state } => {
+            Value::object([("send", Value::object([("request", request.to_json()), ("state", state.to_json())]))])
+        }
+        Step::Verify { jwk, input, signature, state } => Value::object([(
+            "verify",
+            Value::object([
+                ("jwk", jwk),
+                ("input", Value::from(input)),
+                ("signature", Value::from(signature)),
+                ("state", state.to_json()),
+            ]),
+        )]),
+        Step::Done(o) => Value::object([("done", o.to_json())]),
     };
-    serde_json::to_string(&out).unwrap_or_else(|_| r#"{"done":{"kind":"error","message":"internal: could not encode the result"}}"#.into())
+    out.to_json()
 }
 
 fn done(o: Outcome) -> String {
@@ -50,9 +49,9 @@ fn done(o: Outcome) -> String {
 }
 
 /// The input object, or `None` when the shim sent something else.
-fn object(input: &str) -> Option<Map<String, Value>> {
-    match serde_json::from_str(input) {
-        Ok(Value::Object(m)) => Some(m),
+fn object(input: &str) -> Option<Map> {
+    match json::parse(input) {
+        Some(Value::Object(m)) => Some(m),
         _ => None,
     }
 }
@@ -67,7 +66,7 @@ fn config(settings: Option<&Value>) -> Result<Config, Outcome> {
         Some(_) => return Err(Outcome::error("internal: settings are not an object")),
     };
     let mut text = BTreeMap::new();
-    for (k, v) in settings {
+    for (k, v) in settings.iter() {
         match v {
             Value::String(s) => {
                 text.insert(k.clone(), s.clone());
@@ -138,7 +137,7 @@ pub fn resume(input: &str) -> String {
 ///
 /// `{"settings": {..}, "user": {..}}` -> `{"user": {..}}`, `{"skip": "blocked"}` or `{"error": ".."}`.
 pub fn import_record(input: &str) -> String {
-    let answer = |k: &str, v: Value| serde_json::json!({ k: v }).to_string();
+    let answer = |k: &str, v: Value| Value::object([(k, v)]).to_json();
     let Some(input) = object(input) else {
         return answer("error", Value::from("malformed input"));
     };
@@ -154,10 +153,7 @@ pub fn import_record(input: &str) -> String {
         return answer("skip", Value::from("blocked"));
     }
     match crate::profile::from_user_record(user) {
-        Ok(p) => match serde_json::to_value(crate::lookup::with_prefix(&cfg, p)) {
-            Ok(v) => answer("user", v),
-            Err(_) => answer("error", Value::from("could not encode the profile")),
-        },
+        Ok(p) => answer("user", crate::lookup::with_prefix(&cfg, p).to_json()),
         Err(e) => answer("error", Value::from(e)),
     }
 }
@@ -170,7 +166,7 @@ pub fn build_info() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn settings() -> Value {
         json!({"Domain": "old.auth0.com", "Client_ID": "cid", "Client_Secret": "TOPSECRET", "Connection": ""})

@@ -179,7 +179,7 @@ pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
         d = d.get(8..).unwrap_or("");
     } else if starts(d, "http://") {
         return Err(bad("uses http://, but requests to the old tenant are HTTPS only"));
-    } else if d.contains("://") {
+    } else if crate::oauth::mentions(d, "://") {
         return Err(bad("has a scheme other than https://"));
     }
     let d = d.strip_suffix('/').unwrap_or(d);

@@ -18,8 +18,7 @@ use crate::lookup::{self, is_email, Purpose};
 use crate::oauth::{self, PasswordVerdict};
 use crate::outcome::Outcome;
 use crate::{profile, retry};
-use serde::Serialize;
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 /// How long the host may keep discovery documents and key sets (Auth0's `global` lives about
 /// 20 minutes at most anyway; a rotated key is fetched at once through the unknown-`kid` path).
@@ -50,8 +49,7 @@ pub enum Input {
 }
 
 /// Where a flow is waiting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "at", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
     /// Waiting for the password check.
     Password {
@@ -98,7 +96,6 @@ pub enum State {
         /// Why.
         purpose: Purpose,
         /// The old user id, when known (from a verified ID token): then the lookup is by id.
-        #[serde(skip_serializing_if = "Option::is_none")]
         user_id: Option<String>,
         /// Retries so far (token and lookup together).
         tries: u8,
@@ -112,7 +109,6 @@ pub enum State {
         /// Why.
         purpose: Purpose,
         /// The old user id, when the lookup is by id.
-        #[serde(skip_serializing_if = "Option::is_none")]
         user_id: Option<String>,
         /// Retries so far.
         tries: u8,
@@ -122,6 +118,40 @@ pub enum State {
 }
 
 impl State {
+    /// The state as JSON, for the shim to hand back on the next step.
+    pub fn to_json(&self) -> Value {
+        let s = |v: &str| Value::from(v);
+        let mut f: Vec<(&str, Value)> = Vec::new();
+        match self {
+            State::Password { identifier } => {
+                f.push(("at", s("password")));
+                f.push(("identifier", s(identifier)));
+            }
+            State::Discovery { identifier, id_token, tries } => {
+                f.extend([("at", s("discovery")), ("identifier", s(identifier)), ("id_token", s(id_token))]);
+                f.push(("tries", Value::int((*tries).into())));
+            }
+            State::Keys { identifier, id_token, issuer, jwks_uri, tries, refreshed } => {
+                f.extend([("at", s("keys")), ("identifier", s(identifier)), ("id_token", s(id_token))]);
+                f.extend([("issuer", s(issuer)), ("jwks_uri", s(jwks_uri))]);
+                f.extend([("tries", Value::int((*tries).into())), ("refreshed", Value::Bool(*refreshed))]);
+            }
+            State::Verify { identifier, id_token, issuer } => {
+                f.extend([("at", s("verify")), ("identifier", s(identifier)), ("id_token", s(id_token)), ("issuer", s(issuer))]);
+            }
+            State::Token { identifier, purpose, user_id, tries, refreshed }
+            | State::Lookup { identifier, purpose, user_id, tries, refreshed } => {
+                let at = if matches!(self, State::Token { .. }) { "token" } else { "lookup" };
+                f.extend([("at", s(at)), ("identifier", s(identifier)), ("purpose", s(purpose.name()))]);
+                if let Some(id) = user_id {
+                    f.push(("user_id", s(id)));
+                }
+                f.extend([("tries", Value::int((*tries).into())), ("refreshed", Value::Bool(*refreshed))]);
+            }
+        }
+        Value::object(f)
+    }
+
     /// Reads a state back from the JSON the last step wrote (see `boundary` on why by hand).
     pub fn from_value(v: &Value) -> Option<State> {
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
@@ -277,9 +307,7 @@ fn after_password(ctx: Ctx, identifier: String, reply: &Reply) -> Step {
             PasswordVerdict::PasswordAcceptedNeedsLookup => token_step(ctx, identifier, Purpose::LoginAfterMfa, None, 0, false, 0),
         };
     }
-    let id_token = serde_json::from_str::<Value>(&reply.body)
-        .ok()
-        .and_then(|v| v.get("id_token").and_then(Value::as_str).map(str::to_string));
+    let id_token = crate::json::parse(&reply.body).and_then(|v| v.get("id_token").and_then(Value::as_str).map(str::to_string));
     let Some(id_token) = id_token else {
         return Step::Done(Outcome::error("password check: the old tenant's reply has no id_token (is the `openid` scope allowed?)"));
     };
@@ -344,7 +372,7 @@ fn after_verify(ctx: Ctx, identifier: String, id_token: &str, issuer: &str, veri
     }
 }
 
-fn token_username<'a>(claims: &'a Map<String, Value>, ns: &str) -> Option<&'a str> {
+fn token_username<'a>(claims: &'a Map, ns: &str) -> Option<&'a str> {
     claims
         .get("username")
         .or_else(|| claims.get(&format!("{ns}username")))
@@ -354,7 +382,7 @@ fn token_username<'a>(claims: &'a Map<String, Value>, ns: &str) -> Option<&'a st
 /// The token must be about the user who logged in: the same email, or the same username when the
 /// token carries one (`identifier` is already folded to lower case; Auth0 stores both in lower
 /// case). Anything else is refused rather than migrating someone else.
-fn identity_mismatch(cfg: &Config, claims: &Map<String, Value>, identifier: &str) -> Option<Outcome> {
+fn identity_mismatch(cfg: &Config, claims: &Map, identifier: &str) -> Option<Outcome> {
     let token_value = if is_email(identifier) {
         claims.get("email").and_then(Value::as_str)
     } else {

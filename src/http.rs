@@ -6,8 +6,7 @@
 //! reply is fresh, and shares one network call among concurrent invocations asking for the same
 //! key - and a `delay_ms` to wait before sending (retry backoff).
 
-use serde::Serialize;
-use serde_json::Value;
+use crate::json::Value;
 
 /// Per-request timeout for the password check; the shim also enforces a whole-call deadline.
 pub const PASSWORD_TIMEOUT_MS: u32 = 8_000;
@@ -15,7 +14,7 @@ pub const PASSWORD_TIMEOUT_MS: u32 = 8_000;
 pub const API_TIMEOUT_MS: u32 = 5_000;
 
 /// How the host may cache a successful (2xx) reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheHint {
     /// What the reply is (e.g. `jwks|tenant.auth0.com`); equal keys share one reply.
     pub key: String,
@@ -23,7 +22,6 @@ pub struct CacheHint {
     pub ttl_s: u32,
     /// ...or, when set, for the number of seconds in this field of the JSON reply (`expires_in`),
     /// minus `early_s`, capped at `ttl_s`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_field: Option<String>,
     /// Seconds to drop the entry before the reply says it expires.
     pub early_s: u32,
@@ -32,7 +30,7 @@ pub struct CacheHint {
 }
 
 /// One HTTPS request for the host to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// Which upstream call this is (`password`, `token`, `users-by-email`, ...): for logs and counts.
     pub label: String,
@@ -43,14 +41,12 @@ pub struct Request {
     /// Header name/value pairs.
     pub headers: Vec<(String, String)>,
     /// Request body, if any (JSON text).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Give up after this long.
     pub timeout_ms: u32,
     /// Wait this long before sending (a retry's backoff); 0 for none.
     pub delay_ms: u32,
     /// Whether and how the reply may be cached.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheHint>,
 }
 
@@ -62,7 +58,7 @@ impl Request {
             method: "POST".to_string(),
             url,
             headers: vec![("content-type".to_string(), "application/json".to_string())],
-            body: Some(body.to_string()),
+            body: Some(body.to_json()),
             timeout_ms,
             delay_ms: 0,
             cache: None,
@@ -100,6 +96,35 @@ impl Request {
     pub fn delayed(mut self, delay_ms: u32) -> Request {
         self.delay_ms = delay_ms;
         self
+    }
+
+    /// The request as the shim reads it.
+    pub fn to_json(&self) -> Value {
+        let headers = self.headers.iter().map(|(k, v)| Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())]));
+        let mut fields = vec![
+            ("label", Value::from(self.label.as_str())),
+            ("method", Value::from(self.method.as_str())),
+            ("url", Value::from(self.url.as_str())),
+            ("headers", Value::Array(headers.collect())),
+            ("timeout_ms", Value::int(self.timeout_ms.into())),
+            ("delay_ms", Value::int(self.delay_ms.into())),
+        ];
+        if let Some(b) = &self.body {
+            fields.push(("body", Value::from(b.as_str())));
+        }
+        if let Some(c) = &self.cache {
+            fields.push((
+                "cache",
+                Value::object([
+                    ("key", Value::from(c.key.as_str())),
+                    ("ttl_s", Value::int(c.ttl_s.into())),
+                    ("ttl_field", Value::from(c.ttl_field.clone())),
+                    ("early_s", Value::int(c.early_s.into())),
+                    ("refresh", Value::Bool(c.refresh)),
+                ]),
+            ));
+        }
+        Value::object(fields)
     }
 }
 
@@ -179,6 +204,7 @@ pub fn encode_component(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::from_serde;
     use serde_json::json;
 
     #[test]
@@ -198,9 +224,9 @@ mod tests {
 
     #[test]
     fn reply_reads_the_rate_limit_headers() {
-        let r = Reply::from_value(&json!({"status": 429, "body": "{}", "headers": {"retry-after": "2", "x-ratelimit-reset": "1700000000"}}));
+        let r = Reply::from_value(&from_serde(json!({"status": 429, "body": "{}", "headers": {"retry-after": "2", "x-ratelimit-reset": "1700000000"}})));
         assert_eq!(r.retry_after.as_deref(), Some("2"));
         assert_eq!(r.rate_limit_reset.as_deref(), Some("1700000000"));
-        assert_eq!(Reply::from_value(&json!({"status": 99999})).status, None);
+        assert_eq!(Reply::from_value(&from_serde(json!({"status": 99999}))).status, None);
     }
 }

@@ -5,7 +5,7 @@
 //! algorithm, which key, which issuer, audience and times - is decided here.
 
 use crate::base64url;
-use serde_json::{Map, Value};
+use crate::json::{self, Map, Value};
 
 /// Allowed clock difference between the old tenant and the new one, in seconds.
 pub const SKEW_S: i64 = 60;
@@ -18,17 +18,17 @@ pub struct Jwt {
     /// `kid` from the header, when present.
     pub kid: Option<String>,
     /// The payload.
-    pub claims: Map<String, Value>,
+    pub claims: Map,
     /// `header.payload`, the bytes the signature covers.
     pub signing_input: String,
     /// The signature segment, base64url.
     pub signature: String,
 }
 
-fn json_object(segment: &str, what: &str) -> Result<Map<String, Value>, String> {
+fn json_object(segment: &str, what: &str) -> Result<Map, String> {
     let bytes = base64url::decode(segment).ok_or_else(|| format!("the ID token {what} is not base64url"))?;
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
+    match json::parse_bytes(&bytes) {
+        Some(Value::Object(map)) => Ok(map),
         _ => Err(format!("the ID token {what} is not a JSON object")),
     }
 }
@@ -60,7 +60,7 @@ pub fn parse(token: &str) -> Result<Jwt, String> {
 
 /// The old tenant's OpenID discovery document: its `issuer` and `jwks_uri`, both HTTPS.
 pub fn discovery(body: &str) -> Result<(String, String), String> {
-    let v: Value = serde_json::from_str(body).map_err(|_| "the discovery document is not JSON".to_string())?;
+    let v = json::parse(body).ok_or("the discovery document is not JSON")?;
     let field = |k: &str| {
         v.get(k)
             .and_then(Value::as_str)
@@ -83,7 +83,7 @@ pub enum KeyChoice {
 /// Picks the signing key: an RSA key for signatures (no `use` or `use: sig`, no `alg` or RS256)
 /// with the token's `kid`; a token without `kid` only when the set has exactly one such key.
 pub fn select_key(jwks_body: &str, kid: Option<&str>) -> Result<KeyChoice, String> {
-    let v: Value = serde_json::from_str(jwks_body).map_err(|_| "the JWKS is not JSON".to_string())?;
+    let v = json::parse(jwks_body).ok_or("the JWKS is not JSON")?;
     let keys = v.get("keys").and_then(Value::as_array).ok_or("the JWKS has no `keys` array")?;
     fn text<'a>(k: &'a Value, field: &str) -> Option<&'a str> {
         k.get(field).and_then(Value::as_str)
@@ -102,18 +102,22 @@ pub fn select_key(jwks_body: &str, kid: Option<&str>) -> Result<KeyChoice, Strin
         None => None,
     };
     Ok(match chosen {
-        Some(k) => KeyChoice::Found(serde_json::json!({"kty": "RSA", "n": text(k, "n"), "e": text(k, "e")})),
+        Some(k) => KeyChoice::Found(Value::object([
+            ("kty", Value::from("RSA")),
+            ("n", Value::from(text(k, "n"))),
+            ("e", Value::from(text(k, "e"))),
+        ])),
         None => KeyChoice::Unknown,
     })
 }
 
-fn number(claims: &Map<String, Value>, name: &str) -> Option<i64> {
-    claims.get(name).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+fn number(claims: &Map, name: &str) -> Option<i64> {
+    claims.get(name).and_then(Value::as_i64)
 }
 
 /// The claims checks of OpenID Connect Core 3.1.3.7: issuer, audience (and `azp` when there are
 /// several audiences), expiry, and issue / not-before times, with [`SKEW_S`] of tolerance.
-pub fn check_claims(claims: &Map<String, Value>, issuer: &str, client_id: &str, now_s: i64) -> Result<(), String> {
+pub fn check_claims(claims: &Map, issuer: &str, client_id: &str, now_s: i64) -> Result<(), String> {
     if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
         return Err("the ID token's issuer is not the old tenant's".to_string());
     }
@@ -145,7 +149,8 @@ pub fn check_claims(claims: &Map<String, Value>, issuer: &str, client_id: &str, 
 mod tests {
     use super::*;
     use crate::base64url::encode;
-    use serde_json::json;
+    use crate::json::from_serde;
+    use serde_json::{json, Value};
 
     fn token(header: Value, claims: Value) -> String {
         format!("{}.{}.c2ln", encode(header.to_string().as_bytes()), encode(claims.to_string().as_bytes()))
@@ -155,7 +160,7 @@ mod tests {
     fn parses_rs256_and_refuses_other_algorithms() {
         let t = parse(&token(json!({"alg": "RS256", "kid": "k1"}), json!({"sub": "auth0|x"}))).unwrap();
         assert_eq!(t.kid.as_deref(), Some("k1"));
-        assert_eq!(t.claims["sub"], "auth0|x");
+        assert_eq!(t.claims.get("sub"), Some(&json::Value::from("auth0|x")));
         assert!(t.signing_input.ends_with(&encode(json!({"sub": "auth0|x"}).to_string().as_bytes())));
         for alg in ["none", "HS256", "RS512", "PS256"] {
             let e = parse(&token(json!({"alg": alg}), json!({}))).unwrap_err();
@@ -182,7 +187,7 @@ mod tests {
     fn selects_the_key_by_kid_and_only_usable_rsa_keys() {
         let jwks = json!({"keys": [rsa_key("a"), rsa_key("b")]}).to_string();
         let KeyChoice::Found(k) = select_key(&jwks, Some("b")).unwrap() else { panic!() };
-        assert_eq!(k, json!({"kty": "RSA", "n": encode(&[0xab; 256]), "e": "AQAB"}));
+        assert_eq!(k, from_serde(json!({"kty": "RSA", "n": encode(&[0xab; 256]), "e": "AQAB"})));
         assert_eq!(select_key(&jwks, Some("c")).unwrap(), KeyChoice::Unknown);
         assert_eq!(select_key(&jwks, None).unwrap(), KeyChoice::Unknown, "no kid and two keys: no guess");
         let mut enc = rsa_key("e");
@@ -207,8 +212,8 @@ mod tests {
         assert!(discovery(&json!({"issuer": "https://old/"}).to_string()).is_err());
     }
 
-    fn claims(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
+    fn claims(v: Value) -> Map {
+        from_serde(v).as_object().unwrap().clone()
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod boundary;
 pub mod config;
 pub mod flow;
 pub mod http;
+pub mod json;
 pub mod jwt;
 pub mod lookup;
 pub mod oauth;

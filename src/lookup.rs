@@ -6,11 +6,10 @@ use crate::http::{encode_component, Request, API_TIMEOUT_MS};
 use crate::oauth::excerpt;
 use crate::outcome::Outcome;
 use crate::profile::{self, Profile};
-use serde_json::{Map, Value};
+use crate::json::{self, Map, Value};
 
 /// Why a lookup is made: it decides what "not found" and "already migrated" mean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     /// get_user: does this user exist in the old tenant (and may they be offered)?
     GetUser,
@@ -21,7 +20,16 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    /// Reads the name [`serde::Serialize`] writes.
+    /// The name in the flow state.
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::GetUser => "get_user",
+            Purpose::LoginAfterMfa => "login_after_mfa",
+            Purpose::LoginProfile => "login_profile",
+        }
+    }
+
+    /// Reads what [`Purpose::name`] writes.
     pub fn from_name(name: &str) -> Option<Purpose> {
         match name {
             "get_user" => Some(Purpose::GetUser),
@@ -72,12 +80,12 @@ pub fn lucene_quote(value: &str) -> String {
 /// Reads a successful lookup reply (status already checked) into the outcome for `purpose`.
 pub fn decide(cfg: &Config, identifier: &str, purpose: Purpose, body: &str) -> Outcome {
     // `users-by-email` and the search answer an array; `users/{id}` (login profile) one object.
-    let users = match serde_json::from_str::<Value>(body) {
-        Ok(Value::Array(users)) => users,
-        Ok(one @ Value::Object(_)) if purpose == Purpose::LoginProfile => vec![one],
+    let users = match json::parse(body) {
+        Some(Value::Array(users)) => users,
+        Some(one @ Value::Object(_)) if purpose == Purpose::LoginProfile => vec![one],
         _ => return Outcome::error("user lookup: the old tenant's reply is not what the Management API sends"),
     };
-    let matches: Vec<&Map<String, Value>> = users
+    let matches: Vec<&Map> = users
         .iter()
         .filter_map(Value::as_object)
         .filter(|u| same_identifier(u, identifier) && in_connection(u, cfg.connection.as_deref()))
@@ -128,7 +136,7 @@ pub fn failure(status: u16, body: &str) -> Outcome {
 /// The record is the user who typed `identifier` (folded to lower case): the same email or
 /// username. Auth0 stores both in lower case for database connections, so ASCII folding of the
 /// record's value is enough (and keeps Unicode case tables out of the wasm).
-fn same_identifier(user: &Map<String, Value>, identifier: &str) -> bool {
+fn same_identifier(user: &Map, identifier: &str) -> bool {
     let field = if is_email(identifier) { "email" } else { "username" };
     let value = user.get(field).and_then(Value::as_str).unwrap_or("");
     !value.is_empty() && value.to_ascii_lowercase() == identifier
@@ -136,7 +144,7 @@ fn same_identifier(user: &Map<String, Value>, identifier: &str) -> bool {
 
 /// The user has an identity in the connection being migrated (any Auth0 database identity when
 /// `Connection` is empty).
-fn in_connection(user: &Map<String, Value>, connection: Option<&str>) -> bool {
+fn in_connection(user: &Map, connection: Option<&str>) -> bool {
     let Some(Value::Array(ids)) = user.get("identities") else { return false };
     ids.iter().any(|i| match connection {
         Some(c) => i.get("connection").and_then(Value::as_str) == Some(c),
@@ -146,6 +154,6 @@ fn in_connection(user: &Map<String, Value>, connection: Option<&str>) -> bool {
 
 /// Marked `app_metadata.migration_complete` by the old tenant's rule/action: handed over before,
 /// so not offered again (a user deleted in the new tenant is not resurrected by a sign-up check).
-fn already_migrated(user: &Map<String, Value>) -> bool {
+fn already_migrated(user: &Map) -> bool {
     user.get("app_metadata").and_then(|m| m.get(profile::MIGRATION_MARKER)).and_then(Value::as_bool) == Some(true)
 }

@@ -1,11 +1,10 @@
 //! What an invocation ends with. Each variant maps to exactly one way of calling Auth0's callback.
 
+use crate::json::Value;
 use crate::profile::Profile;
-use serde::Serialize;
 
 /// The end of a flow, in Auth0's terms.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// `callback(null, profile)`: the user exists (and, for login, the password was right).
     Profile {
@@ -41,5 +40,17 @@ impl Outcome {
     /// An [`Outcome::Unauthorized`].
     pub fn unauthorized(message: impl Into<String>) -> Outcome {
         Outcome::Unauthorized { message: message.into() }
+    }
+
+    /// `{"kind": "profile" | "not_found" | "wrong_password" | "unauthorized" | "error", ..}`.
+    pub fn to_json(&self) -> Value {
+        let message = |kind: &str, m: &str| Value::object([("kind", Value::from(kind)), ("message", Value::from(m))]);
+        match self {
+            Outcome::Profile { profile } => Value::object([("kind", Value::from("profile")), ("profile", profile.to_json())]),
+            Outcome::NotFound => Value::object([("kind", Value::from("not_found"))]),
+            Outcome::WrongPassword { message: m } => message("wrong_password", m),
+            Outcome::Unauthorized { message: m } => message("unauthorized", m),
+            Outcome::Error { message: m } => message("error", m),
+        }
     }
 }

@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const zlib = require('node:zlib');
+const { minify } = require('terser');
 const { checkScript } = require('./checks');
 const { header } = require('./header');
 
@@ -58,7 +59,27 @@ function fill(template, values) {
   });
 }
 
-function main() {
+/**
+ * The pasteable scripts go out minified (the wasm-bindgen glue and our shim are a third of the
+ * script's text otherwise), with the header comment kept verbatim on top. Top-level names stay
+ * (Auth0 calls `login` / `getByEmail`), free variables such as `configuration` and the error
+ * classes are never renamed, and terser's output depends only on its input and options.
+ * The readable form is kept in target/skeleton/ for the golden tests and for review.
+ */
+async function shrink(text) {
+  const m = text.match(/^(\/\*[\s\S]*?\*\/)\n/);
+  if (!m) throw new Error('a script must start with its header comment');
+  const out = await minify(text.slice(m[0].length), {
+    ecma: 2018,
+    toplevel: false,
+    compress: { passes: 2 },
+    mangle: true,
+    format: { preamble: m[1], comments: false }
+  });
+  return `${out.code}\n`;
+}
+
+async function main() {
   const a = args(process.argv.slice(2));
   const wasm = fs.readFileSync(a.wasm);
   const glue = fs.readFileSync(a.glue, 'utf8');
@@ -85,8 +106,8 @@ function main() {
   const runtime = fill(fs.readFileSync(path.join(TEMPLATES, 'runtime.js'), 'utf8'), embedded).trimEnd();
 
   const scripts = [
-    { file: 'login.js', expect: { functionName: 'login' }, wasm: true },
-    { file: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true },
+    { file: 'login.js', expect: { functionName: 'login' }, wasm: true, minify: true },
+    { file: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true, minify: true },
     { file: 'metadata-action.js', expect: { actionExport: 'onExecutePostLogin' }, wasm: false },
     { file: 'metadata-rule.js', expect: { functionName: 'migrationMetadata' }, wasm: false },
     { file: 'engine.js', expect: { module: true }, wasm: true },
@@ -102,10 +123,14 @@ function main() {
       // Indented to sit in the function body; the replacer form keeps `$` in the glue literal.
       RUNTIME: runtime.replace(/^ {2}/, '')
     });
-    const bytes = checkScript(s.file, text, s.expect);
+    const skeleton = path.join(ROOT, 'target', 'skeleton', s.file);
+    fs.mkdirSync(path.dirname(skeleton), { recursive: true });
+    fs.writeFileSync(skeleton, text);
+    const final = s.minify ? await shrink(text) : text;
+    const bytes = checkScript(s.file, final, s.expect);
     fs.mkdirSync(path.dirname(path.join(a.out, s.file)), { recursive: true });
-    fs.writeFileSync(path.join(a.out, s.file), text);
-    artifacts.push({ file: s.file, bytes, sha256: sha256(text) });
+    fs.writeFileSync(path.join(a.out, s.file), final);
+    artifacts.push({ file: s.file, bytes, sha256: sha256(final) });
   }
   const manifest = {
     name: 'auth0-lazy-migrate',
@@ -121,9 +146,7 @@ function main() {
   }
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e) => {
   console.error(`build failed: ${e.message}`);
   process.exit(1);
-}
+});

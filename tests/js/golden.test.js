@@ -1,8 +1,9 @@
 'use strict';
 /**
- * Golden files of the emitted scripts (the wasm-bindgen reference-test model): each dist script
- * with what changes on every commit elided - the wasm payload, the commit, the hashes - is kept in
- * tests/golden/ and compared. A change to a skeleton, the shim, the header or the glue shows up
+ * Golden files of the emitted scripts (the wasm-bindgen reference-test model): each script in its
+ * readable form (target/skeleton/, written by the build before minifying) with what changes on
+ * every commit elided - the wasm payload, the commit, the hashes - is kept in tests/golden/ and
+ * compared. A change to a skeleton, the shim, the header or the glue shows up
  * as a diff to review. After an intended change: `BLESS=1 make test-js`, then read the diff.
  */
 const test = require('node:test');
@@ -17,14 +18,17 @@ const FILES = ['login.js', 'get_user.js', 'metadata-action.js', 'metadata-rule.j
 /** The script with its per-build parts replaced by fixed markers. */
 function skeleton(text) {
   return text
-    .replace(/(var ALM_WASM_BASE64 = ')[A-Za-z0-9+/=]*(')/, '$1<wasm: brotli, base64>$2')
+    .replace(/((?:var|const) ALM_WASM_BASE64 = ')[A-Za-z0-9+/=]*(')/, '$1<wasm: brotli, base64>$2')
     .replace(/\bcommit (?:[0-9a-f]{40}(?:-dirty)?|unknown)(?=\s)/g, 'commit <commit>')
     .replace(/\b[0-9a-f]{64}\b/g, '<sha256>');
 }
 
 for (const file of FILES) {
   test(`${file} matches its golden skeleton`, () => {
-    const actual = skeleton(fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8'));
+    const readable = fs.readFileSync(path.join(ROOT, 'target', 'skeleton', file), 'utf8');
+    const actual = skeleton(readable);
+    const shipped = fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8');
+    assert.equal(shipped.slice(0, shipped.indexOf('*/')), readable.slice(0, readable.indexOf('*/')), 'dist keeps the header verbatim');
     const goldenPath = path.join(GOLDEN, `${file.replace('/', '-')}.golden`);
     if (process.env.BLESS === '1') {
       fs.writeFileSync(goldenPath, actual);
@@ -37,7 +41,7 @@ for (const file of FILES) {
 }
 
 test('the skeleton really elides the payload (the golden files stay small)', () => {
-  const text = fs.readFileSync(path.join(ROOT, 'dist', 'login.js'), 'utf8');
+  const text = fs.readFileSync(path.join(ROOT, 'target', 'skeleton', 'login.js'), 'utf8');
   const s = skeleton(text);
   assert.ok(s.includes("var ALM_WASM_BASE64 = '<wasm: brotli, base64>'"));
   assert.ok(s.length < text.length / 2, 'the wasm payload is gone');
