@@ -64,7 +64,8 @@ $(PKG)/migrate_bg.wasm $(PKG)/migrate.js &: $(RUST_SOURCES) $(STAMP)/rust-target
 # wasm-opt from the npm binaryen pinned in package-lock (Debian's binaryen 108 breaks the output).
 $(WASM): $(PKG)/migrate_bg.wasm $(STAMP)/node
 	@mkdir -p $(@D)
-	$(WASM_OPT) -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+	$(WASM_OPT) -Oz --converge --zero-filled-memory --strip-debug --strip-producers --strip-target-features \
+	  --enable-bulk-memory --enable-nontrapping-float-to-int \
 	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue $< -o $@
 
 wasm: $(WASM)

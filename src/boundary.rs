@@ -23,7 +23,6 @@ use crate::flow::{self, Ctx, Input, State, Step};
 use crate::http::Reply;
 use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
-use std::collections::BTreeMap;
 
 fn render(step: Step) -> String {
     let out = match step {
@@ -65,17 +64,10 @@ fn config(settings: Option<&Value>) -> Result<Config, Outcome> {
         None | Some(Value::Null) => &empty,
         Some(_) => return Err(Outcome::error("internal: settings are not an object")),
     };
-    let mut text = BTreeMap::new();
-    for (k, v) in settings.iter() {
-        match v {
-            Value::String(s) => {
-                text.insert(k.clone(), s.clone());
-            }
-            Value::Null => {}
-            _ => return Err(Outcome::error(format!("setting `{k}` must be text"))),
-        }
+    if let Some((k, _)) = settings.iter().find(|(_, v)| !matches!(v, Value::String(_) | Value::Null)) {
+        return Err(Outcome::error(format!("setting `{k}` must be text")));
     }
-    Config::from_settings(&text).map_err(|e| Outcome::error(e.to_string()))
+    Config::from_settings(settings).map_err(|e| Outcome::error(e.to_string()))
 }
 
 /// Begins a flow. Never panics on bad input: every problem becomes an `error` outcome.

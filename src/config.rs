@@ -3,7 +3,7 @@
 //! Every problem is reported before any network call, naming the settings key and the fix,
 //! because an operator reads these errors in the tenant logs, not in a debugger.
 
-use std::collections::BTreeMap;
+use crate::json::{Map, Value};
 use std::fmt;
 
 /// Settings keys, spelled exactly as the seed scripts named them (Auth0 keys are case-sensitive).
@@ -90,12 +90,12 @@ fn err(key: &'static str, problem: impl Into<String>) -> ConfigError {
 }
 
 /// A trimmed, non-empty setting, or `None` when absent or blank.
-fn optional<'a>(settings: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
-    settings.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
+fn optional<'a>(settings: &'a Map, key: &str) -> Option<&'a str> {
+    settings.get(key).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty())
 }
 
 fn required<'a>(
-    settings: &'a BTreeMap<String, String>,
+    settings: &'a Map,
     key: &'static str,
     what: &str,
 ) -> Result<&'a str, ConfigError> {
@@ -105,8 +105,8 @@ fn required<'a>(
 }
 
 impl Config {
-    /// Validates the dashboard settings.
-    pub fn from_settings(settings: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+    /// Validates the dashboard settings (a JSON object of strings; anything else counts as absent).
+    pub fn from_settings(settings: &Map) -> Result<Config, ConfigError> {
         let domain = normalise_domain(required(
             settings,
             keys::DOMAIN,
@@ -159,7 +159,7 @@ impl Config {
 }
 
 /// A `true` / `false` setting (any case); empty or absent is `default`.
-fn flag(settings: &BTreeMap<String, String>, key: &'static str, default: bool) -> Result<bool, ConfigError> {
+fn flag(settings: &Map, key: &'static str, default: bool) -> Result<bool, ConfigError> {
     match optional(settings, key).map(str::to_ascii_lowercase).as_deref() {
         None => Ok(default),
         Some("true") => Ok(true),
@@ -213,8 +213,12 @@ pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
 mod tests {
     use super::*;
 
-    fn settings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    fn settings(pairs: &[(&str, &str)]) -> Map {
+        let mut m = Map::new();
+        for (k, v) in pairs {
+            m.insert(*k, Value::from(*v));
+        }
+        m
     }
 
     fn base() -> Vec<(&'static str, &'static str)> {

@@ -5,19 +5,15 @@ use crate::base64url::encode;
 use crate::config::Config;
 use crate::json;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 const NOW_MS: u64 = 1_700_000_000_000;
 const NOW_S: i64 = 1_700_000_000;
 const ISSUER: &str = "https://old.auth0.com/";
 
 fn cfg_with(pairs: &[(&str, &str)]) -> Config {
-    let mut s: BTreeMap<String, String> = [("Domain", "old.auth0.com"), ("Client_ID", "cid"), ("Client_Secret", "sec")]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    for (k, v) in pairs {
-        s.insert(k.to_string(), v.to_string());
+    let mut s = crate::json::Map::new();
+    for (k, v) in [("Domain", "old.auth0.com"), ("Client_ID", "cid"), ("Client_Secret", "sec")].iter().chain(pairs) {
+        s.insert(*k, crate::json::Value::from(*v));
     }
     Config::from_settings(&s).unwrap()
 }

@@ -173,15 +173,14 @@ pub fn read_management_token(reply: &Reply) -> Result<String, Outcome> {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::collections::BTreeMap;
 
     fn cfg(connection: Option<&str>) -> Config {
-        let mut s: BTreeMap<String, String> = [("Domain", "old.auth0.com"), ("Client_ID", "cid"), ("Client_Secret", "sec")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let mut s = json::Map::new();
+        for (k, v) in [("Domain", "old.auth0.com"), ("Client_ID", "cid"), ("Client_Secret", "sec")] {
+            s.insert(k, Value::from(v));
+        }
         if let Some(c) = connection {
-            s.insert("Connection".into(), c.into());
+            s.insert("Connection", Value::from(c));
         }
         Config::from_settings(&s).unwrap()
     }

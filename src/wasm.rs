@@ -3,6 +3,15 @@
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
+/// `lol_alloc`'s free-list allocator rather than dlmalloc: each call allocates a few hundred small
+/// blocks and frees them all before returning, which a plain free list serves well, in far less
+/// code (optimised wasm 73,624 -> 65,710 bytes, measured).
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs one thread; nothing here
+// starts another.
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 /// See [`crate::boundary::start`].
 #[wasm_bindgen]
 pub fn start(input: &str) -> String {
