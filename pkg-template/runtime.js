@@ -81,11 +81,32 @@
     if (typeof WebAssembly !== 'object' || typeof WebAssembly.Module !== 'function') {
       throw new Error('this Auth0 runtime has no WebAssembly support; the migration scripts cannot run here (select Node 18 or later in the tenant settings)');
     }
-    var bytes = require('zlib').brotliDecompressSync(Buffer.from(ALM_WASM_BASE64, 'base64'));
+    var bytes = require('zlib').brotliDecompressSync(almDecode91(ALM_WASM_TEXT91, ALM_WASM_PACKED_BYTES));
     var glue = almGlue();
     glue.initSync({ module: new WebAssembly.Module(bytes) });
     global[ALM_CACHE_KEY] = glue;
     return glue;
+  }
+
+  // Decodes the embedded module's text: two characters from printable ASCII less ' \ @ # (91)
+  // carry 13 bits (see js/build/text91.js, which encodes it).
+  function almDecode91(text, length) {
+    var index = new Int8Array(128).fill(-1);
+    for (var c = 32, i = 0; c < 127; c++) if (c !== 39 && c !== 92 && c !== 64 && c !== 35) index[c] = i++;
+    var out = Buffer.alloc(length);
+    var acc = 0;
+    var bits = 0;
+    var o = 0;
+    for (var k = 0; k + 1 < text.length && o < length; k += 2) {
+      acc |= (index[text.charCodeAt(k)] + index[text.charCodeAt(k + 1)] * 91) << bits;
+      bits += 13;
+      while (bits >= 8 && o < length) {
+        out[o++] = acc & 255;
+        acc >>>= 8;
+        bits -= 8;
+      }
+    }
+    return out;
   }
 
   // Sends one request the flow asked for, after its backoff delay. A request with a cache hint is
@@ -236,5 +257,6 @@ __ALM_GLUE__
     return wasm_bindgen;
   }
 
-  // The migration module: Rust compiled to WebAssembly, brotli-compressed, base64.
-  var ALM_WASM_BASE64 = '__ALM_WASM_BASE64__';
+  // The migration module: Rust compiled to WebAssembly, brotli-compressed, in text91.
+  var ALM_WASM_PACKED_BYTES = __ALM_WASM_PACKED_BYTES__;
+  var ALM_WASM_TEXT91 = '__ALM_WASM_TEXT91__';

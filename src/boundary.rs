@@ -23,6 +23,7 @@ use crate::flow::{self, Ctx, Input, State, Step};
 use crate::http::Reply;
 use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
+use crate::text::cat;
 
 fn render(step: Step) -> String {
     let out = match step {
@@ -65,9 +66,9 @@ fn config(settings: Option<&Value>) -> Result<Config, Outcome> {
         Some(_) => return Err(Outcome::error("internal: settings are not an object")),
     };
     if let Some((k, _)) = settings.iter().find(|(_, v)| !matches!(v, Value::String(_) | Value::Null)) {
-        return Err(Outcome::error(format!("setting `{k}` must be text")));
+        return Err(Outcome::error(cat(&["setting `", k, "` must be text"])));
     }
-    Config::from_settings(settings).map_err(|e| Outcome::error(e.to_string()))
+    Config::from_settings(settings).map_err(|e| Outcome::error(e.message()))
 }
 
 /// Begins a flow. Never panics on bad input: every problem becomes an `error` outcome.
@@ -152,7 +153,7 @@ pub fn import_record(input: &str) -> String {
 
 /// `"<version> <commit>"`, for the shim's log line and the build's self-check.
 pub fn build_info() -> String {
-    format!("{} {}", crate::VERSION, crate::COMMIT)
+    cat(&[crate::VERSION, " ", crate::COMMIT])
 }
 
 #[cfg(test)]

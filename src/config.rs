@@ -4,7 +4,7 @@
 //! because an operator reads these errors in the tenant logs, not in a debugger.
 
 use crate::json::{Map, Value};
-use std::fmt;
+use crate::text::cat;
 
 /// Settings keys, spelled exactly as the seed scripts named them (Auth0 keys are case-sensitive).
 pub mod keys {
@@ -79,9 +79,10 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "setting `{}` {}", self.key, self.problem)
+impl ConfigError {
+    /// "setting `Key` <problem>", for the operator.
+    pub fn message(&self) -> String {
+        cat(&["setting `", self.key, "` ", &self.problem])
     }
 }
 
@@ -100,7 +101,7 @@ fn required<'a>(
     what: &str,
 ) -> Result<&'a str, ConfigError> {
     optional(settings, key).ok_or_else(|| {
-        err(key, format!("is missing: add it under the connection's Settings with {what}"))
+        err(key, cat(&["is missing: add it under the connection's Settings with ", what]))
     })
 }
 
@@ -123,7 +124,7 @@ impl Config {
                     "must be an https:// URL (the old tenant's Management API identifier), or left empty for https://{Domain}/api/v2/",
                 ))
             }
-            None => format!("https://{domain}/api/v2/"),
+            None => cat(&["https://", &domain, "/api/v2/"]),
         };
         let claims_namespace = optional(settings, keys::CLAIMS_NAMESPACE)
             .unwrap_or(DEFAULT_NAMESPACE)
@@ -154,7 +155,7 @@ impl Config {
 
     /// `https://{domain}{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("https://{}{}", self.domain, path)
+        cat(&["https://", &self.domain, path])
     }
 }
 
@@ -164,14 +165,14 @@ fn flag(settings: &Map, key: &'static str, default: bool) -> Result<bool, Config
         None => Ok(default),
         Some("true") => Ok(true),
         Some("false") => Ok(false),
-        Some(_) => Err(err(key, format!("must be `true` or `false` (or empty for {default})"))),
+        Some(_) => Err(err(key, cat(&["must be `true` or `false` (or empty for ", if default { "true" } else { "false" }, ")"]))),
     }
 }
 
 /// Accepts `tenant.eu.auth0.com`, `https://tenant.eu.auth0.com/` and `host:port`; returns
 /// `host[:port]` lowercased. Plain `http://`, paths, credentials and spaces are refused.
 pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
-    let bad = |why: &str| err(keys::DOMAIN, format!("{why}; expected e.g. old-tenant.eu.auth0.com"));
+    let bad = |why: &str| err(keys::DOMAIN, cat(&[why, "; expected e.g. old-tenant.eu.auth0.com"]));
     let mut d = raw.trim();
     // `get` rather than indexing: no char-boundary panic path (and its formatting) in the wasm.
     let starts = |d: &str, p: &str| d.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
@@ -179,7 +180,7 @@ pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
         d = d.get(8..).unwrap_or("");
     } else if starts(d, "http://") {
         return Err(bad("uses http://, but requests to the old tenant are HTTPS only"));
-    } else if crate::oauth::mentions(d, "://") {
+    } else if crate::text::mentions(d, "://") {
         return Err(bad("has a scheme other than https://"));
     }
     let d = d.strip_suffix('/').unwrap_or(d);
@@ -187,7 +188,7 @@ pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
         return Err(bad("is empty"));
     }
     if let Some(c) = d.chars().find(|c| matches!(c, '/' | '?' | '#' | '@') || c.is_whitespace()) {
-        return Err(bad(&format!("must be a host name only, without `{c}` (no path, query or credentials)")));
+        return Err(bad(&cat(&["must be a host name only, without `", c.encode_utf8(&mut [0; 4]), "` (no path, query or credentials)"])));
     }
     let (host, port) = match d.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') => (h, Some(p)),
@@ -261,7 +262,7 @@ mod tests {
         for raw in ["http://t.auth0.com", "ftp://t", "t.auth0.com/path", "a b", "t:0", "t:99999", "t:x", "user@t", ":443", "https:///"] {
             let e = normalise_domain(raw).unwrap_err();
             assert_eq!(e.key, "Domain", "{raw}");
-            assert!(e.to_string().starts_with("setting `Domain`"), "{e}");
+            assert!(e.message().starts_with("setting `Domain`"), "{e:?}");
         }
     }
 
@@ -273,7 +274,7 @@ mod tests {
         assert_eq!(e.key, "Client_ID");
         let e = Config::from_settings(&settings(&[("Domain", "t.auth0.com"), ("Client_ID", "x")])).unwrap_err();
         assert_eq!(e.key, "Client_Secret");
-        assert!(e.to_string().contains("is missing"));
+        assert!(e.message().contains("is missing"));
     }
 
     #[test]
@@ -310,6 +311,6 @@ mod tests {
         let mut s = base();
         s[0] = ("Domain", "s3cret/with/path");
         let e = Config::from_settings(&settings(&s)).unwrap_err();
-        assert!(!e.to_string().contains("s3cret"), "{e}");
+        assert!(!e.message().contains("s3cret"), "{e:?}");
     }
 }

@@ -17,6 +17,7 @@ use crate::jwt::{self, KeyChoice};
 use crate::lookup::{self, is_email, Purpose};
 use crate::oauth::{self, PasswordVerdict};
 use crate::outcome::Outcome;
+use crate::text::{cat, num};
 use crate::{profile, retry};
 use crate::json::{Map, Value};
 
@@ -225,13 +226,13 @@ fn token_step(ctx: Ctx, identifier: String, purpose: Purpose, user_id: Option<St
 }
 
 fn discovery_step(ctx: Ctx, identifier: String, id_token: String, tries: u8, delay: u32) -> Step {
-    let hint = CacheHint { key: format!("discovery|{}", ctx.cfg.domain), ttl_s: METADATA_TTL_S, ttl_field: None, early_s: 0, refresh: false };
+    let hint = CacheHint { key: cat(&["discovery|", &ctx.cfg.domain]), ttl_s: METADATA_TTL_S, ttl_field: None, early_s: 0, refresh: false };
     let request = Request::get("discovery", ctx.cfg.url("/.well-known/openid-configuration"), API_TIMEOUT_MS).cached(hint).delayed(delay);
     send(request, State::Discovery { identifier, id_token, tries })
 }
 
 fn keys_step(identifier: String, id_token: String, issuer: String, jwks_uri: String, tries: u8, refreshed: bool, delay: u32) -> Step {
-    let hint = CacheHint { key: format!("jwks|{jwks_uri}"), ttl_s: METADATA_TTL_S, ttl_field: None, early_s: 0, refresh: refreshed };
+    let hint = CacheHint { key: cat(&["jwks|", &jwks_uri]), ttl_s: METADATA_TTL_S, ttl_field: None, early_s: 0, refresh: refreshed };
     let request = Request::get("jwks", jwks_uri.clone(), API_TIMEOUT_MS).cached(hint).delayed(delay);
     send(request, State::Keys { identifier, id_token, issuer, jwks_uri, tries, refreshed })
 }
@@ -249,7 +250,7 @@ pub fn resume(ctx: Ctx, state: State, input: Input) -> Step {
             }
             match jwt::discovery(&r.body) {
                 Ok((issuer, jwks_uri)) => keys_step(identifier, id_token, issuer, jwks_uri, 0, false, 0),
-                Err(e) => Step::Done(Outcome::error(format!("login: {e}"))),
+                Err(e) => Step::Done(Outcome::error(cat(&["login: ", &e]))),
             }
         }
         (State::Keys { identifier, id_token, issuer, jwks_uri, tries, refreshed }, Input::Reply(r)) => {
@@ -297,7 +298,7 @@ pub fn resume(ctx: Ctx, state: State, input: Input) -> Step {
 
 fn upstream_error(what: &str, r: &Reply) -> Outcome {
     oauth::transport_failure(r, what)
-        .unwrap_or_else(|| Outcome::error(format!("login: the old tenant's {what} answered HTTP {}", r.status.unwrap_or(0))))
+        .unwrap_or_else(|| Outcome::error(cat(&["login: the old tenant's ", what, " answered HTTP ", &num(r.status.unwrap_or(0).into())])))
 }
 
 fn after_password(ctx: Ctx, identifier: String, reply: &Reply) -> Step {
@@ -312,7 +313,7 @@ fn after_password(ctx: Ctx, identifier: String, reply: &Reply) -> Step {
         return Step::Done(Outcome::error("password check: the old tenant's reply has no id_token (is the `openid` scope allowed?)"));
     };
     if let Err(e) = jwt::parse(&id_token) {
-        return Step::Done(Outcome::error(format!("password check: {e}")));
+        return Step::Done(Outcome::error(cat(&["password check: ", &e])));
     }
     discovery_step(ctx, identifier, id_token, 0, 0)
 }
@@ -320,7 +321,7 @@ fn after_password(ctx: Ctx, identifier: String, reply: &Reply) -> Step {
 fn after_keys(identifier: String, id_token: String, issuer: String, jwks_uri: String, refreshed: bool, body: &str) -> Step {
     let token = match jwt::parse(&id_token) {
         Ok(t) => t,
-        Err(e) => return Step::Done(Outcome::error(format!("password check: {e}"))),
+        Err(e) => return Step::Done(Outcome::error(cat(&["password check: ", &e]))),
     };
     match jwt::select_key(body, token.kid.as_deref()) {
         Ok(KeyChoice::Found(jwk)) => Step::Verify {
@@ -334,7 +335,7 @@ fn after_keys(identifier: String, id_token: String, issuer: String, jwks_uri: St
         Ok(KeyChoice::Unknown) => Step::Done(Outcome::error(
             "login: the ID token is signed by a key the old tenant does not publish; refusing to migrate",
         )),
-        Err(e) => Step::Done(Outcome::error(format!("login: {e}"))),
+        Err(e) => Step::Done(Outcome::error(cat(&["login: ", &e]))),
     }
 }
 
@@ -344,10 +345,10 @@ fn after_verify(ctx: Ctx, identifier: String, id_token: &str, issuer: &str, veri
     }
     let claims = match jwt::parse(id_token) {
         Ok(t) => t.claims,
-        Err(e) => return Step::Done(Outcome::error(format!("password check: {e}"))),
+        Err(e) => return Step::Done(Outcome::error(cat(&["password check: ", &e]))),
     };
     if let Err(e) = jwt::check_claims(&claims, issuer, &ctx.cfg.client_id, ctx.now_s()) {
-        return Step::Done(Outcome::error(format!("login: {e}; refusing to migrate")));
+        return Step::Done(Outcome::error(cat(&["login: ", &e, "; refusing to migrate"])));
     }
     if let Some(o) = identity_mismatch(ctx.cfg, &claims, &identifier) {
         return Step::Done(o);
@@ -367,7 +368,7 @@ fn after_verify(ctx: Ctx, identifier: String, id_token: &str, issuer: &str, veri
         )),
         (_, true) => match profile::from_id_token(&claims, ns) {
             Ok(p) => Step::Done(Outcome::Profile { profile: lookup::with_prefix(ctx.cfg, p) }),
-            Err(e) => Step::Done(Outcome::error(format!("login: {e}"))),
+            Err(e) => Step::Done(Outcome::error(cat(&["login: ", &e]))),
         },
     }
 }
@@ -375,7 +376,7 @@ fn after_verify(ctx: Ctx, identifier: String, id_token: &str, issuer: &str, veri
 fn token_username<'a>(claims: &'a Map, ns: &str) -> Option<&'a str> {
     claims
         .get("username")
-        .or_else(|| claims.get(&format!("{ns}username")))
+        .or_else(|| claims.get(&cat(&[ns, "username"])))
         .and_then(Value::as_str)
 }
 

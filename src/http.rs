@@ -82,7 +82,7 @@ impl Request {
     /// A `GET` with a bearer token.
     pub fn get_bearer(label: &str, url: String, token: &str, timeout_ms: u32) -> Request {
         let mut r = Request::get(label, url, timeout_ms);
-        r.headers.push(("authorization".to_string(), format!("Bearer {token}")));
+        r.headers.push(("authorization".to_string(), crate::text::cat(&["Bearer ", token])));
         r
     }
 

@@ -11,8 +11,6 @@
 //! Objects keep their keys in document order; a repeated key keeps its first position and its
 //! last value, as JavaScript's `JSON.parse` does.
 
-use std::fmt::Write as _;
-
 /// Nesting deeper than this is refused (no input we read is anywhere near it).
 const MAX_DEPTH: usize = 128;
 
@@ -150,7 +148,7 @@ impl Value {
 
     /// A JSON number from an integer.
     pub fn int(n: u64) -> Value {
-        Value::Number(n.to_string())
+        Value::Number(crate::text::num(n))
     }
 
     /// An object from key/value pairs.
@@ -237,7 +235,10 @@ pub fn write_str(out: &mut String, s: &str) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                let hex = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(hex[(c as usize) >> 4]));
+                out.push(char::from(hex[(c as usize) & 15]));
             }
             c => out.push(c),
         }

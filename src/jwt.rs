@@ -5,6 +5,7 @@
 //! algorithm, which key, which issuer, audience and times - is decided here.
 
 use crate::base64url;
+use crate::text::{cat, excerpt};
 use crate::json::{self, Map, Value};
 
 /// Allowed clock difference between the old tenant and the new one, in seconds.
@@ -26,10 +27,10 @@ pub struct Jwt {
 }
 
 fn json_object(segment: &str, what: &str) -> Result<Map, String> {
-    let bytes = base64url::decode(segment).ok_or_else(|| format!("the ID token {what} is not base64url"))?;
+    let bytes = base64url::decode(segment).ok_or_else(|| cat(&["the ID token ", what, " is not base64url"]))?;
     match json::parse_bytes(&bytes) {
         Some(Value::Object(map)) => Ok(map),
-        _ => Err(format!("the ID token {what} is not a JSON object")),
+        _ => Err(cat(&["the ID token ", what, " is not a JSON object"])),
     }
 }
 
@@ -44,7 +45,7 @@ pub fn parse(token: &str) -> Result<Jwt, String> {
     let head = json_object(header, "header")?;
     match head.get("alg").and_then(Value::as_str) {
         Some("RS256") => {}
-        Some(other) => return Err(format!("the ID token is signed with {}, only RS256 is accepted", crate::oauth::excerpt(other, 20))),
+        Some(other) => return Err(cat(&["the ID token is signed with ", &excerpt(other, 20), ", only RS256 is accepted"])),
         None => return Err("the ID token header names no algorithm".to_string()),
     }
     if signature.is_empty() || base64url::decode(signature).is_none() {
@@ -53,7 +54,7 @@ pub fn parse(token: &str) -> Result<Jwt, String> {
     Ok(Jwt {
         kid: head.get("kid").and_then(Value::as_str).map(str::to_string),
         claims: json_object(payload, "payload")?,
-        signing_input: format!("{header}.{payload}"),
+        signing_input: cat(&[header, ".", payload]),
         signature: signature.to_string(),
     })
 }
@@ -66,7 +67,7 @@ pub fn discovery(body: &str) -> Result<(String, String), String> {
             .and_then(Value::as_str)
             .filter(|s| s.starts_with("https://"))
             .map(str::to_string)
-            .ok_or_else(|| format!("the discovery document has no https `{k}`"))
+            .ok_or_else(|| cat(&["the discovery document has no https `", k, "`"]))
     };
     Ok((field("issuer")?, field("jwks_uri")?))
 }
@@ -139,7 +140,7 @@ pub fn check_claims(claims: &Map, issuer: &str, client_id: &str, now_s: i64) -> 
     }
     for name in ["iat", "nbf"] {
         if number(claims, name).is_some_and(|t| t > now_s + SKEW_S) {
-            return Err(format!("the ID token's `{name}` is in the future (check the clocks)"));
+            return Err(cat(&["the ID token's `", name, "` is in the future (check the clocks)"]));
         }
     }
     Ok(())

@@ -24,6 +24,7 @@ pub mod oauth;
 pub mod outcome;
 pub mod profile;
 pub mod retry;
+pub mod text;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::http::{encode_component, Request, API_TIMEOUT_MS};
-use crate::oauth::excerpt;
+use crate::text::{cat, excerpt, num};
 use crate::outcome::Outcome;
 use crate::profile::{self, Profile};
 use crate::json::{self, Map, Value};
@@ -55,12 +55,12 @@ pub fn is_email(identifier: &str) -> bool {
 /// case-sensitively, so `identifier` arrives folded to lower case.
 pub fn request(cfg: &Config, identifier: &str, user_id: Option<&str>, token: &str) -> Request {
     let (label, path) = if let Some(id) = user_id {
-        ("user", format!("/api/v2/users/{}", encode_component(id)))
+        ("user", cat(&["/api/v2/users/", &encode_component(id)]))
     } else if is_email(identifier) {
-        ("users-by-email", format!("/api/v2/users-by-email?email={}", encode_component(identifier)))
+        ("users-by-email", cat(&["/api/v2/users-by-email?email=", &encode_component(identifier)]))
     } else {
-        let q = format!("username:\"{}\"", lucene_quote(identifier));
-        ("users-search", format!("/api/v2/users?q={}&search_engine=v3", encode_component(&q)))
+        let q = cat(&["username:\"", &lucene_quote(identifier), "\""]);
+        ("users-search", cat(&["/api/v2/users?q=", &encode_component(&q), "&search_engine=v3"]))
     };
     Request::get_bearer(label, cfg.url(&path), token, API_TIMEOUT_MS)
 }
@@ -97,10 +97,11 @@ pub fn decide(cfg: &Config, identifier: &str, purpose: Purpose, body: &str) -> O
         [] => return Outcome::NotFound,
         [one] => *one,
         many => {
-            return Outcome::error(format!(
-                "user lookup: {} users in the old tenant match; set the `Connection` setting to the database connection being migrated",
-                many.len()
-            ))
+            return Outcome::error(cat(&[
+                "user lookup: ",
+                &num(many.len() as u64),
+                " users in the old tenant match; set the `Connection` setting to the database connection being migrated",
+            ]))
         }
     };
     if user.get("blocked").and_then(Value::as_bool) == Some(true) {
@@ -111,14 +112,14 @@ pub fn decide(cfg: &Config, identifier: &str, purpose: Purpose, body: &str) -> O
     }
     match profile::from_user_record(user) {
         Ok(p) => Outcome::Profile { profile: with_prefix(cfg, p) },
-        Err(e) => Outcome::error(format!("user lookup: {e}")),
+        Err(e) => Outcome::error(cat(&["user lookup: ", &e])),
     }
 }
 
 /// Applies the `User_ID_Prefix` setting (empty: the id is unchanged).
 pub fn with_prefix(cfg: &Config, mut p: Profile) -> Profile {
     if !cfg.user_id_prefix.is_empty() {
-        p.user_id = format!("{}{}", cfg.user_id_prefix, p.user_id);
+        p.user_id = cat(&[&cfg.user_id_prefix, &p.user_id]);
     }
     p
 }
@@ -126,11 +127,13 @@ pub fn with_prefix(cfg: &Config, mut p: Profile) -> Profile {
 /// An error outcome for a lookup reply that is not a success.
 pub fn failure(status: u16, body: &str) -> Outcome {
     if status == 401 || status == 403 {
-        return Outcome::error(format!(
-            "setup: the old tenant's Management API refused the lookup (HTTP {status}); grant the Migration App the read:users scope"
-        ));
+        return Outcome::error(cat(&[
+            "setup: the old tenant's Management API refused the lookup (HTTP ",
+            &num(status.into()),
+            "); grant the Migration App the read:users scope",
+        ]));
     }
-    Outcome::error(format!("user lookup: unexpected reply (HTTP {status}: {})", excerpt(body, 200)))
+    Outcome::error(cat(&["user lookup: unexpected reply (HTTP ", &num(status.into()), ": ", &excerpt(body, 200), ")"]))
 }
 
 /// The record is the user who typed `identifier` (folded to lower case): the same email or

@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
 use crate::outcome::Outcome;
+use crate::text::{cat, excerpt, mentions, num};
 use crate::json::{self, Value};
 
 /// The grant that checks a password against a named connection.
@@ -40,18 +41,12 @@ pub fn management_token_request(cfg: &Config, refresh: bool) -> Request {
         ("audience", Value::from(cfg.audience.as_str())),
     ]);
     Request::post_json("token", cfg.url("/oauth/token"), &body, API_TIMEOUT_MS).cached(CacheHint {
-        key: format!("mgmt-token|{}|{}|{}", cfg.domain, cfg.client_id, cfg.audience),
+        key: cat(&["mgmt-token|", &cfg.domain, "|", &cfg.client_id, "|", &cfg.audience]),
         ttl_s: 86_400,
         ttl_field: Some("expires_in".to_string()),
         early_s: 60,
         refresh,
     })
-}
-
-/// Whether `haystack` contains `needle`. Byte windows instead of `str::contains`: the standard
-/// substring search brought its panic formatting along (9,087 bytes of optimised wasm, measured).
-pub fn mentions(haystack: &str, needle: &str) -> bool {
-    haystack.as_bytes().windows(needle.len().max(1)).any(|w| w == needle.as_bytes())
 }
 
 /// The `error` / `error_description` pair of an OAuth error body (empty strings when absent).
@@ -61,30 +56,27 @@ pub fn oauth_error(body: &str) -> (String, String) {
     (field("error"), field("error_description"))
 }
 
-/// At most `max` characters of upstream text for an operator-facing message.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let mut s: String = text.chars().take(max).collect();
-    if text.chars().count() > max {
-        s.push('…');
-    }
-    s
+/// "<what> (HTTP 400, error `x`: description)", with the upstream text cut short.
+fn unexpected(what: &str, status: u16, error: &str, description: &str) -> String {
+    cat(&[what, " (HTTP ", &num(status.into()), ", error `", &excerpt(error, 60), "`: ", &excerpt(description, 200), ")"])
 }
 
 /// Failures shared by every upstream call: no reply, rate limits, outages. `None` when the
 /// reply is a 2xx-4xx answer the caller must read itself.
 pub fn transport_failure(reply: &Reply, what: &str) -> Option<Outcome> {
     match reply.status() {
-        Err(why) => Some(Outcome::error(format!("{what}: no answer from the old tenant ({why})"))),
+        Err(why) => Some(Outcome::error(cat(&[what, ": no answer from the old tenant (", &why, ")"]))),
         Ok(429) => {
             let (error, _) = oauth_error(&reply.body);
             if error == "too_many_attempts" {
                 return None; // brute-force protection: an answer about this user, not a rate limit
             }
-            Some(Outcome::error(format!(
-                "{what}: the old tenant is rate limiting (HTTP 429); this is not a wrong password, retry later"
-            )))
+            Some(Outcome::error(cat(&[
+                what,
+                ": the old tenant is rate limiting (HTTP 429); this is not a wrong password, retry later",
+            ])))
         }
-        Ok(s) if s >= 500 => Some(Outcome::error(format!("{what}: the old tenant failed (HTTP {s})"))),
+        Ok(s) if s >= 500 => Some(Outcome::error(cat(&[what, ": the old tenant failed (HTTP ", &num(s.into()), ")"]))),
         Ok(_) => None,
     }
 }
@@ -115,18 +107,15 @@ pub fn classify_password_failure(reply: &Reply, cfg: &Config) -> PasswordVerdict
         "unauthorized_client" => Outcome::error(
             "setup: the old tenant's Migration App does not allow the Password grant; enable Password in Applications > Migration App > Advanced Settings > Grant Types",
         ),
-        "invalid_request" if mentions(&lower, "realm") => Outcome::error(format!(
-            "setup: the old tenant does not know the connection `{}` or it is not enabled for the Migration App; check the `Connection` setting and the app's Connections tab",
-            cfg.connection.as_deref().unwrap_or("")
-        )),
+        "invalid_request" if mentions(&lower, "realm") => Outcome::error(cat(&[
+            "setup: the old tenant does not know the connection `",
+            cfg.connection.as_deref().unwrap_or(""),
+            "` or it is not enabled for the Migration App; check the `Connection` setting and the app's Connections tab",
+        ])),
         "access_denied" | "invalid_client" if status == 401 => Outcome::error(
             "setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings",
         ),
-        _ => Outcome::error(format!(
-            "password check: unexpected reply from the old tenant (HTTP {status}, error `{}`: {})",
-            excerpt(&error, 60),
-            excerpt(&description, 200)
-        )),
+        _ => Outcome::error(unexpected("password check: unexpected reply from the old tenant", status, &error, &description)),
     };
     PasswordVerdict::Final(v)
 }
@@ -161,11 +150,7 @@ pub fn read_management_token(reply: &Reply) -> Result<String, Outcome> {
         "unauthorized_client" => "setup: the old tenant's Migration App does not allow the Client Credentials grant; enable it in Applications > Migration App > Advanced Settings > Grant Types".to_string(),
         "access_denied" if status == 403 => "setup: the Migration App is not authorised for the old tenant's Management API; authorise it with the read:users scope (Applications > APIs > Auth0 Management API > Machine to Machine Applications), and check the `Audience` setting".to_string(),
         "access_denied" | "invalid_client" => "setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings".to_string(),
-        _ => format!(
-            "Management API token: unexpected reply (HTTP {status}, error `{}`: {})",
-            excerpt(&error, 60),
-            excerpt(&description, 200)
-        ),
+        _ => unexpected("Management API token: unexpected reply", status, &error, &description),
     }))
 }
 

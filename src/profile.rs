@@ -2,6 +2,7 @@
 //! Management API user record (get_user), so that both scripts return the same user.
 
 use crate::json::{Map, Value};
+use crate::text::cat;
 
 /// The marker the old tenant's rule/action sets on users it has handed over. It belongs to the
 /// old tenant's bookkeeping, so it is not carried into the new tenant.
@@ -110,7 +111,7 @@ fn from_fields(
 
 /// Whether the old tenant's claims producer (rule/action) put metadata claims in the token.
 pub fn has_metadata_claims(claims: &Map, namespace: &str) -> bool {
-    ["user_metadata", "app_metadata"].iter().any(|k| claims.contains_key(&format!("{namespace}{k}")))
+    ["user_metadata", "app_metadata"].iter().any(|k| claims.contains_key(&cat(&[namespace, k])))
 }
 
 /// The profile in an ID token: standard claims, with metadata from the namespaced claims
@@ -118,7 +119,7 @@ pub fn has_metadata_claims(claims: &Map, namespace: &str) -> bool {
 /// and the username from `{namespace}username` (Auth0's ID token has no username claim of its own).
 pub fn from_id_token(claims: &Map, namespace: &str) -> Result<Profile, String> {
     let sub = claims.get("sub").and_then(Value::as_str).ok_or("the ID token has no `sub`")?;
-    let claim = |name: &str| claims.get(&format!("{namespace}{name}"));
+    let claim = |name: &str| claims.get(&cat(&[namespace, name]));
     let username = text(claims.get("username")).or_else(|| text(claim("username")));
     from_fields(claims, sub, username, object(claim("user_metadata")), object(claim("app_metadata")))
 }

@@ -19,6 +19,8 @@ const FILES = ['login.js', 'get_user.js', 'metadata-action.js', 'metadata-rule.j
 function skeleton(text) {
   return text
     .replace(/((?:var|const) ALM_WASM_BASE64 = ')[A-Za-z0-9+/=]*(')/, '$1<wasm: brotli, base64>$2')
+    .replace(/(var ALM_WASM_TEXT91 = ')[^']*(')/, '$1<wasm: brotli, text91>$2')
+    .replace(/(var ALM_WASM_PACKED_BYTES = )\d+/, '$1<bytes>')
     .replace(/\bcommit (?:[0-9a-f]{40}(?:-dirty)?|unknown)(?=\s)/g, 'commit <commit>')
     .replace(/\b[0-9a-f]{64}\b/g, '<sha256>');
 }
@@ -43,7 +45,7 @@ for (const file of FILES) {
 test('the skeleton really elides the payload (the golden files stay small)', () => {
   const text = fs.readFileSync(path.join(ROOT, 'target', 'skeleton', 'login.js'), 'utf8');
   const s = skeleton(text);
-  assert.ok(s.includes("var ALM_WASM_BASE64 = '<wasm: brotli, base64>'"));
+  assert.ok(s.includes("var ALM_WASM_TEXT91 = '<wasm: brotli, text91>'"));
   assert.ok(s.length < text.length / 2, 'the wasm payload is gone');
   assert.ok(!/[0-9a-f]{40}/.test(s.replace(/<sha256>/g, '')), 'no hashes left');
 });

@@ -1,0 +1,32 @@
+'use strict';
+/** The text encoding of the embedded wasm: round trips, and carries no character a script cannot. */
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ALPHABET, encode } = require('../../js/build/text91');
+
+const runtime = fs.readFileSync(path.join(__dirname, '..', '..', 'pkg-template', 'runtime.js'), 'utf8');
+const decode = new Function(`${runtime.match(/\n {2}function almDecode91\([\s\S]*?\n {2}\}\n/)[0]}\nreturn almDecode91;`)();
+
+test('every length round-trips through the shim decoder', () => {
+  for (let n = 0; n < 200; n++) {
+    const bytes = crypto.randomBytes(n);
+    assert.ok(decode(encode(bytes), n).equals(bytes), `length ${n}`);
+  }
+  const big = crypto.randomBytes(40000);
+  assert.ok(decode(encode(big), big.length).equals(big));
+});
+
+test('the alphabet has 91 printable characters and none of quote, backslash, @ or #', () => {
+  assert.equal(new Set(ALPHABET).size, 91);
+  const text = encode(crypto.randomBytes(5000));
+  assert.doesNotMatch(text, /['\\@#]/);
+  assert.ok([...text].every((c) => c >= ' ' && c <= '~'));
+});
+
+test('it is denser than base64', () => {
+  const bytes = crypto.randomBytes(25000);
+  assert.ok(encode(bytes).length < bytes.toString('base64').length * 0.93);
+});
