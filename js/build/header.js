@@ -5,7 +5,7 @@
  * and which wasm it runs.
  */
 
-const SETTINGS = 'Domain, Client_ID, Client_Secret, Audience (optional), Connection (optional), Claims_Namespace (optional)';
+const SETTINGS = 'Domain, Client_ID, Client_Secret; optional: Connection, Audience, Claims_Namespace, Profile_Source, User_ID_Prefix, Skip_Migrated_Users, Log_Identifiers';
 
 const WHERE = {
   'login.js': {
