@@ -1,6 +1,8 @@
 'use strict';
 /**
- * A faithful, offline fake of the OLD Auth0 tenant, for the migration scripts' tests.
+ * A faithful, offline fake of an Auth0 tenant: the OLD tenant for the migration scripts' tests, and the
+ * NEW tenant for the operator's command line (connections read and PATCHed, bulk export/import jobs:
+ * see fake-tenant/connections.js and fake-tenant/jobs.js).
  *
  * It serves, over HTTPS on 127.0.0.1 (certificate from tests/support/ca.js, trusted by the test process
  * through NODE_EXTRA_CA_CERTS), the endpoints the scripts call: /oauth/token (password, password-realm,
@@ -27,6 +29,13 @@ const { poolKey, rogueKey, prefetchKeys, signJwt } = require('./fake-tenant/jwt'
 const { readBody, parseParams, sendJson, errorBody, Faults, RateLimiter } = require('./fake-tenant/http');
 const { handleToken } = require('./fake-tenant/token');
 const { handleManagement, publicUser } = require('./fake-tenant/management');
+const { handleConnections, normaliseConnection, ENCRYPTED_PREFIX } = require('./fake-tenant/connections');
+const { Jobs } = require('./fake-tenant/jobs');
+const crypto = require('node:crypto');
+
+/** Largest body the users-imports route reads (the 512000-byte file limit is checked after parsing). */
+const IMPORT_BODY_LIMIT = 2 * 1024 * 1024;
+const JSON_BODY_LIMIT = 1024 * 1024;
 
 const SECRETISH = /pass|secret|token|assertion|code|authorization/i;
 
@@ -35,17 +44,30 @@ function route(method, pathname) {
   if (pathname === '/oauth/token') return method === 'POST' ? { name: 'token', family: 'auth' } : null;
   if (pathname === '/.well-known/openid-configuration') return method === 'GET' ? { name: 'discovery', family: 'auth' } : null;
   if (pathname === '/.well-known/jwks.json') return method === 'GET' ? { name: 'jwks', family: 'auth' } : null;
+  const decode = (s) => { try { return decodeURIComponent(s); } catch { return null; } };
+  // The NEW tenant's side: connections and bulk jobs (the operator's command line).
+  if (pathname === '/api/v2/connections') return method === 'GET' ? { name: 'connections', family: 'management' } : null;
+  let m = /^\/api\/v2\/connections\/([^/]+)$/.exec(pathname);
+  if (m) {
+    const connectionId = decode(m[1]);
+    if (connectionId === null) return null;
+    if (method === 'GET') return { name: 'connection', family: 'management', connectionId };
+    if (method === 'PATCH') return { name: 'connection-update', family: 'management', connectionId, body: 'json' };
+    return null;
+  }
+  if (pathname === '/api/v2/jobs/users-exports') return method === 'POST' ? { name: 'users-exports', family: 'management', body: 'json' } : null;
+  if (pathname === '/api/v2/jobs/users-imports') return method === 'POST' ? { name: 'users-imports', family: 'management', body: 'raw' } : null;
+  m = /^\/api\/v2\/jobs\/([^/]+)(\/errors)?$/.exec(pathname);
+  if (m && method === 'GET') return { name: m[2] ? 'job-errors' : 'job', family: 'management', jobId: decode(m[1]) };
+  m = /^\/exports\/([^/]+)\/([0-9a-f]+)\.json\.gz$/.exec(pathname);
+  if (m && method === 'GET') return { name: 'export-file', family: 'storage', token: m[2] };
   if (method !== 'GET') return null;
   if (pathname === '/api/v2/users-by-email') return { name: 'users-by-email', family: 'management' };
   if (pathname === '/api/v2/users') return { name: 'users-search', family: 'management' };
-  const m = /^\/api\/v2\/users\/([^/]+)$/.exec(pathname);
+  m = /^\/api\/v2\/users\/([^/]+)$/.exec(pathname);
   if (m) {
-    let userId;
-    try {
-      userId = decodeURIComponent(m[1]);
-    } catch {
-      return null;
-    }
+    const userId = decode(m[1]);
+    if (userId === null) return null;
     return { name: 'user', family: 'management', userId };
   }
   return null;
@@ -142,7 +164,10 @@ async function startFakeTenant(options = {}) {
     publishedKeys: () => st.keyIndexes.map(poolKey),
     faults: new Faults(),
     requests: [],
+    configKey: crypto.randomBytes(32),
+    connectionPatches: 0,
   };
+  for (const c of st.connections) normaliseConnection(c);
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit.perMinute, () => st.nowSec()) : null;
 
   /**
@@ -176,6 +201,8 @@ async function startFakeTenant(options = {}) {
     timers.add(t);
   });
 
+  const jobs = new Jobs(st, { delay, origin: () => st.issuer });
+
   async function handle(req, res) {
     const url = new URL(req.url, 'https://fake.invalid');
     const query = {};
@@ -186,10 +213,13 @@ async function startFakeTenant(options = {}) {
 
     const r = route(req.method, url.pathname);
     let params = {};
-    if (req.method === 'POST') {
+    let jsonBody;
+    let rawBody;
+    if (req.method === 'POST' || req.method === 'PATCH') {
       let buf;
       try {
-        buf = await readBody(req);
+        // Connection PATCHes carry two scripts of up to 100 KB each; imports a 500 KB file.
+        buf = await readBody(req, r && r.body === 'raw' ? IMPORT_BODY_LIMIT : r && r.body === 'json' ? JSON_BODY_LIMIT : undefined);
       } catch {
         return;
       }
@@ -200,6 +230,10 @@ async function startFakeTenant(options = {}) {
         entry.grant_type = params.grant_type;
         entry.realm = params.realm;
         entry.client_id = params.client_id;
+      } else if (r && r.body === 'json') {
+        try { jsonBody = JSON.parse(buf.toString('utf8')); } catch { jsonBody = undefined; }
+      } else if (r && r.body === 'raw') {
+        rawBody = buf;
       }
     }
     if (!r) {
@@ -245,6 +279,15 @@ async function startFakeTenant(options = {}) {
         default: break;
       }
     }
+    if (r.name === 'export-file') {
+      const out = jobs.download(req.headers, r.token);
+      if (out.gz) {
+        res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': out.gz.length });
+        return res.end(out.gz);
+      }
+      res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8' });
+      return res.end(out.text);
+    }
     if (limiter && (r.name === 'token' || r.family === 'management')) {
       const lim = limiter.take(r.name === 'token' ? 'auth' : 'management');
       if (!lim.allowed) {
@@ -267,6 +310,14 @@ async function startFakeTenant(options = {}) {
       result = { status: 200, body: discoveryDoc(st) };
     } else if (r.name === 'jwks') {
       result = { status: 200, body: { keys: st.publishedKeys().map((k) => ({ ...k.jwk })) } };
+    } else if (r.name === 'connections' || r.name === 'connection' || r.name === 'connection-update') {
+      result = handleConnections(st, r.name, { headers: req.headers, query: url.searchParams, connectionId: r.connectionId, body: jsonBody });
+    } else if (r.name === 'users-exports') {
+      result = jobs.createExport(req.headers, jsonBody);
+    } else if (r.name === 'users-imports') {
+      result = jobs.createImport(req.headers, req.headers['content-type'], rawBody);
+    } else if (r.name === 'job' || r.name === 'job-errors') {
+      result = jobs.getJob(req.headers, r.jobId, r.name === 'job-errors');
     } else {
       result = handleManagement(st, r.name, { headers: req.headers, query: url.searchParams, userId: r.userId });
     }
@@ -354,6 +405,34 @@ async function startFakeTenant(options = {}) {
     },
     /** The Management API view of a stored user (what users-by-email would return for it). */
     publicUser: (u) => publicUser(u),
+    /**
+     * Steers the bulk jobs (users-exports / users-imports): `durationMs` each job takes (default 20);
+     * `hold(type?)` keeps new jobs (of that type: 'users_import' | 'users_export', or all) pending until
+     * `release()`; `failNext(type, n)` makes the
+     * next n jobs of a type ('users_import' | 'users_export') end `failed` as a whole; `list()`,
+     * `active()` (running import jobs).
+     */
+    jobs: {
+      get durationMs() { return jobs.durationMs; },
+      set durationMs(v) { jobs.durationMs = v; },
+      hold(type) { jobs.held = type || true; },
+      release() { jobs.release(); },
+      failNext(type, n = 1) {
+        if (!(type in jobs.failNext)) throw new Error(`jobs.failNext: unknown job type '${type}'`);
+        jobs.failNext[type] += n;
+      },
+      list: () => jobs.list(),
+      active: () => jobs.activeImports(),
+      get maxActiveImports() { return jobs.maxActiveImports; },
+    },
+    /** The stored connection with this name (its `options` as stored: configuration values in clear). */
+    connection(name) {
+      return st.connections.find((c) => c.name === name);
+    },
+    /** How many PATCHes of a connection succeeded. */
+    get connectionPatches() { return st.connectionPatches; },
+    /** Prefix of the fake's encrypted `options.configuration` values as the API returns them. */
+    encryptedPrefix: ENCRYPTED_PREFIX,
     /** Lifts brute-force blocks (all, or those of one user id), as the unblock email link does. */
     resetBruteForce(userId) {
       if (!userId) return st.bruteForce.clear();

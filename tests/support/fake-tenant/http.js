@@ -8,14 +8,17 @@ const { STATUS_CODES } = require('node:http');
 
 const MAX_BODY = 64 * 1024;
 
-/** Reads a request body (capped: the fake never needs more, and a runaway client must not hang it). */
-function readBody(req) {
+/**
+ * Reads a request body, capped (64 KB by default; the users-imports route allows more) so a runaway
+ * client cannot hang the fake.
+ */
+function readBody(req, limit = MAX_BODY) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
     req.on('data', (c) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size > limit) {
         reject(Object.assign(new Error('body too large'), { code: 'E_TOO_LARGE' }));
         req.destroy();
         return;
@@ -73,7 +76,8 @@ function errorBody(family, status, code, message) {
 }
 
 const FAULT_KINDS = new Set(['latency', 'hang', 'status', 'rate_limit', 'reset', 'truncated', 'malformed', 'id_token']);
-const ROUTES = new Set(['token', 'discovery', 'jwks', 'users-by-email', 'user', 'users-search', '*']);
+const ROUTES = new Set(['token', 'discovery', 'jwks', 'users-by-email', 'user', 'users-search',
+  'connections', 'connection', 'connection-update', 'users-exports', 'users-imports', 'job', 'job-errors', 'export-file', '*']);
 const ID_TOKEN_VARIANTS = new Set(['unknown_kid', 'wrong_key', 'wrong_iss', 'wrong_aud', 'expired', 'alg_none', 'hs256', 'other_user']);
 
 /**

@@ -16,7 +16,10 @@ const mgmtError = (status, error, message, errorCode, extra = {}) => {
 // Auth0's 401 bodies (hapi style) repeat the message under `attributes.error` and carry no errorCode.
 const unauthorized = (message) => mgmtError(401, 'Unauthorized', message, null, { attributes: { error: message } });
 
-/** Checks the Authorization header; returns {token payload} or {error reply}. */
+/**
+ * Checks the Authorization header; returns {token payload} or {error reply}. `scope` is one scope or a
+ * list of which any one suffices (Auth0 documents e.g. the job reads as "read:users or create:users").
+ */
 function authenticate(st, headers, scope) {
   const h = headers.authorization;
   if (!h) return { error: mgmtError(401, 'Unauthorized', 'Missing authentication') };
@@ -32,10 +35,11 @@ function authenticate(st, headers, scope) {
     return { error: unauthorized('Expired token received for JSON Web Token validation') };
   }
   const scopes = String(p.scope || '').split(/\s+/);
-  if (!scopes.includes(scope)) {
-    return { error: mgmtError(403, 'Forbidden', `Insufficient scope, expected any of: ${scope}`, 'insufficient_scope') };
+  const wanted = Array.isArray(scope) ? scope : [scope];
+  if (!wanted.some((s) => scopes.includes(s))) {
+    return { error: mgmtError(403, 'Forbidden', `Insufficient scope, expected any of: ${wanted.join(',')}`, 'insufficient_scope') };
   }
-  return { payload: p };
+  return { payload: p, scopes };
 }
 
 /** The Management API view of a stored user: never the password or the fake's private flags. */
@@ -141,4 +145,4 @@ function handleManagement(st, route, { headers, query, userId }) {
   return searchUsers(st, query);
 }
 
-module.exports = { handleManagement, publicUser, mgmtError };
+module.exports = { handleManagement, authenticate, publicUser, mgmtError };

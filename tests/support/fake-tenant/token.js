@@ -154,7 +154,8 @@ function passwordGrant(st, client, params, ctx) {
   if (bfKey && (st.bruteForce.get(bfKey) || 0) >= st.opts.bruteForceLimit) {
     return oauthError(429, 'too_many_attempts', TOO_MANY_ATTEMPTS);
   }
-  if (!user || !safeEqual(params.password, user.password)) {
+  // A bulk-imported user has no password until they reset it: nothing matches.
+  if (!user || typeof user.password !== 'string' || !safeEqual(params.password, user.password)) {
     if (bfKey) st.bruteForce.set(bfKey, (st.bruteForce.get(bfKey) || 0) + 1);
     return oauthError(403, 'invalid_grant', 'Wrong email or password.');
   }

@@ -1,0 +1,290 @@
+'use strict';
+/**
+ * `doctor`: checks a live setup and prints a checklist, each failure with its fix. The old tenant's
+ * checks run when its settings are given, the new tenant's when its app is given (both usually).
+ * Nothing is changed anywhere; the only side effect is one failed login for a user that cannot exist
+ * (the probe that tells which of grant, connection and credentials is wrong).
+ */
+
+const crypto = require('node:crypto');
+const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant, hasAny } = require('../options');
+const { distDir, readDist, isOurs, describeScript, sha256 } = require('../dist');
+const { Auth0Client, describe } = require('../auth0');
+const { findConnection } = require('../connection');
+const { EXIT, CliError, UsageError } = require('../errors');
+
+const REQUIRED_SETTINGS = ['Domain', 'Client_ID', 'Client_Secret'];
+const KNOWN_SETTINGS = ['Domain', 'Client_ID', 'Client_Secret', 'Audience', 'Connection', 'Claims_Namespace',
+  'Profile_Source', 'User_ID_Prefix', 'Skip_Migrated_Users', 'Log_Identifiers'];
+
+class Checklist {
+  constructor() { this.items = []; }
+
+  add(section, name, status, detail, fix) {
+    this.items.push({ section, name, status, detail: detail || '', ...(fix ? { fix } : {}) });
+    return status === 'ok';
+  }
+
+  count(status) { return this.items.filter((i) => i.status === status).length; }
+}
+
+const errText = (err) => (err instanceof CliError ? err.message.replace(/^(old|new) tenant: /, '') : String(err && err.message));
+const errFix = (err, dflt) => (err instanceof CliError && err.hint) || dflt;
+
+async function getJson(client, url) {
+  const r = await client.exchange(url, { method: 'GET' }, { idempotent: true });
+  return r;
+}
+
+async function checkOld(ctx, list) {
+  const S = 'old tenant';
+  const settings = oldSettings(ctx);
+  const client = new Auth0Client({
+    domain: settings.Domain, clientId: settings.Client_ID, clientSecret: settings.Client_Secret,
+    audience: settings.Audience, label: 'old tenant', secretEnv: 'ALM_CLIENT_SECRET', out: ctx.out,
+  });
+  const base = client.base;
+
+  // 1. Discovery and the signing keys.
+  let discovery = null;
+  try {
+    const r = await getJson(client, `${base}/.well-known/openid-configuration`);
+    if (r.status === 200 && r.body && typeof r.body === 'object' && r.body.issuer) {
+      discovery = r.body;
+      list.add(S, 'discovery document reachable', 'ok', `${base}/.well-known/openid-configuration`);
+      if (r.body.issuer !== `${base}/`) {
+        list.add(S, 'issuer matches the domain', 'warn', `issuer is ${r.body.issuer}`,
+          'set Domain to the tenant\'s own domain (a custom domain needs Audience set to https://TENANT.auth0.com/api/v2/)');
+      }
+    } else {
+      list.add(S, 'discovery document reachable', 'fail', describe(r.status, r.body), 'check Domain: the old tenant\'s domain, e.g. old-tenant.eu.auth0.com');
+    }
+  } catch (err) {
+    list.add(S, 'discovery document reachable', 'fail', errText(err), errFix(err, 'check Domain'));
+    if (err.unreachable) {
+      list.add(S, 'the other old-tenant checks', 'skip', `${base} cannot be reached`);
+      return;
+    }
+  }
+  if (discovery) {
+    try {
+      const r = await getJson(client, discovery.jwks_uri || `${base}/.well-known/jwks.json`);
+      const keys = r.status === 200 && r.body && Array.isArray(r.body.keys) ? r.body.keys : [];
+      const rsa = keys.filter((k) => k.kty === 'RSA' && (!k.use || k.use === 'sig') && (!k.alg || k.alg === 'RS256'));
+      if (rsa.length) list.add(S, 'RS256 signing keys published', 'ok', `${rsa.length} key(s) in the JWKS`);
+      else list.add(S, 'RS256 signing keys published', 'fail', r.status === 200 ? 'the JWKS has no RSA signing key' : describe(r.status, r.body), 'the Migration App must sign ID tokens with RS256 (Applications > Migration App > Advanced Settings > OAuth)');
+    } catch (err) {
+      list.add(S, 'RS256 signing keys published', 'fail', errText(err), errFix(err));
+    }
+  } else {
+    list.add(S, 'RS256 signing keys published', 'skip', 'needs the discovery document');
+  }
+
+  // 2. Client credentials and the read:users scope.
+  let token = false;
+  try {
+    await client.token();
+    token = true;
+    list.add(S, 'client credentials accepted', 'ok', `Migration App ${settings.Client_ID}`);
+  } catch (err) {
+    list.add(S, 'client credentials accepted', 'fail', errText(err), errFix(err, 'check Client_ID and ALM_CLIENT_SECRET'));
+  }
+  if (token) {
+    if (client.grantedScopes.includes('read:users')) {
+      const extra = client.grantedScopes.filter((s) => s !== 'read:users');
+      list.add(S, 'token carries read:users', 'ok', extra.length ? `also: ${extra.join(' ')}` : 'read:users only');
+      if (extra.length) {
+        list.add(S, 'least privilege', 'warn', `the Migration App also has ${extra.join(' ')}`, 'the scripts need read:users only; remove the other scopes (APIs > Auth0 Management API > Machine to Machine Applications)');
+      }
+    } else {
+      list.add(S, 'token carries read:users', 'fail', `granted: ${client.grantedScopes.join(' ') || '(none)'}`, 'APIs > Auth0 Management API > Machine to Machine Applications: give the Migration App read:users');
+    }
+    try {
+      await client.api('GET', 'users-by-email', { query: { email: `alm-doctor-${crypto.randomBytes(6).toString('hex')}@example.invalid` } });
+      list.add(S, 'Management API user lookup works', 'ok', 'users-by-email answered');
+    } catch (err) {
+      list.add(S, 'Management API user lookup works', 'fail', errText(err), errFix(err, 'give the Migration App read:users'));
+    }
+  } else {
+    list.add(S, 'token carries read:users', 'skip', 'needs a token');
+    list.add(S, 'Management API user lookup works', 'skip', 'needs a token');
+  }
+
+  // 3. The password grant and the connection, probed with a user that cannot exist.
+  const realm = settings.Connection && settings.Connection.trim();
+  const probe = {
+    grant_type: realm ? 'http://auth0.com/oauth/grant-type/password-realm' : 'password',
+    ...(realm ? { realm } : {}),
+    username: `alm-doctor-probe-${crypto.randomBytes(6).toString('hex')}@example.invalid`,
+    password: crypto.randomBytes(18).toString('base64url'),
+    client_id: settings.Client_ID,
+    client_secret: settings.Client_Secret,
+    scope: 'openid',
+  };
+  ctx.out.addSecret(probe.password);
+  const name = realm ? `Password grant allowed, connection "${realm}" enabled for the app` : 'Password grant allowed (Default Directory)';
+  try {
+    const r = await client.exchange(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(probe) }, { idempotent: true });
+    const b = r.body && typeof r.body === 'object' ? r.body : {};
+    const d = String(b.error_description || '');
+    if (b.error === 'invalid_grant' || b.error === 'invalid_user_password' || (b.error === 'access_denied' && /wrong/i.test(d))) {
+      list.add(S, name, 'ok', 'a made-up user is answered "wrong email or password", as it should');
+    } else if (b.error === 'unauthorized_client') {
+      list.add(S, name, 'fail', describe(r.status, r.body), 'Applications > Migration App > Advanced Settings > Grant Types: enable Password');
+    } else if (b.error === 'invalid_request' && /unknown realm/i.test(d)) {
+      list.add(S, name, 'fail', describe(r.status, r.body), `no connection named "${realm}" in the old tenant: set Connection to the exact name of the database connection`);
+    } else if (b.error === 'invalid_request' && /disabled|not enabled/i.test(d)) {
+      list.add(S, name, 'fail', describe(r.status, r.body), `enable the connection "${realm}" for the Migration App (Authentication > Database > ${realm} > Applications)`);
+    } else if (/default connection/i.test(d)) {
+      list.add(S, name, 'fail', describe(r.status, r.body), 'set Connection to the database connection\'s name (or set the tenant\'s Default Directory)');
+    } else if (b.error === 'access_denied' && /^unauthorized$/i.test(d)) {
+      list.add(S, name, 'fail', describe(r.status, r.body), 'check Client_ID and ALM_CLIENT_SECRET');
+    } else if (r.status === 429) {
+      list.add(S, name, 'warn', describe(r.status, r.body), 'rate limited or blocked: try again later');
+    } else {
+      list.add(S, name, 'fail', describe(r.status, r.body), 'unexpected answer to a login with a made-up user');
+    }
+  } catch (err) {
+    list.add(S, name, 'fail', errText(err), errFix(err));
+  }
+
+  // 4. Whether a claims producer (the post-login Action) marks migrated users.
+  if (token) {
+    try {
+      const q = `app_metadata.migration_complete:true${realm ? ` AND identities.connection:"${realm.replace(/(["\\])/g, '\\$1')}"` : ''}`;
+      const r = await client.get('users', { q, search_engine: 'v3', per_page: 1, include_totals: 'true', fields: 'user_id' });
+      const total = r && typeof r.total === 'number' ? r.total : Array.isArray(r) ? r.length : 0;
+      if (total > 0) list.add(S, 'claims producer (post-login Action) active', 'ok', `${total}${total >= 1000 ? '+' : ''} user(s) marked migration_complete`);
+      else {
+        list.add(S, 'claims producer (post-login Action) active', 'warn', 'no user is marked migration_complete yet',
+          'optional but recommended: deploy dist/metadata-action.js on the old tenant (Actions > Library), or ignore this until the first migrated login');
+      }
+    } catch (err) {
+      list.add(S, 'claims producer (post-login Action) active', 'warn', `could not search users (${errText(err)})`);
+    }
+  }
+
+  // 5. Brute-force protection sees every check from Auth0's own IPs.
+  list.add(S, 'brute-force protection and Auth0\'s egress IPs', 'warn',
+    'every password check reaches the old tenant from the new tenant\'s Auth0 IPs, so one IP carries everyone\'s failures',
+    'old tenant > Security > Attack Protection > Brute-force Protection > Allow List: add the Auth0 egress IPs of the new tenant\'s region');
+}
+
+async function checkScript(list, S, name, deployed, current, retired) {
+  if (typeof deployed !== 'string' || deployed.trim() === '') {
+    return list.add(S, `${name} script deployed`, 'fail', 'empty', 'run `auth0-lazy-migrate deploy`');
+  }
+  const sha = sha256(deployed);
+  if (current && sha === current.sha256) return list.add(S, `${name} script deployed and current`, 'ok', `sha256 ${sha.slice(0, 16)} = dist/${current.rel}`);
+  if (retired && sha === retired.sha256) return list.add(S, `${name} script deployed and current`, 'ok', `the retired script (dist/${retired.rel}): the migration is over`);
+  if (isOurs(deployed)) {
+    return list.add(S, `${name} script deployed and current`, 'fail', `deployed ${describeScript(deployed)} sha256 ${sha.slice(0, 16)}, dist has ${current ? current.sha256.slice(0, 16) : '(missing)'}`, 'run `auth0-lazy-migrate deploy` to install the current build');
+  }
+  return list.add(S, `${name} script deployed and current`, 'fail', 'the connection holds a script auth0-lazy-migrate did not write', 'run `auth0-lazy-migrate deploy --force` to replace it');
+}
+
+async function checkNew(ctx, list) {
+  const S = 'new tenant';
+  const t = newTenant(ctx);
+  const client = new Auth0Client({ domain: t.domain, clientId: t.clientId, clientSecret: t.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out: ctx.out });
+  try {
+    await client.token();
+    list.add(S, 'client credentials accepted', 'ok', `app ${t.clientId}`);
+  } catch (err) {
+    list.add(S, 'client credentials accepted', 'fail', errText(err), errFix(err, 'check ALM_NEW_CLIENT_ID and ALM_NEW_CLIENT_SECRET'));
+    list.add(S, `connection "${t.connection}" checks`, 'skip', 'needs a token');
+    return;
+  }
+  const need = ['read:connections', 'read:connections_options'];
+  const missing = need.filter((s) => !client.grantedScopes.includes(s));
+  if (missing.length) list.add(S, 'scopes to read the connection', 'fail', `missing ${missing.join(' ')}`, 'APIs > Auth0 Management API > Machine to Machine Applications: grant them to this app');
+  else list.add(S, 'scopes to read the connection', 'ok', need.join(' '));
+  const later = ['update:connections', 'update:connections_options', 'read:users', 'create:users'].filter((s) => !client.grantedScopes.includes(s));
+  if (later.length) list.add(S, 'scopes for deploy and tail', 'warn', `missing ${later.join(' ')}`, 'deploy needs update:connections(+_options); tail and status need read:users and create:users');
+
+  let conn;
+  try {
+    conn = await findConnection(client, t.connection);
+    list.add(S, `connection "${t.connection}" exists`, 'ok', conn.id);
+  } catch (err) {
+    list.add(S, `connection "${t.connection}" exists`, 'fail', errText(err), errFix(err));
+    return;
+  }
+  const o = conn.options || {};
+  list.add(S, 'database connection (strategy auth0)', conn.strategy === 'auth0' ? 'ok' : 'fail', conn.strategy, 'use an Auth0 database connection (Authentication > Database)');
+  list.add(S, 'custom database on ("Use my own database")', o.enabledDatabaseCustomization === true ? 'ok' : 'fail', String(!!o.enabledDatabaseCustomization), 'run `auth0-lazy-migrate deploy` (or Custom Database > Use my own database)');
+  list.add(S, 'import mode on ("Import Users to Auth0")', o.import_mode === true ? 'ok' : 'fail', String(!!o.import_mode), 'run `auth0-lazy-migrate deploy` (or the connection\'s Settings > Import Users to Auth0)');
+
+  const dir = distDir(ctx);
+  const maybe = (rel) => { try { return readDist(dir, rel); } catch { return null; } };
+  const scripts = o.customScripts || {};
+  await checkScript(list, S, 'login', scripts.login, maybe('login.js'), maybe('retired/login.js'));
+  await checkScript(list, S, 'get_user', scripts.get_user, maybe('get_user.js'), maybe('retired/get_user.js'));
+
+  const retiredDeployed = (() => { const r = maybe('retired/login.js'); return r && scripts.login && sha256(scripts.login) === r.sha256; })();
+  const cfg = o.configuration && typeof o.configuration === 'object' ? o.configuration : {};
+  const keys = Object.keys(cfg);
+  if (retiredDeployed) {
+    list.add(S, 'settings keys', 'ok', keys.length ? `${keys.join(', ')} (no longer read)` : 'none (the retired scripts read none)');
+  } else {
+    const missingKeys = REQUIRED_SETTINGS.filter((k) => !(k in cfg) || cfg[k] === '' || cfg[k] === null);
+    const miscased = keys.filter((k) => !KNOWN_SETTINGS.includes(k) && KNOWN_SETTINGS.some((K) => K.toLowerCase() === k.toLowerCase()));
+    if (missingKeys.length) {
+      list.add(S, 'settings keys present', 'fail', `missing ${missingKeys.join(', ')}${miscased.length ? `; found ${miscased.join(', ')} (keys are case-sensitive)` : ''}`,
+        'run `auth0-lazy-migrate deploy`, or add them under Custom Database > Settings with these exact names');
+    } else {
+      list.add(S, 'settings keys present', 'ok', `${keys.join(', ')} (values are stored encrypted; \`try\` checks them)`);
+    }
+    const unknown = keys.filter((k) => !KNOWN_SETTINGS.includes(k) && !miscased.includes(k));
+    if (unknown.length) list.add(S, 'no unknown settings keys', 'warn', unknown.join(', '), `the scripts read only ${KNOWN_SETTINGS.join(', ')}`);
+  }
+  if (Array.isArray(conn.enabled_clients) && conn.enabled_clients.length === 0) {
+    list.add(S, 'connection enabled for an application', 'warn', 'no application', 'enable the connection for your applications (its Applications tab)');
+  }
+}
+
+async function run(ctx) {
+  const { out } = ctx;
+  const doOld = hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
+  const doNew = hasAny(ctx, NEW_TENANT);
+  if (!doOld && !doNew) throw new UsageError('nothing to check: give the old tenant\'s settings (--domain ...) and/or the new tenant (--new-domain ...)');
+  const list = new Checklist();
+  if (doOld) await checkOld(ctx, list);
+  if (doNew) await checkNew(ctx, list);
+
+  const mark = { ok: '[ok]  ', fail: '[FAIL]', warn: '[warn]', skip: '[skip]' };
+  let section = null;
+  for (const i of list.items) {
+    if (i.section !== section) {
+      if (section) out.line('');
+      section = i.section;
+      out.line(i.section === 'old tenant' ? 'Old tenant (where the users are now)' : 'New tenant (where the users go)');
+    }
+    out.line(`  ${mark[i.status]} ${i.name}${i.detail ? `: ${i.detail}` : ''}`);
+    if (i.fix && i.status !== 'ok') out.line(`         fix: ${i.fix}`);
+  }
+  const summary = { ok: list.count('ok'), fail: list.count('fail'), warn: list.count('warn'), skip: list.count('skip') };
+  out.line('');
+  out.line(`${summary.ok} passed, ${summary.fail} failed, ${summary.warn} warning(s)${summary.skip ? `, ${summary.skip} skipped` : ''}`);
+  const code = summary.fail ? EXIT.FAILED : EXIT.OK;
+  out.result({ command: 'doctor', ok: code === EXIT.OK, exitCode: code, summary, checks: list.items });
+  return code;
+}
+
+module.exports = {
+  name: 'doctor',
+  summary: 'check a live setup (old and new tenant) and print the fix for each problem',
+  usage: 'doctor [options]',
+  description: `
+Checks, on the old tenant: discovery and RS256 keys, the Migration App's client credentials and its
+read:users scope, the Password grant and the Connection (probed with a login of a user that cannot
+exist: "wrong password" is the healthy answer), whether a claims producer marks migrated users, and
+warns about brute-force protection seeing all logins from Auth0's IPs. On the new tenant: the
+connection exists, custom database and import mode are on, both scripts are deployed and equal to
+dist/ (SHA-256), and the settings keys are present.
+
+Exit 0 when nothing failed (warnings allowed), 1 when a check failed.`,
+  options: {},
+  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ['New tenant', NEW_TENANT], ['Build', DIST]],
+  run,
+};

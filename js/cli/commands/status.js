@@ -1,0 +1,120 @@
+'use strict';
+/**
+ * `status`: how far the lazy migration has come. Exports both connections (an export job each: Auth0's
+ * user search counts stop at 1000), counts the old users already in the new tenant with the scripts' own
+ * id mapping, and keeps each run in a small history file to show the pace and estimate when the rest is
+ * small enough for `tail`.
+ */
+
+const path = require('node:path');
+const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../options');
+const { distDir, loadEngine } = require('../dist');
+const { Auth0Client } = require('../auth0');
+const bulk = require('../bulk');
+const { readState, writeState } = require('../state');
+const { EXIT, UsageError } = require('../errors');
+
+const DAY_MS = 86400000;
+const MAX_HISTORY = 500;
+
+function threshold(value, oldTotal) {
+  const v = value === undefined ? '5%' : String(value).trim();
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v);
+  if (!m) throw new UsageError('--tail-below takes a number of users or a percentage, e.g. 500 or 2%');
+  return m[2] ? Math.ceil((Number(m[1]) / 100) * oldTotal) : Math.floor(Number(m[1]));
+}
+
+/** Pace over the history window and the estimate of when `remaining` drops below `below`. */
+function estimate(history, now, { windowDays, below }) {
+  const latest = history[history.length - 1];
+  const since = now - windowDays * DAY_MS;
+  const first = history.find((h) => Date.parse(h.at) >= since && h !== latest);
+  if (!first) return { rate: null, estimate: null };
+  const days = (Date.parse(latest.at) - Date.parse(first.at)) / DAY_MS;
+  if (days <= 0) return { rate: null, estimate: null };
+  const perDay = (latest.migrated - first.migrated) / days;
+  const rate = { perDay, days, runs: history.filter((h) => Date.parse(h.at) >= Date.parse(first.at)).length };
+  if (latest.remaining <= below) return { rate, estimate: { below, days: 0, at: latest.at, reached: true } };
+  if (perDay <= 0) return { rate, estimate: null };
+  const d = (latest.remaining - below) / perDay;
+  return { rate, estimate: { below, days: d, at: new Date(Date.parse(latest.at) + d * DAY_MS).toISOString(), reached: false } };
+}
+
+async function run(ctx) {
+  const { values, out } = ctx;
+  const settings = oldSettings(ctx, { connection: 'status counts the users of this connection of the old tenant' });
+  const target = newTenant(ctx);
+  const pollMs = values['poll-interval'] === undefined ? 3000 : Number(values['poll-interval']);
+  if (!Number.isInteger(pollMs) || pollMs < 10) throw new UsageError('--poll-interval must be an integer of at least 10 (ms)');
+  const windowDays = values['window-days'] === undefined ? 7 : Number(values['window-days']);
+  if (!(windowDays > 0)) throw new UsageError('--window-days must be a positive number');
+  const stateFile = path.resolve(values.state || ctx.env.ALM_STATUS_STATE || 'alm-status.json');
+  const engine = loadEngine(distDir(ctx));
+  const oldClient = new Auth0Client({ domain: settings.Domain, clientId: settings.Client_ID, clientSecret: settings.Client_Secret, audience: settings.Audience, label: 'old tenant', secretEnv: 'ALM_CLIENT_SECRET', out });
+  const newClient = new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
+  const key = { old: `${oldClient.domain}/${settings.Connection}`, new: `${newClient.domain}/${target.connection}` };
+  const state = readState(stateFile) || { version: 1, key, history: [] };
+  if (state.key.old !== key.old || state.key.new !== key.new) {
+    throw new UsageError(`${stateFile} belongs to another migration (${state.key.old} -> ${state.key.new})`, { hint: 'give another --state file' });
+  }
+
+  const [oldExport, newExport] = await Promise.all([
+    bulk.exportUsers(oldClient, { connection: settings.Connection, fields: bulk.OLD_FIELDS, pollMs, out }),
+    bulk.exportUsers(newClient, { connection: target.connection, fields: bulk.NEW_FIELDS, pollMs, out }),
+  ]);
+  const p = bulk.plan(oldExport.records, newExport.records, { engine, settings });
+  const counts = {
+    old: oldExport.records.length,
+    blocked: p.blocked.length,
+    migrated: p.present.length,
+    remaining: oldExport.records.length - p.present.length - p.blocked.length,
+    newTotal: newExport.records.length,
+    newOnly: p.newOnly,
+    emailConflicts: p.conflicts.length,
+  };
+  const now = Date.now();
+  state.history.push({ at: new Date(now).toISOString(), ...counts });
+  if (state.history.length > MAX_HISTORY) state.history.splice(0, state.history.length - MAX_HISTORY);
+  writeState(stateFile, state);
+
+  const below = threshold(values['tail-below'], counts.old);
+  const { rate, estimate: est } = estimate(state.history, now, { windowDays, below });
+  const eligible = counts.old - counts.blocked;
+  const share = eligible > 0 ? counts.migrated / eligible : 1;
+
+  out.line(`old tenant "${settings.Connection}" (${oldClient.domain}): ${counts.old} user(s), ${counts.blocked} blocked`);
+  out.line(`new tenant "${target.connection}" (${newClient.domain}): ${counts.newTotal} user(s)${counts.newOnly ? `, ${counts.newOnly} of them not from the old tenant (signed up there)` : ''}`);
+  out.line(`migrated: ${counts.migrated} of ${eligible} (${(share * 100).toFixed(1)}%); remaining: ${counts.remaining}`);
+  if (counts.emailConflicts) out.warn(`${counts.emailConflicts} old user(s) have their email in the new tenant under another id; tail will not import them`);
+  if (rate) out.line(`pace: ${rate.perDay.toFixed(1)} user(s)/day over ${rate.days.toFixed(1)} day(s) (${rate.runs} runs of status)`);
+  else out.line(`pace: not known yet; run status again later (history: ${stateFile})`);
+  if (est && est.reached) out.line(`the remaining ${counts.remaining} user(s) are at or below ${below}: time for \`auth0-lazy-migrate tail\``);
+  else if (est) out.line(`estimate: the remaining users fall below ${below} in about ${est.days.toFixed(1)} day(s) (${est.at.slice(0, 10)}), if logins keep this pace (they usually slow down)`);
+  else if (rate) out.line('estimate: none (no progress in the window)');
+
+  out.result({
+    command: 'status', ok: true, exitCode: EXIT.OK, state: stateFile, counts, share,
+    rate, estimate: est, tailBelow: below,
+  });
+  return EXIT.OK;
+}
+
+module.exports = {
+  name: 'status',
+  summary: 'migration progress: users migrated, pace over time, when the tail is small',
+  usage: 'status [--state FILE] [options]',
+  description: `
+Counts the old connection's users, how many are in the new tenant already (matched by the id the
+scripts give them), the blocked ones and the rest, from an export job on each tenant (user search
+totals stop at 1000). Each run is kept in a small history file, so repeated runs (e.g. daily) show the
+pace and estimate when the remaining users fall below --tail-below, the moment to run \`tail\`.`,
+  options: {
+    state: { type: 'string', arg: 'FILE', env: 'ALM_STATUS_STATE', help: 'history file (default ./alm-status.json)' },
+    'tail-below': { type: 'string', arg: 'N|P%', help: 'remaining users small enough for tail (default 5%)' },
+    'window-days': { type: 'string', arg: 'DAYS', help: 'history window for the pace (default 7)' },
+    'poll-interval': { type: 'string', arg: 'MS', help: 'how often to poll the export jobs, in ms (default 3000)' },
+  },
+  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ['New tenant', NEW_TENANT], ['Build', DIST]],
+  run,
+  estimate,
+};

@@ -1,0 +1,142 @@
+'use strict';
+/**
+ * `try`: runs a built script (dist/login.js or dist/get_user.js) in the sandbox emulation against the
+ * old tenant, with the settings the new tenant will hold, and shows what Auth0 would make of it: the
+ * outcome, the tenant log event and the profile it would store. Secrets and the password never print.
+ */
+
+const { createContainer } = require('../../sandbox');
+const { OLD_TENANT, DIST, oldSettings } = require('../options');
+const { distDir, readDist, describeScript, isOurs } = require('../dist');
+const { EXIT, CliError, UsageError } = require('../errors');
+
+const EVENTS = {
+  s: 'Success Login',
+  fp: 'Failed Login (Incorrect Password)',
+  fu: 'Failed Login (Invalid Email/Username)',
+  f: 'Failed Login',
+};
+const OUTCOMES = ['success', 'wrong_password', 'unauthorized', 'error', 'found', 'not_found'];
+
+/** Reads a password from the terminal without echoing it. */
+function readHidden(prompt) {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    stdin.setRawMode(true); // before the prompt: what is typed once it shows is never echoed
+    process.stderr.write(prompt);
+    stdin.setEncoding('utf8');
+    stdin.resume();
+    let pw = '';
+    const cleanup = () => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      process.stderr.write('\n');
+    };
+    function onData(chunk) {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') { cleanup(); resolve(pw); return; }
+        if (ch === '\u0003') { cleanup(); reject(new CliError('interrupted', EXIT.INTERRUPTED)); return; }
+        if (ch === '\u007f' || ch === '\b') pw = pw.slice(0, -1);
+        else if (ch >= ' ') pw += ch;
+      }
+    }
+    stdin.on('data', onData);
+  });
+}
+
+/** Reads the password as the first line of stdin (a pipe or a file). */
+async function readPiped() {
+  const chunks = [];
+  for await (const c of process.stdin) chunks.push(c);
+  const text = Buffer.concat(chunks).toString('utf8');
+  const line = text.split(/\r?\n/)[0];
+  if (!line) throw new UsageError('no password on stdin (pipe it in, or run on a terminal to be asked)');
+  return line;
+}
+
+async function run(ctx) {
+  const { values, positionals, out } = ctx;
+  const kind = positionals[0] || 'login';
+  if (kind !== 'login' && kind !== 'get_user') throw new UsageError(`the script is login or get_user (got "${kind}")`);
+  const identifier = values.user;
+  if (!identifier) throw new UsageError('missing --user (the email or username to try)');
+  const expect = values.expect || (kind === 'login' ? 'success' : 'found');
+  if (!OUTCOMES.includes(expect)) throw new UsageError(`--expect is one of ${OUTCOMES.join(', ')}`);
+  const settings = oldSettings(ctx);
+  const script = readDist(distDir(ctx), `${values.retired ? 'retired/' : ''}${kind}.js`);
+
+  let args = [identifier];
+  if (kind === 'login') {
+    const password = process.stdin.isTTY ? await readHidden(`Password for ${identifier} (not echoed): `) : await readPiped();
+    out.addSecret(password);
+    args = [identifier, password];
+  }
+
+  const container = createContainer({ configuration: settings });
+  const report = await container.invoke(script.text, { kind, args, withContext: !!values.context });
+  const ok = report.outcome === expect;
+  // Our shim takes the callback from the last argument, so the sandbox's arity note is noise here.
+  if (isOurs(script.text)) report.warnings = report.warnings.filter((w) => !/declares \d+ parameters but Auth0 passes/.test(w));
+
+  const lines = [];
+  lines.push(`${kind} for ${identifier}: ${report.outcome}${ok ? '' : ` (expected ${expect})`}`);
+  lines.push(`script: ${script.rel} ${describeScript(script.text) || '(not built by auth0-lazy-migrate)'}, sha256 ${script.sha256.slice(0, 16)}`);
+  if (report.event) lines.push(`Auth0 log event: ${report.event} (${EVENTS[report.event] || 'unknown'})`);
+  else if (kind === 'get_user') lines.push('Auth0 log event: none (Get User writes no login event)');
+  if (report.stored) {
+    lines.push(`user id in the new tenant: ${report.stored.user_id}`);
+    lines.push('profile Auth0 would store:');
+    for (const l of JSON.stringify(report.stored, null, 2).split('\n')) lines.push(`  ${l}`);
+  }
+  if (report.error) lines.push(`error: ${report.error.name}: ${report.error.message}`);
+  for (const [title, list] of [['violations of the Auth0 contract', report.violations], ['warnings', report.warnings]]) {
+    if (list.length) {
+      lines.push(`${title}:`);
+      for (const v of list) lines.push(`  - ${v}`);
+    }
+  }
+  if (report.logs.length) {
+    lines.push('script log:');
+    for (const l of report.logs.slice(0, 20)) lines.push(`  [${l.level}] ${l.text}`);
+  }
+  lines.push(`callback called ${report.callbackCalls} time(s) in ${report.durationMs} ms`);
+  for (const l of lines) out.line(l);
+
+  const code = ok ? EXIT.OK : EXIT.FAILED;
+  out.result({
+    command: 'try', ok, exitCode: code, script: script.rel, scriptSha256: script.sha256, identifier,
+    outcome: report.outcome, expected: expect, event: report.event, profile: report.stored,
+    newTenantUserId: report.stored ? report.stored.user_id : null,
+    error: report.error, violations: report.violations, warnings: report.warnings, logs: report.logs,
+    callbackCalls: report.callbackCalls, durationMs: report.durationMs,
+  });
+  return code;
+}
+
+module.exports = {
+  name: 'try',
+  summary: 'run dist/login.js or dist/get_user.js against the old tenant, as Auth0 would',
+  usage: 'try [login|get_user] --user EMAIL_OR_USERNAME [options]',
+  positionals: 1,
+  description: `
+Runs a built script in an emulation of Auth0's custom-database sandbox, against the old tenant, with
+the settings you will give the new tenant. Prints the outcome, the Auth0 log event, and the profile
+Auth0 would store (and its user id in the new tenant). For login, the password is asked without echo
+on a terminal, or read as the first line of stdin otherwise. Nothing is written anywhere.
+
+Exit 0 when the outcome is the expected one (login: success, get_user: found), else 1.`,
+  options: {
+    user: { type: 'string', arg: 'ID', help: 'the email or username to try' },
+    expect: { type: 'string', arg: 'OUTCOME', help: `the outcome that means success (${OUTCOMES.join(', ')})` },
+    context: { type: 'boolean', help: 'call with a script context (the 4-argument form Auth0 uses when enabled)' },
+    retired: { type: 'boolean', help: 'try dist/retired/ (the end-of-migration scripts) instead' },
+  },
+  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ['Build', DIST]],
+  footer: `
+Examples:
+  ALM_CLIENT_SECRET=... auth0-lazy-migrate try login --user ada@example.com \\
+      --domain old.eu.auth0.com --client-id abc123 --connection legacy-db
+  auth0-lazy-migrate try get_user --user ada@example.com --json ...`,
+  run,
+};

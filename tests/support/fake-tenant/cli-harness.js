@@ -1,0 +1,121 @@
+'use strict';
+/**
+ * For the command line's end-to-end tests (tests/js/cli-*.test.js): a pair of fake tenants (the OLD one
+ * with the seed population, the NEW one with an empty database connection), the environment the CLI
+ * reads for each, and a runner that starts the CLI as a child process (as an operator would) with the
+ * fakes' CA trusted, capturing everything it prints so tests can scan it for secrets.
+ */
+
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { startFakeTenant, SEED } = require('../fake-tenant');
+const { seed } = require('../seed');
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'js', 'cli', 'main.js');
+const NEW_CONNECTION = 'Username-Password-Authentication';
+const NEW_CONNECTION_ID = 'con_NewTenantUsers01';
+
+/** The new tenant's population: the seed's applications, one empty database connection, no users. */
+function newTenantSeed() {
+  const s = seed();
+  return {
+    clients: s.clients,
+    connections: [{ id: NEW_CONNECTION_ID, name: NEW_CONNECTION, strategy: 'auth0', requires_username: false, enabled_clients: s.clients.map((c) => c.client_id) }],
+    users: [],
+    defaultDirectory: NEW_CONNECTION,
+  };
+}
+
+/** Starts both tenants. `oldOptions` / `newOptions` go to startFakeTenant. */
+async function startPair({ oldOptions = {}, newOptions = {} } = {}) {
+  const [oldT, newT] = await Promise.all([
+    startFakeTenant(oldOptions),
+    startFakeTenant({ seed: newTenantSeed(), ...newOptions }),
+  ]);
+  return { old: oldT, new: newT, close: () => Promise.all([oldT.close(), newT.close()]) };
+}
+
+/** The old tenant's settings as the CLI reads them from the environment (the Migration App). */
+function oldEnv(tenant, extra = {}) {
+  return {
+    ALM_DOMAIN: tenant.domain,
+    ALM_CLIENT_ID: SEED.clients.migrationApp.client_id,
+    ALM_CLIENT_SECRET: SEED.clients.migrationApp.client_secret,
+    ALM_CONNECTION: SEED.connections.legacy,
+    ...extra,
+  };
+}
+
+/** The new tenant and the CLI's own M2M app there. */
+function newEnv(tenant, extra = {}) {
+  return {
+    ALM_NEW_DOMAIN: tenant.domain,
+    ALM_NEW_CLIENT_ID: SEED.clients.cli.client_id,
+    ALM_NEW_CLIENT_SECRET: SEED.clients.cli.client_secret,
+    ALM_NEW_CONNECTION: NEW_CONNECTION,
+    ...extra,
+  };
+}
+
+/** Every secret and password of the seed: none may appear in anything the CLI prints. */
+function seedSecrets() {
+  const out = Object.values(SEED.clients).map((c) => c.client_secret);
+  for (const u of Object.values(SEED.users)) out.push(u.password);
+  return out;
+}
+
+const captured = [];
+
+/**
+ * Runs the CLI. Returns {code, stdout, stderr, json (parsed stdout when --json), ms}. The child's
+ * environment has no ALM_* from the parent, only `env`. `input` is written to its stdin.
+ */
+function runCli(args, { env = {}, input = '', timeoutMs = 60000, onSpawn } = {}) {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALM_')));
+  const caPath = path.join(ROOT, 'target', 'test-ca', 'ca.pem');
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...base, NODE_EXTRA_CA_CERTS: caPath, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const r = { code, signal, stdout, stderr, ms: Date.now() - started, args };
+      if (args.includes('--json')) {
+        try { r.json = JSON.parse(stdout); } catch { r.json = undefined; }
+      }
+      captured.push(r);
+      resolve(r);
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+    if (onSpawn) onSpawn(child);
+  });
+}
+
+/** Everything every runCli call of this process printed so far. */
+function allOutput() {
+  return captured.map((r) => `${r.stdout}\n${r.stderr}`).join('\n');
+}
+
+/** Throws if `text` holds any of `secrets` or anything shaped like a JWT. */
+function assertNoSecrets(text, secrets = seedSecrets()) {
+  for (const s of secrets) {
+    if (text.includes(s)) throw new Error(`output leaks a secret (${s.slice(0, 6)}...)`);
+  }
+  const jwt = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/.exec(text);
+  if (jwt) throw new Error(`output leaks a token (${jwt[0].slice(0, 12)}...)`);
+}
+
+module.exports = {
+  ROOT, CLI, NEW_CONNECTION, NEW_CONNECTION_ID, SEED,
+  newTenantSeed, startPair, oldEnv, newEnv, seedSecrets, runCli, allOutput, assertNoSecrets,
+};

@@ -1,0 +1,165 @@
+'use strict';
+/**
+ * The connection routes of the fake tenant, for when it plays the NEW tenant (the operator's `deploy`,
+ * `doctor`, `retire` and `tail` commands): `GET /api/v2/connections?name=`, `GET /api/v2/connections/{id}`
+ * and `PATCH /api/v2/connections/{id}`.
+ *
+ * Auth0 behaviour copied here (sources: the Management API reference and the connection-options scope
+ * migration notice):
+ * - reads need `read:connections`; `options` is only in the reply with `read:connections_options`;
+ * - a PATCH needs `update:connections`, and `update:connections_options` when the body has `options`;
+ * - a PATCH **replaces the whole `options` object** (what is not sent is gone);
+ * - `options.configuration` values come back encrypted, never as sent (the Deploy CLI notes this, and that
+ *   sending such a value back stores the ciphertext as the new value). The ciphertext format here is the
+ *   fake's own (`fake-encrypted:` + base64): Auth0's is not documented;
+ * - unknown top-level properties (`id`, `name`, `strategy`...) are refused with a 400 payload error.
+ * The exact 400 wording is UNCONFIRMED.
+ */
+
+const crypto = require('node:crypto');
+const { authenticate, mgmtError } = require('./management');
+
+const ENCRYPTED_PREFIX = 'fake-encrypted:';
+const PATCHABLE = new Set(['options', 'enabled_clients', 'display_name', 'metadata', 'is_domain_connection', 'realms',
+  'show_as_button', 'authentication', 'connected_accounts']);
+const SCRIPT_NAMES = new Set(['login', 'get_user', 'create', 'verify', 'change_password', 'delete', 'change_email',
+  'change_phone_number']);
+const SCRIPT_LIMIT_BYTES = 100000;
+
+/** The options a freshly created Auth0 database connection has, before anyone customises it. */
+function defaultOptions(conn) {
+  return {
+    mfa: { active: true, return_enroll_settings: true },
+    passwordPolicy: 'good',
+    strategy_version: 2,
+    requires_username: !!conn.requires_username,
+    brute_force_protection: true,
+    password_history: { enable: false, size: 5 },
+    password_dictionary: { enable: false, dictionary: [] },
+    password_no_personal_info: { enable: false },
+    password_complexity_options: { min_length: 8 },
+  };
+}
+
+/** Gives every stored connection an options object (seed connections have none). */
+function normaliseConnection(conn) {
+  if (!conn.options) conn.options = defaultOptions(conn);
+  return conn;
+}
+
+function encrypt(st, value) {
+  const iv = crypto.randomBytes(12);
+  const c = crypto.createCipheriv('aes-256-gcm', st.configKey, iv);
+  const body = Buffer.concat([c.update(String(value), 'utf8'), c.final()]);
+  return ENCRYPTED_PREFIX + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64');
+}
+
+/** The API view of a stored connection. */
+function publicConnection(st, conn, withOptions) {
+  normaliseConnection(conn);
+  const out = {
+    id: conn.id,
+    options: undefined,
+    strategy: conn.strategy,
+    name: conn.name,
+    is_domain_connection: !!conn.is_domain_connection,
+    enabled_clients: (conn.enabled_clients || []).slice(),
+    display_name: conn.display_name || conn.name,
+    realms: conn.realms || [conn.name],
+  };
+  if (withOptions) {
+    const options = structuredClone(conn.options);
+    if (options.configuration && typeof options.configuration === 'object') {
+      for (const k of Object.keys(options.configuration)) options.configuration[k] = encrypt(st, options.configuration[k]);
+    }
+    out.options = options;
+  } else delete out.options;
+  return out;
+}
+
+function project(obj, query) {
+  const fields = query.get('fields');
+  if (!fields) return obj;
+  const list = fields.split(',').map((s) => s.trim()).filter(Boolean);
+  const include = query.get('include_fields') !== 'false';
+  const out = {};
+  for (const [k, v] of Object.entries(obj)) if (list.includes(k) === include) out[k] = v;
+  return out;
+}
+
+function payloadError(message) {
+  return mgmtError(400, 'Bad Request', `Payload validation error: '${message}'.`, 'invalid_body');
+}
+
+function validateOptions(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    return payloadError('Expected type object but found type ' + (Array.isArray(options) ? 'array' : typeof options) + ' on property options');
+  }
+  const cfg = options.configuration;
+  if (cfg !== undefined && cfg !== null) {
+    if (typeof cfg !== 'object' || Array.isArray(cfg)) return payloadError('Expected type object on property options.configuration');
+    for (const [k, v] of Object.entries(cfg)) {
+      if (typeof v !== 'string' && v !== null) return payloadError(`Expected type string but found type ${typeof v} on property options.configuration.${k}`);
+    }
+  }
+  const scripts = options.customScripts;
+  if (scripts !== undefined) {
+    if (scripts === null || typeof scripts !== 'object' || Array.isArray(scripts)) return payloadError('Expected type object on property options.customScripts');
+    for (const [k, v] of Object.entries(scripts)) {
+      if (!SCRIPT_NAMES.has(k)) return payloadError(`Additional properties not allowed: ${k} on property options.customScripts`);
+      if (typeof v !== 'string') return payloadError(`Expected type string on property options.customScripts.${k}`);
+      if (Buffer.byteLength(v, 'utf8') > SCRIPT_LIMIT_BYTES) return payloadError(`String is too long on property options.customScripts.${k}`);
+    }
+  }
+  for (const k of ['enabledDatabaseCustomization', 'import_mode']) {
+    if (options[k] !== undefined && typeof options[k] !== 'boolean') return payloadError(`Expected type boolean on property options.${k}`);
+  }
+  return null;
+}
+
+/**
+ * @param {string} route 'connections' | 'connection' | 'connection-update'
+ * @param {{headers, query: URLSearchParams, connectionId?: string, body?: any}} req
+ */
+function handleConnections(st, route, { headers, query, connectionId, body }) {
+  if (route === 'connections' || route === 'connection') {
+    const auth = authenticate(st, headers, 'read:connections');
+    if (auth.error) return auth.error;
+    const withOptions = auth.scopes.includes('read:connections_options');
+    if (route === 'connections') {
+      const name = query.get('name');
+      const strategies = query.getAll('strategy');
+      const found = st.connections.filter((c) => (name === null || c.name === name)
+        && (strategies.length === 0 || strategies.includes(c.strategy)));
+      return { status: 200, body: found.map((c) => project(publicConnection(st, c, withOptions), query)) };
+    }
+    const conn = st.connections.find((c) => c.id === connectionId);
+    if (!conn) return mgmtError(404, 'Not Found', 'The connection does not exist', 'inexistent_connection');
+    return { status: 200, body: project(publicConnection(st, conn, withOptions), query) };
+  }
+
+  // PATCH
+  const auth = authenticate(st, headers, 'update:connections');
+  if (auth.error) return auth.error;
+  if (body === undefined) return mgmtError(400, 'Bad Request', 'Invalid request payload JSON format', 'invalid_body');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return payloadError('Expected type object but found type ' + typeof body);
+  for (const k of Object.keys(body)) if (!PATCHABLE.has(k)) return payloadError(`Additional properties not allowed: ${k}`);
+  const conn = st.connections.find((c) => c.id === connectionId);
+  if (!conn) return mgmtError(404, 'Not Found', 'The connection does not exist', 'inexistent_connection');
+  if (body.options !== undefined) {
+    if (!auth.scopes.includes('update:connections_options')) {
+      return mgmtError(403, 'Forbidden', 'Insufficient scope, expected any of: update:connections_options', 'insufficient_scope');
+    }
+    const bad = validateOptions(body.options);
+    if (bad) return bad;
+  }
+  for (const [k, v] of Object.entries(body)) {
+    // The whole object is replaced, as Auth0 does: what the caller did not send is gone.
+    conn[k] = structuredClone(v);
+  }
+  if (conn.options === null) conn.options = {};
+  st.connectionPatches += 1;
+  return { status: 200, body: publicConnection(st, conn, auth.scopes.includes('read:connections_options')) };
+}
+
+module.exports = { handleConnections, normaliseConnection, publicConnection, ENCRYPTED_PREFIX };
