@@ -30,7 +30,7 @@ module.exports = {
   start: call('start'),
   /** `{settings, now_ms, state, reply | verified}` -> the next step. */
   resume: call('resume'),
-  /** `{settings, user}` -> `{user}` (the record to import), `{skip}` or `{error}`. */
+  /** `{settings, user}` -> `{user}` to import, `{user, skip: 'blocked' | 'migrated'}` not to, or `{error}`. */
   importRecord: call('import_record'),
   buildInfo: () => almEngine().build_info()
 };

@@ -128,7 +128,11 @@ pub fn resume(input: &str) -> String {
 /// profile, the same user id. For the command line's bulk `tail`, so that users moved in bulk are
 /// indistinguishable from users who logged in.
 ///
-/// `{"settings": {..}, "user": {..}}` -> `{"user": {..}}`, `{"skip": "blocked"}` or `{"error": ".."}`.
+/// `{"settings": {..}, "user": {..}}` -> `{"user": {..}}` (import it), `{"user": {..}, "skip": "blocked"}`
+/// or `{"user": {..}, "skip": "migrated"}` (do not import it: blocked, or marked `migration_complete`
+/// by the old tenant while `Skip_Migrated_Users` is on - the same rule as get_user, so a user
+/// deleted in the new tenant is not brought back), or `{"error": ".."}`. The mapped user comes
+/// with a skip too, so a caller can tell whether it is already in the new tenant.
 pub fn import_record(input: &str) -> String {
     let answer = |k: &str, v: Value| Value::object([(k, v)]).to_json();
     let Some(input) = object(input) else {
@@ -142,13 +146,22 @@ pub fn import_record(input: &str) -> String {
     let Some(user) = input.get("user").and_then(Value::as_object) else {
         return answer("error", Value::from("no user record"));
     };
-    if user.get("blocked").and_then(Value::as_bool) == Some(true) {
-        return answer("skip", Value::from("blocked"));
+    let profile = match crate::profile::from_user_record(user) {
+        Ok(p) => crate::lookup::with_prefix(&cfg, p).to_json(),
+        Err(e) => return answer("error", Value::from(e)),
+    };
+    let skip = if user.get("blocked").and_then(Value::as_bool) == Some(true) {
+        Some("blocked")
+    } else if cfg.skip_migrated_users && crate::lookup::already_migrated(user) {
+        Some("migrated")
+    } else {
+        None
+    };
+    let mut fields = vec![("user", profile)];
+    if let Some(reason) = skip {
+        fields.push(("skip", Value::from(reason)));
     }
-    match crate::profile::from_user_record(user) {
-        Ok(p) => answer("user", crate::lookup::with_prefix(&cfg, p).to_json()),
-        Err(e) => answer("error", Value::from(e)),
-    }
+    Value::object(fields).to_json()
 }
 
 /// `"<version> <commit>"`, for the shim's log line and the build's self-check.
@@ -208,12 +221,16 @@ mod tests {
         let user = json!({"user_id": "auth0|abc", "email": "a@b.c", "username": "ab", "app_metadata": {"migration_complete": true, "r": 1}});
         let out = parse(import_record(&json!({"settings": settings(), "user": user}).to_string()));
         assert_eq!(out["user"], json!({"user_id": "abc", "email": "a@b.c", "username": "ab", "user_metadata": {}, "app_metadata": {"r": 1}}));
+        assert_eq!(out["skip"], "migrated", "marked by the old tenant: not brought back by default");
         let mut s = settings();
         s["User_ID_Prefix"] = json!("old-");
+        s["Skip_Migrated_Users"] = json!("false");
         let out = parse(import_record(&json!({"settings": s, "user": user}).to_string()));
         assert_eq!(out["user"]["user_id"], "old-abc");
+        assert!(out.get("skip").is_none());
         let blocked = json!({"user_id": "auth0|b", "blocked": true});
-        assert_eq!(parse(import_record(&json!({"settings": settings(), "user": blocked}).to_string()))["skip"], "blocked");
+        let out = parse(import_record(&json!({"settings": settings(), "user": blocked}).to_string()));
+        assert_eq!((out["skip"].as_str(), out["user"]["user_id"].as_str()), (Some("blocked"), Some("b")));
         assert!(parse(import_record("[]"))["error"].is_string());
         assert!(parse(import_record(&json!({"settings": settings(), "user": {"email": "x"}}).to_string()))["error"].is_string());
     }

@@ -104,7 +104,8 @@ pub fn decide(cfg: &Config, identifier: &str, purpose: Purpose, body: &str) -> O
             ]))
         }
     };
-    if user.get("blocked").and_then(Value::as_bool) == Some(true) {
+    // Auth0 sends `blocked` as a boolean; any other value (`"true"`, 1, ..) fails closed.
+    if !matches!(user.get("blocked"), None | Some(Value::Null | Value::Bool(false))) {
         return Outcome::unauthorized("Your account is blocked. Please contact support.");
     }
     if !purpose.is_login() && cfg.skip_migrated_users && already_migrated(user) {
@@ -157,6 +158,6 @@ fn in_connection(user: &Map, connection: Option<&str>) -> bool {
 
 /// Marked `app_metadata.migration_complete` by the old tenant's rule/action: handed over before,
 /// so not offered again (a user deleted in the new tenant is not resurrected by a sign-up check).
-fn already_migrated(user: &Map) -> bool {
+pub fn already_migrated(user: &Map) -> bool {
     user.get("app_metadata").and_then(|m| m.get(profile::MIGRATION_MARKER)).and_then(Value::as_bool) == Some(true)
 }

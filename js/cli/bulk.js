@@ -94,31 +94,34 @@ async function exportUsers(client, { connection, fields, pollMs, out }) {
  * Decides, for each old user, what the tail does with it.
  * @returns {{toImport: object[], present: string[], blocked: string[], conflicts: object[], invalid: object[], markedAbsent: string[], newOnly: number}}
  */
-function plan(oldRecords, newRecords, { engine, settings, excludeMarked = false }) {
+function plan(oldRecords, newRecords, { engine, settings }) {
   const newIds = new Set(newRecords.map((r) => r.user_id));
   const newEmails = new Set(newRecords.filter((r) => typeof r.email === 'string').map((r) => r.email.toLowerCase()));
   const out = { toImport: [], present: [], blocked: [], conflicts: [], invalid: [], markedAbsent: [], skippedMarked: [], matched: new Set() };
   for (const rec of oldRecords) {
+    // The Rust mapping (the same as login and get_user) decides the record and whether to skip it.
     const r = engine.importRecord({ settings, user: rec });
-    // The id this user has (or would have) in the new tenant; for a skipped record, as if it were not.
-    const mapped = r.user || (r.skip ? engine.importRecord({ settings, user: { ...rec, blocked: false } }).user : null);
-    const newId = mapped ? `auth0|${mapped.user_id}` : null;
+    const newId = r.user ? `auth0|${r.user.user_id}` : null;
     if (newId && newIds.has(newId)) {
       out.present.push(rec.user_id);
       out.matched.add(newId);
       continue;
     }
-    if (r.skip) { out.blocked.push(rec.user_id); continue; }
     if (r.error) { out.invalid.push({ user_id: rec.user_id, error: r.error }); continue; }
+    if (r.skip === 'blocked') { out.blocked.push(rec.user_id); continue; }
+    if (r.skip === 'migrated') {
+      // Marked by the old tenant but not in the new one (deleted there?): not brought back while
+      // Skip_Migrated_Users is on, as get_user would not offer them either.
+      out.markedAbsent.push(rec.user_id);
+      out.skippedMarked.push(rec.user_id);
+      continue;
+    }
     const marked = !!(rec.app_metadata && rec.app_metadata.migration_complete === true);
     if (typeof r.user.email === 'string' && newEmails.has(r.user.email.toLowerCase())) {
       out.conflicts.push({ user_id: rec.user_id, newUserId: newId, reason: 'the new tenant has a user with this email under another id' });
       continue;
     }
-    if (marked) {
-      out.markedAbsent.push(rec.user_id);
-      if (excludeMarked) { out.skippedMarked.push(rec.user_id); continue; }
-    }
+    if (marked) out.markedAbsent.push(rec.user_id);
     out.toImport.push(r.user);
   }
   out.newOnly = newRecords.filter((r) => !out.matched.has(r.user_id)).length;

@@ -122,7 +122,7 @@ async function tail(ctx, o) {
     bulk.exportUsers(oldClient, { connection: o.settings.Connection, fields: bulk.OLD_FIELDS, pollMs: o.pollMs, out }),
     bulk.exportUsers(newClient, { connection: o.target.connection, fields: bulk.NEW_FIELDS, pollMs: o.pollMs, out }),
   ]);
-  const p = bulk.plan(oldExport.records, newExport.records, { engine: o.engine, settings: o.settings, excludeMarked: !!values['exclude-marked'] });
+  const p = bulk.plan(oldExport.records, newExport.records, { engine: o.engine, settings: o.settings });
   const { chunks, tooLarge } = bulk.chunk(p.toImport, o.chunkBytes);
   out.line(`old tenant "${o.settings.Connection}": ${oldExport.records.length} user(s); already in the new tenant: ${p.present.length}; blocked (skipped): ${p.blocked.length}`);
   out.line(`to import: ${p.toImport.length - tooLarge.length} user(s) in ${chunks.length} file(s) of at most ${o.chunkBytes} bytes`);
@@ -130,7 +130,7 @@ async function tail(ctx, o) {
   if (p.invalid.length) out.warn(`${p.invalid.length} record(s) could not be mapped (e.g. ${p.invalid[0].user_id}: ${p.invalid[0].error})`);
   if (tooLarge.length) out.warn(`${tooLarge.length} user(s) have a record larger than one import file; not imported`);
   if (p.markedAbsent.length) {
-    out.warn(`${p.markedAbsent.length} user(s) are marked migrated by the old tenant but are not in the new tenant (deleted there?); ${values['exclude-marked'] ? 'skipped (--exclude-marked)' : 'they are imported again (use --exclude-marked to skip them)'}`);
+    out.warn(`${p.markedAbsent.length} user(s) are marked migrated by the old tenant but are not in the new tenant (deleted there?); ${p.skippedMarked.length ? 'skipped, as get_user would (--setting Skip_Migrated_Users=false imports them)' : 'imported again (Skip_Migrated_Users=false)'}`);
   }
 
   const counts = {
@@ -284,7 +284,6 @@ read:connections.`,
   options: {
     'dry-run': { type: 'boolean', help: 'export and plan, print what would be imported, start no import job' },
     state: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_STATE', help: 'state file (default ./alm-tail-state.json)' },
-    'exclude-marked': { type: 'boolean', help: 'skip users the old tenant marks migration_complete but the new one lacks' },
     concurrency: { type: 'string', arg: 'N', help: 'import jobs at a time, 1 or 2 (default 2, Auth0\'s limit)' },
     'chunk-bytes': { type: 'string', arg: 'N', help: `largest import file in bytes (default ${bulk.DEFAULT_CHUNK_BYTES}, at most ${bulk.MAX_CHUNK_BYTES})` },
     'poll-interval': { type: 'string', arg: 'MS', help: 'how often to poll a job, in ms (default 3000)' },
