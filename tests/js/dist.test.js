@@ -6,16 +6,9 @@
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const { createContainer } = require('../../js/sandbox');
 const { startFakeTenant } = require('../support/fake-tenant');
-const { SEED } = require('../support/seed');
-
-const DIST = path.join(__dirname, '..', '..', 'dist');
-const LOGIN = fs.readFileSync(path.join(DIST, 'login.js'), 'utf8');
-const GET_USER = fs.readFileSync(path.join(DIST, 'get_user.js'), 'utf8');
-const APP = SEED.clients.migrationApp;
+const { SEED, APP, MANIFEST, settingsFor, login, getUser } = require('../support/dist-harness');
 
 let tenant;
 test.before(async () => {
@@ -25,20 +18,7 @@ test.after(async () => {
   await tenant.close();
 });
 
-function settings(extra = {}) {
-  return {
-    Domain: tenant.domain,
-    Client_ID: APP.client_id,
-    Client_Secret: APP.client_secret,
-    Connection: SEED.connections.legacy,
-    ...extra
-  };
-}
-
-const login = (container, user, password, opts = {}) =>
-  container.invoke(LOGIN, { kind: 'login', args: [user, password], timeoutMs: 19000, ...opts });
-const getUser = (container, user, opts = {}) =>
-  container.invoke(GET_USER, { kind: 'get_user', args: [user], timeoutMs: 19000, ...opts });
+const settings = (extra = {}) => settingsFor(tenant, extra);
 
 function assertClean(report) {
   assert.deepEqual(report.violations, [], `sandbox violations: ${report.violations.join('; ')}`);
@@ -154,8 +134,7 @@ test('the compiled module is cached on the container global, keyed by the wasm h
   const u = SEED.users.minimal;
   await login(container, u.email, 'wrong once');
   const keys = Object.keys(container.global).filter((k) => k.startsWith('auth0-lazy-migrate/wasm/'));
-  const manifest = JSON.parse(fs.readFileSync(path.join(DIST, 'manifest.json'), 'utf8'));
-  assert.deepEqual(keys, [`auth0-lazy-migrate/wasm/${manifest.wasm.sha256}`]);
+  assert.deepEqual(keys, [`auth0-lazy-migrate/wasm/${MANIFEST.wasm.sha256}`]);
   const engine = container.global[keys[0]];
   await getUser(container, u.email);
   assert.equal(container.global[keys[0]], engine, 'a warm call reuses the instance');
