@@ -25,9 +25,8 @@
     if (typeof callback !== 'function') {
       throw new Error('auth0-lazy-migrate: Auth0 gave no callback');
     }
-    var engine;
     try {
-      engine = almEngine();
+      almEngine();
     } catch (e) {
       return answer({ kind: 'error', message: e.message });
     }
@@ -35,14 +34,14 @@
     (async function () {
       var identifier = String(input.identifier == null ? '' : input.identifier);
       // Lower case as Auth0 stores emails and usernames; folded here so the wasm needs no Unicode tables.
-      var step = almCall(engine, 'start', { op: op, settings: settings, now_ms: Date.now(), identifier: identifier, identifier_folded: identifier.toLowerCase(), password: input.password == null ? null : String(input.password) });
+      var step = almCall('start', { op: op, settings: settings, now_ms: Date.now(), identifier: identifier, identifier_folded: identifier.toLowerCase(), password: input.password == null ? null : String(input.password) });
       for (;;) {
         if (step.send) {
           var reply = await almRequest(step.send.request, started, count);
-          step = almCall(engine, 'resume', { settings: settings, now_ms: Date.now(), state: step.send.state, reply: reply });
+          step = almCall('resume', { settings: settings, now_ms: Date.now(), state: step.send.state, reply: reply });
         } else if (step.verify) {
           var verified = almVerify(step.verify);
-          step = almCall(engine, 'resume', { settings: settings, now_ms: Date.now(), state: step.verify.state, verified: verified });
+          step = almCall('resume', { settings: settings, now_ms: Date.now(), state: step.verify.state, verified: verified });
         } else {
           return answer(step.done || { kind: 'error', message: 'internal: the migration module gave no outcome' });
         }
@@ -63,10 +62,12 @@
   }
 
   // Calls into the wasm. A trap (a Rust panic) drops the cached instance so the next call
-  // starts clean, and surfaces as an Error, never as a wrong password.
-  function almCall(engine, fn, payload) {
+  // starts clean, and surfaces as an Error, never as a wrong password. Each step asks for the
+  // current instance: a call in flight when another one trapped goes on with a fresh instance
+  // (the flow state is plain JSON), never with the one that trapped.
+  function almCall(fn, payload) {
     try {
-      return JSON.parse(engine[fn](JSON.stringify(payload)));
+      return JSON.parse(almEngine()[fn](JSON.stringify(payload)));
     } catch (e) {
       delete global[ALM_CACHE_KEY];
       return { done: { kind: 'error', message: 'internal: the migration module failed (' + (e && e.name ? e.name : 'error') + ')' } };
@@ -133,7 +134,8 @@
     var entry = cache[hint.key];
     if (!hint.refresh) {
       if (entry && entry.expires > Date.now()) return entry.reply;
-      if (inflight[hint.key]) return inflight[hint.key];
+      // Joining another call's request: wait no longer than this call's own deadline allows.
+      if (inflight[hint.key]) return almWithin(inflight[hint.key], left);
     }
     count.upstream++;
     var pending = almSend(request, left).then(function (reply) {
@@ -157,6 +159,17 @@
     return pending;
   }
 
+  // `promise`, or `{failure: 'deadline'}` if it has not settled within `ms`.
+  function almWithin(promise, ms) {
+    return new Promise(function (resolve) {
+      var timer = setTimeout(resolve, ms, { failure: 'deadline' });
+      promise.then(function (reply) {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+    });
+  }
+
   // A named object on Auth0's `global`, shared by all invocations in this container.
   function almStore(name) {
     var key = 'auth0-lazy-migrate/' + name;
@@ -171,56 +184,96 @@
     request.headers.forEach(function (h) {
       headers[h[0]] = h[1];
     });
+    var timeout = almTimeout(Math.max(1, Math.min(request.timeout_ms, leftMs)));
     try {
-      var res = await fetch(request.url, {
+      var res = await Promise.race([fetch(request.url, {
         method: request.method,
         headers: headers,
         body: request.body,
         redirect: 'error',
-        signal: AbortSignal.timeout(Math.max(1, Math.min(request.timeout_ms, leftMs)))
-      });
+        signal: timeout.signal
+      }), timeout.expired]);
       var hints = {};
       ['retry-after', 'x-ratelimit-reset'].forEach(function (h) {
         var v = res.headers.get(h);
         if (v !== null) hints[h] = v;
       });
-      return { status: res.status, headers: hints, body: await almReadText(res, ALM_MAX_BODY_BYTES) };
+      return { status: res.status, headers: hints, body: await almReadText(res, ALM_MAX_BODY_BYTES, timeout.expired) };
     } catch (e) {
       var name = e && e.name;
+      if (e && e.code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return { failure: 'malformed reply: not UTF-8' };
       return { failure: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network' };
+    } finally {
+      timeout.clear();
     }
+  }
+
+  // A request's time limit, kept by our own timer rather than AbortSignal.timeout: on Node 20 and
+  // 22, once the headers are in, a garbage collection can leave that signal without effect, and a
+  // reply whose body stalled was never abandoned - the call hung past Auth0's limit without
+  // calling back (found under load by tests/js/faults-load.test.js). `expired` rejects when the
+  // time is up; the body read races it too.
+  function almTimeout(ms) {
+    var controller = new AbortController();
+    var fail;
+    var expired = new Promise(function (resolve, reject) {
+      fail = reject;
+    });
+    expired.catch(function () {});
+    var timer = setTimeout(function () {
+      var e = new Error('the request timed out');
+      e.name = 'TimeoutError';
+      controller.abort(e);
+      fail(e);
+    }, ms);
+    return { signal: controller.signal, expired: expired, clear: function () { clearTimeout(timer); } };
   }
 
   // The RS256 check the flow asks for: the ID token's signature against the old tenant's key.
   // Node's own crypto does the RSA arithmetic, so the wasm carries none.
+  // The key object is kept per modulus for the container's life: importing the JWK on every
+  // login was a sixth of a warm login's CPU.
   function almVerify(v) {
     try {
       var crypto = require('crypto');
-      var key = crypto.createPublicKey({ key: v.jwk, format: 'jwk' });
+      var keys = almStore('keys');
+      var id = v.jwk.n + '.' + v.jwk.e;
+      var key = keys[id] || (keys[id] = crypto.createPublicKey({ key: v.jwk, format: 'jwk' }));
       return crypto.verify('sha256', Buffer.from(v.input), key, Buffer.from(v.signature, 'base64url'));
     } catch (e) {
       return false;
     }
   }
 
-  // Reads at most `limit` bytes of a response body; the rest is discarded unread.
-  async function almReadText(res, limit) {
+  // Reads at most `limit` bytes of a response body; the rest is discarded unread. A body that is
+  // not UTF-8 is no JSON at all: it is reported as a failed reply (decoding it with replacement
+  // characters would hand the flow - and then the new tenant - silently altered user data).
+  async function almReadText(res, limit, expired) {
     if (!res.body) return '';
     var reader = res.body.getReader();
     var chunks = [];
     var size = 0;
     for (;;) {
-      var r = await reader.read();
+      var r;
+      try {
+        r = await Promise.race([reader.read(), expired]);
+      } catch (e) {
+        reader.cancel().catch(function () {});
+        throw e;
+      }
       if (r.done) break;
       var take = Math.min(r.value.length, limit - size);
       chunks.push(r.value.subarray(0, take));
       size += take;
       if (size >= limit) {
-        await reader.cancel();
+        reader.cancel().catch(function () {});
         break;
       }
     }
-    return Buffer.concat(chunks).toString('utf8');
+    // ignoreBOM: a byte-order mark stays in the text (and fails the JSON parse) as before.
+    var decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    // At the read limit the cut may split a character: that tail is left out, not an error.
+    return decoder.decode(Buffer.concat(chunks), { stream: size >= limit });
   }
 
   // Auth0's error classes are globals of its sandbox; outside it (a plain Node test) a named

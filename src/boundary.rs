@@ -150,7 +150,7 @@ pub fn import_record(input: &str) -> String {
         Ok(p) => crate::lookup::with_prefix(&cfg, p).to_json(),
         Err(e) => return answer("error", Value::from(e)),
     };
-    let skip = if user.get("blocked").and_then(Value::as_bool) == Some(true) {
+    let skip = if crate::lookup::is_blocked(user) {
         Some("blocked")
     } else if cfg.skip_migrated_users && crate::lookup::already_migrated(user) {
         Some("migrated")

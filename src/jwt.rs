@@ -134,12 +134,12 @@ pub fn check_claims(claims: &Map, issuer: &str, client_id: &str, now_s: i64) -> 
         return Err("the ID token was not issued to the Migration App (`aud`)".to_string());
     }
     match number(claims, "exp") {
-        Some(exp) if now_s < exp + SKEW_S => {}
+        Some(exp) if now_s < exp.saturating_add(SKEW_S) => {}
         Some(_) => return Err("the ID token has expired (check the clocks)".to_string()),
         None => return Err("the ID token has no expiry".to_string()),
     }
     for name in ["iat", "nbf"] {
-        if number(claims, name).is_some_and(|t| t > now_s + SKEW_S) {
+        if number(claims, name).is_some_and(|t| t > now_s.saturating_add(SKEW_S)) {
             return Err(cat(&["the ID token's `", name, "` is in the future (check the clocks)"]));
         }
     }

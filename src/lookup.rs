@@ -104,8 +104,7 @@ pub fn decide(cfg: &Config, identifier: &str, purpose: Purpose, body: &str) -> O
             ]))
         }
     };
-    // Auth0 sends `blocked` as a boolean; any other value (`"true"`, 1, ..) fails closed.
-    if !matches!(user.get("blocked"), None | Some(Value::Null | Value::Bool(false))) {
+    if is_blocked(user) {
         return Outcome::unauthorized("Your account is blocked. Please contact support.");
     }
     if !purpose.is_login() && cfg.skip_migrated_users && already_migrated(user) {
@@ -154,6 +153,12 @@ fn in_connection(user: &Map, connection: Option<&str>) -> bool {
         Some(c) => i.get("connection").and_then(Value::as_str) == Some(c),
         None => i.get("provider").and_then(Value::as_str) == Some("auth0"),
     })
+}
+
+/// Blocked in the old tenant. Auth0 sends `blocked` as a boolean; any other value (`"true"`, 1,
+/// ..) fails closed.
+pub fn is_blocked(user: &Map) -> bool {
+    !matches!(user.get("blocked"), None | Some(Value::Null | Value::Bool(false)))
 }
 
 /// Marked `app_metadata.migration_complete` by the old tenant's rule/action: handed over before,

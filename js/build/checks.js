@@ -5,6 +5,8 @@
  * after an operator has pasted it.
  */
 const { isBuiltin } = require('node:module');
+const zlib = require('node:zlib');
+const text91 = require('./text91');
 
 /** Auth0 refuses scripts over 100 KB. We read that as 100,000 bytes, the stricter reading. */
 const SCRIPT_LIMIT_BYTES = 100000;
@@ -43,6 +45,9 @@ function checkScript(file, text, expect) {
   if (expect.actionExport && !text.includes(`exports.${expect.actionExport} =`)) {
     problems.push(`does not export ${expect.actionExport}`);
   }
+  for (const s of findSecrets(text)) {
+    problems.push(`contains what looks like a secret (${s.what}) at offset ${s.at}: ${s.hint}; secrets belong in the connection settings, never in the script text`);
+  }
   if (problems.length) {
     throw new Error(`${file} ${problems.join('; ')}`);
   }
@@ -63,4 +68,103 @@ function oneFunctionName(text) {
   return fn.name;
 }
 
-module.exports = { SCRIPT_LIMIT_BYTES, checkScript, oneFunctionName };
+// ---- secrets -------------------------------------------------------------------------------------
+// A script is pasted into dashboards, committed to deploy repositories and shown in reviews, so it
+// must carry no credential: the settings (`configuration`) hold those. The build refuses a script
+// with anything shaped like one. What is recognised: JWTs (`eyJ...` header and payload), PEM
+// private keys, a secret-named key given a literal value (`client_secret: "..."`, `password='...'`),
+// a Bearer token, credentials in a URL, and any long high-entropy run of base64/base64url
+// characters - except the embedded wasm payload, the one string literal that decodes (text91 or
+// base64, then brotli) to a WebAssembly module. Not recognised: a secret split across literals or
+// computed at run time, and hexadecimal ones (hashes such as the header's sha256 are hex).
+
+const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
+const TEXT91_INDEX = new Map(text91.ALPHABET.map((c, i) => [c, i]));
+
+/** text91 back to bytes (js/build/text91.js encodes; the shim's almDecode91 does the same). */
+function decodeText91(text, length) {
+  const out = [];
+  let acc = 0;
+  let bits = 0;
+  for (let k = 0; k + 1 < text.length && out.length < length; k += 2) {
+    const lo = TEXT91_INDEX.get(text.charCodeAt(k));
+    const hi = TEXT91_INDEX.get(text.charCodeAt(k + 1));
+    if (lo === undefined || hi === undefined) return null;
+    acc |= (lo + hi * 91) << bits;
+    bits += 13;
+    while (bits >= 8 && out.length < length) {
+      out.push(acc & 255);
+      acc >>>= 8;
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** Whether a string literal's content is a brotli-compressed WebAssembly module, as embedded. */
+function isWasmPayload(body) {
+  const candidates = [];
+  if (/^[A-Za-z0-9+/]+=*$/.test(body)) candidates.push(Buffer.from(body, 'base64'));
+  const most = Math.floor((body.length / 2) * 13 / 8);
+  for (const length of [most, most - 1]) {
+    const bytes = decodeText91(body, length);
+    if (bytes) candidates.push(bytes);
+  }
+  return candidates.some((bytes) => {
+    try {
+      return zlib.brotliDecompressSync(bytes).subarray(0, 4).equals(WASM_MAGIC);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Shannon entropy of a string, in bits per character. */
+function entropy(s) {
+  const n = new Map();
+  for (const c of s) n.set(c, (n.get(c) || 0) + 1);
+  let h = 0;
+  for (const k of n.values()) h -= (k / s.length) * Math.log2(k / s.length);
+  return h;
+}
+
+const SECRET_PATTERNS = [
+  { what: 'a JWT', re: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
+  { what: 'a PEM private key', re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/g },
+  {
+    what: 'a secret-named key with a literal value',
+    // Also inside a string holding JSON (`"{\"client_secret\":\"...\"}"`): quotes may be escaped.
+    re: /\b(?:client[_-]?secret|secret|password|passwd|api[_-]?key|access[_-]?token|id[_-]?token|refresh[_-]?token|mfa[_-]?token|private[_-]?key)\\?["']?\s*[:=]\s*\\?(["'`])[^"'`\n\\]{6,}\\?\1/gi,
+  },
+  { what: 'a Bearer token', re: /\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*/g },
+  { what: 'credentials in a URL', re: /\bhttps?:\/\/[^\s/:@'"`]+:[^\s/@'"`]+@/g },
+];
+
+/**
+ * Things in `text` that look like secrets: [{ what, at, hint }] (the hint shows a few characters
+ * and the length, never the whole value).
+ */
+function findSecrets(text) {
+  // The embedded wasm payload is blanked out (same length, so offsets stay true).
+  let scan = text;
+  // Lookaheads: every quote is tried as an opening one, so a quote elsewhere cannot shift the pairing.
+  for (const m of text.matchAll(/'(?=([^'\\\n]{4000,})')|"(?=([^"\\\n]{4000,})")/g)) {
+    const body = m[1] !== undefined ? m[1] : m[2];
+    if (isWasmPayload(body)) scan = scan.slice(0, m.index + 1) + ' '.repeat(body.length) + scan.slice(m.index + 1 + body.length);
+  }
+  const found = [];
+  const hint = (v) => `${JSON.stringify(v.slice(0, 6))}... (${v.length} characters)`;
+  for (const { what, re } of SECRET_PATTERNS) {
+    for (const m of scan.matchAll(re)) found.push({ what, at: m.index, hint: hint(m[0]) });
+  }
+  for (const m of scan.matchAll(/[A-Za-z0-9+/_-]{32,}={0,2}/g)) {
+    const v = m[0];
+    const mixed = /[A-Z]/.test(v) && /[a-z]/.test(v) && /[0-9]/.test(v);
+    if (mixed && entropy(v) >= 4.2 && !found.some((f) => f.at <= m.index && m.index < f.at + 64)) {
+      found.push({ what: 'a long high-entropy token', at: m.index, hint: hint(v) });
+    }
+  }
+  return found.sort((a, b) => a.at - b.at);
+}
+
+module.exports = { SCRIPT_LIMIT_BYTES, checkScript, oneFunctionName, findSecrets, isWasmPayload };

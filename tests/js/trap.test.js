@@ -1,0 +1,107 @@
+'use strict';
+/**
+ * A panic in the Rust core is a wasm trap (panic = "abort"), which JavaScript sees as a thrown
+ * WebAssembly.RuntimeError. The shim must turn it into exactly one Error callback (never a wrong
+ * password, never silence), drop the cached instance so no later step runs on a module that may have
+ * been left mid-update, and let the next call start clean. The trap is forced by replacing an
+ * export of the instance the container caches on Auth0's `global` with one that throws what a trap
+ * throws.
+ */
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { startFakeTenant } = require('../support/fake-tenant');
+const { SEED, MANIFEST, container, login, getUser } = require('../support/dist-harness');
+
+const CACHE_KEY = `auth0-lazy-migrate/wasm/${MANIFEST.wasm.sha256}`;
+const trap = () => {
+  throw new WebAssembly.RuntimeError('unreachable');
+};
+
+let tenant;
+test.before(async () => {
+  tenant = await startFakeTenant();
+});
+test.after(() => tenant.close());
+test.afterEach(() => tenant.faults.clear());
+
+function one(report) {
+  assert.equal(report.callbackCalls, 1);
+  assert.deepEqual(report.violations, []);
+  return report;
+}
+
+async function warm() {
+  const c = container(tenant);
+  one(await getUser(c, SEED.users.full.email));
+  assert.ok(c.global[CACHE_KEY], 'the instance is cached on the container\'s global under the wasm hash');
+  return c;
+}
+
+for (const fn of ['start', 'resume']) {
+  test(`a trap in ${fn} is one Error callback, the instance is dropped, the next call works`, async () => {
+    const c = await warm();
+    const trapped = c.global[CACHE_KEY];
+    trapped[fn] = trap;
+    const u = SEED.users.minimal;
+    const r = one(await login(c, u.email, u.password));
+    assert.equal(r.outcome, 'error', `${r.outcome}: a trap is never a wrong password or a profile`);
+    assert.equal(r.error.name, 'Error');
+    assert.match(r.error.message, /migration module failed \(RuntimeError\)/);
+    assert.match(r.logs[0].text, /outcome=error/);
+    assert.equal(c.global[CACHE_KEY], undefined, 'the trapped instance is no longer cached');
+
+    const next = one(await login(c, u.email, u.password));
+    assert.equal(next.outcome, 'success', 'the next call in the same container starts clean');
+    assert.equal(next.stored.user_id, u.user_id);
+    assert.ok(c.global[CACHE_KEY] && c.global[CACHE_KEY] !== trapped, 'a fresh instance is cached');
+    assert.equal(one(await login(c, u.email, 'not the password')).outcome, 'wrong_password');
+  });
+}
+
+test('calls in flight when another call traps go on with a fresh instance, not the trapped one', async () => {
+  const c = await warm();
+  // B is waiting for its user lookup (held for 1.5 s) when A's step traps.
+  tenant.faults.set('users-by-email', { kind: 'latency', ms: 1500, times: 1 });
+  const b = getUser(c, SEED.users.full.email);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const trapped = c.global[CACHE_KEY];
+  trapped.resume = trap;
+  const a = one(await login(c, SEED.users.minimal.email, SEED.users.minimal.password));
+  assert.equal(a.outcome, 'error');
+  assert.equal(c.global[CACHE_KEY], undefined);
+  const rb = one(await b);
+  assert.equal(rb.outcome, 'found', `B: ${rb.outcome} ${rb.error && rb.error.message}`);
+  assert.equal(rb.stored.user_id, SEED.users.full.user_id);
+  assert.notEqual(c.global[CACHE_KEY], trapped);
+});
+
+test('a trap on many concurrent calls: each gets exactly one callback', async () => {
+  const c = await warm();
+  c.global[CACHE_KEY].start = trap;
+  const reports = await Promise.all(Array.from({ length: 20 }, (_, i) => getUser(c, `someone${i}@example.com`)));
+  // The first call traps and drops the instance; the others may already have entered the trapped
+  // one (an Error) or load a fresh one (not found): never anything else, never twice.
+  for (const r of reports) {
+    one(r);
+    assert.ok(['error', 'not_found'].includes(r.outcome), r.outcome);
+  }
+  assert.ok(reports.some((r) => r.outcome === 'error'));
+  assert.equal(c.lateEvents.length, 0);
+});
+
+test('an instance that cannot even be created is an Error naming the cause, for every call', async () => {
+  const c = container(tenant);
+  const real = WebAssembly.Module;
+  WebAssembly.Module = function () {
+    throw new WebAssembly.CompileError('out of memory');
+  };
+  let r;
+  try {
+    r = one(await getUser(c, SEED.users.full.email));
+  } finally {
+    WebAssembly.Module = real;
+  }
+  assert.equal(r.outcome, 'error');
+  assert.equal(c.global[CACHE_KEY], undefined);
+  assert.equal(one(await getUser(c, SEED.users.full.email)).outcome, 'found', 'and the next call recovers');
+});
