@@ -91,18 +91,21 @@ test-wasm: setup
 # listed explicitly: Node 22's `node --test DIR` takes DIR for a module, not a folder. The slow
 # rebuild (reproducible.test.js) checks the build, not the runtime, so it runs on Node 20 only.
 JS_TESTS := $(sort $(wildcard tests/js/*.test.js))
+# The benchmark's own tests (its plain-JS baseline behaves as dist does; a quick run has every
+# section) check the measuring, not the runtime: Node 20 only, like the rebuild check.
+BENCH_TESTS := $(sort $(wildcard bench/*.test.js))
 JS_RUNTIME_TESTS := $(filter-out tests/js/reproducible.test.js,$(JS_TESTS))
 # $(call node-tests,NODE-COMMAND,FILES): one announced run; the CA is the fake tenant's (tests/support/ca.js).
 node-tests = bin=$(1); echo "== end-to-end on node $$($$bin --version) =="; \
   NODE_EXTRA_CA_CERTS=$(CURDIR)/target/test-ca/ca.pem $$bin --test $(2)
 
 test-js: dist test-ca
-	$(call node-tests,node,$(JS_TESTS))
+	$(call node-tests,node,$(JS_TESTS) $(BENCH_TESTS))
 	$(call node-tests,$$(scripts/node-runtime.sh 22),$(JS_RUNTIME_TESTS))
 	$(call node-tests,$$(scripts/node-runtime.sh 18),$(JS_RUNTIME_TESTS))
 
 test-js-node20: dist test-ca
-	$(call node-tests,node,$(JS_TESTS))
+	$(call node-tests,node,$(JS_TESTS) $(BENCH_TESTS))
 
 test-js-node22: dist test-ca
 	$(call node-tests,$$(scripts/node-runtime.sh 22),$(JS_RUNTIME_TESTS))
@@ -117,7 +120,16 @@ test-ca: $(STAMP)/node
 demo: dist
 	node js/demo.js
 
-.PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo
+# The size and speed table, dist (Rust/wasm) against a plain-JavaScript baseline in the same run
+# (bench/run.js; `node bench/run.js --markdown > BENCHMARKS.md` refreshes the record).
+bench: dist
+	node bench/run.js
+
+# 10,000 calls at concurrency 100 with faults on every route; prints a summary, fails on any violation.
+soak: dist
+	node tests/soak/run.js
+
+.PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo bench soak
 
 clean:
 	rm -rf $(OUT) target/pkg target/wasm target/.stamps

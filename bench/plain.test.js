@@ -1,0 +1,205 @@
+'use strict';
+/**
+ * The plain-JavaScript baseline (bench/plain/) behaves like the dist scripts, so the benchmark compares
+ * like with like: for each case, the same outcome, error class and message, profile, stored user id and
+ * the same requests to the old tenant in the same order. Each variant gets its own fake tenants (a
+ * login through the claims producer changes the old user), and both run the same sequence.
+ *
+ * Run: node tests/support/ca.js target/test-ca && NODE_EXTRA_CA_CERTS=$PWD/target/test-ca/ca.pem node --test bench/*.test.js
+ */
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { createContainer } = require('../js/sandbox');
+const { startFakeTenant } = require('../tests/support/fake-tenant');
+const { SEED, APP, requestsSince } = require('../tests/support/dist-harness');
+
+const ROOT = path.join(__dirname, '..');
+const SCRIPTS = {
+  dist: {
+    login: fs.readFileSync(path.join(ROOT, 'dist', 'login.js'), 'utf8'),
+    get_user: fs.readFileSync(path.join(ROOT, 'dist', 'get_user.js'), 'utf8'),
+  },
+  plain: {
+    login: fs.readFileSync(path.join(__dirname, 'plain', 'login.js'), 'utf8'),
+    get_user: fs.readFileSync(path.join(__dirname, 'plain', 'get_user.js'), 'utf8'),
+  },
+};
+const VARIANTS = Object.keys(SCRIPTS);
+
+/** Per variant: a tenant with the claims producer (the Action) and one without. */
+const tenants = {};
+test.before(async () => {
+  for (const v of VARIANTS) {
+    tenants[v] = {
+      claims: await startFakeTenant(),
+      bare: await startFakeTenant({ claimsProducer: false }),
+    };
+  }
+});
+test.after(async () => {
+  for (const v of VARIANTS) {
+    await tenants[v].claims.close();
+    await tenants[v].bare.close();
+  }
+});
+
+function settingsFor(tenant, extra = {}) {
+  return { Domain: tenant.domain, Client_ID: APP.client_id, Client_Secret: APP.client_secret, Connection: SEED.connections.legacy, ...extra };
+}
+
+/** The parts of a sandbox report that must agree, with each script's own message prefix removed. */
+function summary(report, tenant, mark) {
+  const error = report.error && { ...report.error, message: report.error.message.replace(/^(auth0-lazy-migrate|plain-migrate): /, '') };
+  return {
+    outcome: report.outcome,
+    violations: report.violations,
+    callbackCalls: report.callbackCalls,
+    error,
+    profile: report.profile,
+    stored: report.stored,
+    requests: requestsSince(tenant, mark),
+  };
+}
+
+/**
+ * Runs `steps` for both variants and compares them step by step. A step is
+ * { op: 'login'|'get_user', args, tenant: 'claims'|'bare', settings?, fresh?: boolean (default true), before?(tenant) }.
+ */
+async function compare(steps) {
+  const results = {};
+  for (const v of VARIANTS) {
+    results[v] = [];
+    let c = null;
+    for (const s of steps) {
+      const tenant = tenants[v][s.tenant];
+      if (s.fresh !== false || !c) c = createContainer({ configuration: settingsFor(tenant, s.settings) });
+      if (s.before) s.before(tenant);
+      const mark = tenant.requests.length;
+      const report = await c.invoke(SCRIPTS[v][s.op], { kind: s.op, args: s.args, timeoutMs: 19000 });
+      results[v].push(summary(report, tenant, mark));
+    }
+  }
+  steps.forEach((s, i) => {
+    assert.deepEqual(results.plain[i], results.dist[i], `step ${i + 1} (${s.op} ${s.args[0]}): plain differs from dist`);
+  });
+  return results.dist;
+}
+
+const U = SEED.users;
+
+test.describe('login: plain JS and dist agree', () => {
+  test('success through the claims producer (email and username), then warm: one request', async () => {
+    const r = await compare([
+      { op: 'login', tenant: 'claims', args: [U.full.email, U.full.password] },
+      { op: 'login', tenant: 'claims', args: [U.username.username, U.username.password], fresh: false },
+      { op: 'login', tenant: 'claims', args: [U.mixedCase.email.toUpperCase(), U.mixedCase.password], fresh: false },
+    ]);
+    assert.equal(r[0].outcome, 'success');
+    assert.deepEqual(r[0].requests, ['password', 'discovery', 'jwks']);
+    assert.equal(r[0].stored.user_id, U.full.user_id);
+    assert.deepEqual(r[1].requests, ['password']);
+    assert.equal(r[1].profile.username, U.username.username);
+    assert.equal(r[2].outcome, 'success');
+  });
+
+  test('success without the claims producer: the profile from the Management API', async () => {
+    const r = await compare([
+      { op: 'login', tenant: 'bare', args: [U.full.email, U.full.password] },
+      { op: 'login', tenant: 'bare', args: [U.minimal.email, U.minimal.password], fresh: false },
+    ]);
+    assert.equal(r[0].outcome, 'success');
+    assert.deepEqual(r[0].requests, ['password', 'discovery', 'jwks', 'token', 'user']);
+    assert.deepEqual(r[1].requests, ['password', 'user']);
+  });
+
+  test('Profile_Source=management reads the Management API even with claims', async () => {
+    const r = await compare([{ op: 'login', tenant: 'claims', args: [U.defaultDirectory.email, U.defaultDirectory.password],
+      settings: { Connection: '', Profile_Source: 'management', User_ID_Prefix: 'old-' } }]);
+    assert.equal(r[0].outcome, 'success');
+    assert.equal(r[0].profile.user_id, `old-${U.defaultDirectory.user_id.slice(6)}`);
+  });
+
+  test('wrong password, blocked, leaked password, MFA, bad setting', async () => {
+    const r = await compare([
+      { op: 'login', tenant: 'claims', args: [U.minimal.email, 'not the password'] },
+      { op: 'login', tenant: 'claims', args: [U.blocked.email, U.blocked.password] },
+      { op: 'login', tenant: 'claims', args: [U.leaked.email, U.leaked.password] },
+      { op: 'login', tenant: 'claims', args: [U.mfa.email, U.mfa.password] },
+      { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password], settings: { Domain: 'http://old.example.com' } },
+    ]);
+    assert.deepEqual(r.map((x) => x.outcome), ['wrong_password', 'unauthorized', 'unauthorized', 'success', 'error']);
+    assert.deepEqual(r[3].requests, ['password', 'token', 'users-by-email']);
+    assert.deepEqual(r[4].requests, []);
+  });
+
+  test('a transient outage of discovery is retried; a rotated key is fetched again', async () => {
+    const r = await compare([
+      { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password],
+        before: (t) => t.faults.set('discovery', { kind: 'status', status: 503, times: 1 }) },
+      { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password], fresh: false, before: (t) => t.rotateKeys() },
+      { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password],
+        before: (t) => t.faults.set('token', { kind: 'id_token', variant: 'wrong_aud', times: 1 }) },
+    ]);
+    assert.deepEqual(r[0].requests, ['password', 'discovery', 'discovery', 'jwks']);
+    assert.deepEqual(r[1].requests, ['password', 'jwks']);
+    assert.equal(r[2].outcome, 'error');
+  });
+});
+
+test.describe('get_user: plain JS and dist agree', () => {
+  test('found (email, username), not found, blocked, ambiguous, already migrated', async () => {
+    const r = await compare([
+      { op: 'get_user', tenant: 'bare', args: [U.full.email] },
+      { op: 'get_user', tenant: 'bare', args: [U.username.username.toUpperCase()], fresh: false },
+      { op: 'get_user', tenant: 'bare', args: ['nobody@example.com'], fresh: false },
+      { op: 'get_user', tenant: 'bare', args: [U.blocked.email], fresh: false },
+      { op: 'get_user', tenant: 'bare', args: [U.sameEmailLegacy.email], settings: { Connection: '' } },
+      { op: 'get_user', tenant: 'claims', args: [U.full.email] }, // migrated by the login tests above
+    ]);
+    assert.deepEqual(r.map((x) => x.outcome), ['found', 'found', 'not_found', 'unauthorized', 'error', 'not_found']);
+    assert.deepEqual(r[0].requests, ['token', 'users-by-email']);
+    assert.deepEqual(r[1].requests, ['users-search']);
+    assert.equal(r[0].stored.user_id, U.full.user_id);
+  });
+
+  test('faults: a retried 503, a truncated, a reset and a malformed reply', async () => {
+    const r = await compare([
+      { op: 'get_user', tenant: 'bare', args: [U.full.email], before: (t) => t.faults.set('users-by-email', { kind: 'status', status: 503, times: 1 }) },
+      { op: 'login', tenant: 'bare', args: [U.minimal.email, U.minimal.password], before: (t) => t.faults.set('token', { kind: 'truncated', times: 1 }) },
+      { op: 'login', tenant: 'bare', args: [U.minimal.email, U.minimal.password], before: (t) => t.faults.set('token', { kind: 'reset', times: 1 }) },
+      { op: 'get_user', tenant: 'bare', args: [U.full.email], before: (t) => t.faults.set('token', { kind: 'malformed', times: 1 }) },
+    ]);
+    assert.deepEqual(r.map((x) => x.outcome), ['found', 'error', 'error', 'error']);
+    assert.deepEqual(r[0].requests, ['token', 'users-by-email', 'users-by-email']);
+  });
+
+  test('login and get_user return the same profile', async () => {
+    const r = await compare([
+      { op: 'get_user', tenant: 'bare', args: [U.mixedCase.email] },
+      { op: 'login', tenant: 'bare', args: [U.mixedCase.email, U.mixedCase.password] },
+    ]);
+    assert.deepEqual(r[1].profile, r[0].profile);
+  });
+});
+
+test('the helpers bench/plain/get_user.js shares with login.js are the same text', () => {
+  const blocks = (file) => {
+    const lines = fs.readFileSync(path.join(__dirname, 'plain', file), 'utf8').split('\n');
+    const out = new Map();
+    let name = null;
+    for (const line of lines) {
+      const m = /^ {2}(?:async function|function|const|let) (\w+)/.exec(line);
+      if (m) name = m[1];
+      else if (/^ {2}\S/.test(line) && !/^ {2}[})\]]/.test(line)) name = null;
+      if (name) out.set(name, (out.get(name) || '') + line + '\n');
+    }
+    return out;
+  };
+  const login = blocks('login.js');
+  const getUser = blocks('get_user.js');
+  const shared = [...getUser.keys()].filter((k) => login.has(k) && !['answer', 'run'].includes(k));
+  assert.ok(shared.length >= 20, `only ${shared.length} shared helpers found`);
+  for (const k of shared) assert.equal(getUser.get(k).trimEnd(), login.get(k).trimEnd(), `helper ${k} differs`);
+});

@@ -1,0 +1,157 @@
+'use strict';
+/**
+ * The benchmark harness works: `node bench/run.js --quick --json` runs as a child process (it re-executes
+ * itself with the fake tenant's CA and --expose-gc) and its JSON has every section, with numbers, and
+ * counts equal to what was asked. No timing is asserted: the numbers are read, not tested.
+ */
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { execFile } = require('node:child_process');
+const report = require('./lib/report');
+
+let results;
+let stderr;
+test.before(async () => {
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(__dirname, 'run.js'), '--quick', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300000 },
+      (err, so, se) => (err ? reject(new Error(`bench/run.js failed: ${se || err.message}`)) : resolve({ so, se })));
+  });
+  stderr = out.se;
+  results = JSON.parse(out.so);
+}, { timeout: 320000 });
+
+const finite = (x, what) => assert.ok(typeof x === 'number' && Number.isFinite(x), `${what} is ${x}`);
+const VARIANTS = ['dist', 'plain'];
+
+test('meta: machine, versions and the plan of a quick run', () => {
+  const m = results.meta;
+  assert.equal(m.quick, true);
+  finite(m.cores, 'cores');
+  assert.match(m.node, /^v\d+/);
+  assert.ok(m.cpuModel && m.date && m.gitCommit);
+  finite(m.seconds, 'seconds');
+  assert.match(stderr, /done in/);
+});
+
+test('sizes: both variants, both scripts, and the wasm inside the dist scripts', () => {
+  const s = results.sizes;
+  for (const v of VARIANTS) {
+    for (const kind of ['login', 'get_user']) {
+      const x = s.scripts[v][kind];
+      finite(x.bytes, `${v} ${kind} bytes`);
+      assert.ok(x.bytes > 1000 && x.bytes < s.limitBytes * 2);
+      assert.equal(x.shareOfLimit, x.bytes / s.limitBytes);
+      assert.equal(x.restBytes + x.wasmTextBytes, x.bytes);
+    }
+    assert.equal(s.scripts.plain.login.wasmTextBytes, 0, 'the baseline embeds no wasm');
+  }
+  assert.ok(s.wasm.rawBytes > s.wasm.brotliBytes && s.wasm.brotliBytes > 0);
+  assert.ok(s.wasm.textBytes >= s.wasm.brotliBytes);
+  if (s.wasm.manifest) assert.equal(s.wasm.manifest.sha256, s.wasm.sha256, 'the wasm decoded from login.js is the one the manifest names');
+});
+
+test('wasm breakdown: section sizes of the shipped module and top contributors', () => {
+  const b = results.wasm_breakdown;
+  assert.equal(b.shipped.totalBytes, results.sizes.wasm.rawBytes);
+  assert.ok(b.shipped.sections.some((x) => x.name === 'code' && x.bytes > 0));
+  assert.equal(b.shipped.sections.reduce((a, x) => a + x.bytes, 0) + 8, b.shipped.totalBytes, 'sections add up to the module');
+  if (!b.named.error) {
+    assert.ok(b.named.top.length > 0 && b.named.crates.length > 0);
+    for (const t of b.named.top) finite(t.bytes, t.name);
+  }
+});
+
+test('cold start: the split for dist, the first login for both, from the runs asked for', () => {
+  const c = results.cold_start;
+  const runs = results.meta.plan.coldRuns;
+  assert.equal(c.samples.split.length, runs);
+  for (const v of VARIANTS) {
+    assert.equal(c.samples.e2e[v].length, runs);
+    assert.ok(c.samples.e2e[v].every((x) => x.outcome === 'success'));
+    for (const k of ['scriptCompileMs', 'decodeMs', 'decompressMs', 'compileMs', 'instantiateMs', 'wasmOverheadMs', 'firstCallMs', 'callItselfMs', 'firstLoginMs']) {
+      finite(c[v][k], `cold ${v} ${k}`);
+    }
+  }
+  assert.ok(c.dist.compileMs > 0 && c.dist.decompressMs > 0);
+  assert.equal(c.plain.wasmOverheadMs, 0);
+});
+
+test('warm CPU: three cases, both variants, replayed and live, every call as expected', () => {
+  const w = results.warm_cpu;
+  const plan = results.meta.plan;
+  assert.deepEqual(Object.keys(w).sort(), ['get_user', 'login_claims', 'login_management']);
+  for (const [key, c] of Object.entries(w)) {
+    assert.equal(c.calls, Math.ceil(plan.warmCalls / plan.warmChunks) * plan.warmChunks, key);
+    assert.equal(c.liveCalls, Math.ceil(plan.liveCalls / 2) * 2, key);
+    assert.equal(c.errors, 0, `${key}: unexpected outcomes`);
+    assert.equal(c.replayMisses, 0, `${key}: requests the replay did not know`);
+    finite(c.floorMs, `${key} floor`);
+    for (const v of VARIANTS) for (const k of ['medianMs', 'p99Ms', 'netMs', 'liveMedianMs', 'liveP99Ms']) finite(c[v][k], `${key} ${v} ${k}`);
+  }
+});
+
+test('load: the logins asked for, all successful', () => {
+  const l = results.load;
+  const plan = results.meta.plan;
+  assert.equal(l.concurrency, plan.loadConcurrency);
+  for (const v of VARIANTS) {
+    const rounds = plan.loadRounds.filter((x) => x === v).length;
+    assert.equal(l[v].calls, plan.loadCalls * rounds);
+    assert.equal(l[v].rounds.length, rounds);
+    assert.equal(l[v].errors, 0);
+    for (const k of ['throughput', 'p50Ms', 'p99Ms', 'cpuPerLoginMs']) finite(l[v][k], `load ${v} ${k}`);
+    assert.ok(l[v].p99Ms >= l[v].p50Ms);
+  }
+});
+
+test('upstream economy: request counts from the fake for the calls asked for', () => {
+  const plan = results.meta.plan;
+  for (const v of VARIANTS) {
+    const u = results.upstream[v];
+    for (const k of ['loginClaims', 'loginManagement', 'getUser']) {
+      assert.equal(u[k].calls, plan.economyCalls, `${v} ${k}`);
+      assert.equal(u[k].requests, u[k].counts.total);
+      finite(u[k].perCall, `${v} ${k} perCall`);
+    }
+    assert.equal(u.loginClaims.counts.password, plan.economyCalls, 'one password check per login');
+    assert.equal(u.tokenSequential.calls, plan.tokenCalls);
+    assert.equal(u.tokenSequential.lookups, plan.tokenCalls, 'one lookup per get_user');
+    assert.equal(u.tokenBurst.lookups, plan.tokenCalls);
+    assert.equal(u.tokenBurst.burst, plan.burst);
+    assert.ok(Number.isInteger(u.tokenSequential.tokenRequests) && u.tokenSequential.tokenRequests >= 1);
+    assert.ok(Number.isInteger(u.tokenBurst.tokenRequests) && u.tokenBurst.tokenRequests >= 1);
+    assert.equal(u.metadata.logins, plan.metadataLogins);
+    assert.equal(u.metadata.password, plan.metadataLogins);
+    assert.ok(u.metadata.jwks >= 1 && u.metadata.discovery >= 1);
+  }
+});
+
+test('memory: the calls asked for in each variant, growth figures after GC', () => {
+  const m = results.memory;
+  assert.equal(m.calls, results.meta.plan.memoryCalls);
+  for (const v of VARIANTS) {
+    assert.equal(m[v].calls, m.calls);
+    assert.equal(m[v].errors, 0);
+    assert.equal(m[v].replayMisses, 0);
+    for (const k of ['heapGrowthMB', 'rssGrowthMB', 'rssPeakMB', 'seconds']) finite(m[v][k], `memory ${v} ${k}`);
+  }
+});
+
+test('the table: every section, both columns, budgets with a verdict; text and markdown render', () => {
+  const sections = new Set(results.rows.map((r) => r.section.split(/[:(]/)[0].trim()));
+  for (const s of ['Size', 'Cold start', 'Warm CPU per call', 'Load', 'Upstream economy', 'Memory over 2,000 calls']) {
+    assert.ok([...sections].some((x) => x.startsWith(s.split(' over')[0])), `section ${s} missing from ${[...sections].join(' | ')}`);
+  }
+  for (const r of results.rows) {
+    assert.ok(r.dist && typeof r.dist.text === 'string' && r.plain && typeof r.plain.text === 'string', r.metric);
+  }
+  assert.ok(results.budgets.length >= 12);
+  for (const b of results.budgets) assert.equal(typeof b.pass, 'boolean', b.metric);
+  const text = report.text(results);
+  assert.match(text, /dist \(Rust\/wasm\)\s+plain JS\s+dist\/plain/);
+  const md = report.markdown(results);
+  assert.match(md, /^# Benchmarks/);
+  assert.match(md, /\| \| dist \(Rust\/wasm\) \| plain JS \| dist\/plain \| budget \(dist\) \| status \|/);
+  assert.match(md, new RegExp(`Node ${results.meta.node.replace(/\./g, '\\.')}`));
+});
