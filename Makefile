@@ -55,8 +55,13 @@ $(STAMP)/node: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The commit is baked into the wasm and the headers: a stamp that changes with it (and only then)
+# makes a new commit rebuild, so a script never names a commit it was not built from.
+COMMIT_STAMP := $(STAMP)/commit
+$(shell mkdir -p $(STAMP) && { [ "$$(cat $(COMMIT_STAMP) 2>/dev/null)" = "$(ALM_GIT_COMMIT)" ] || echo "$(ALM_GIT_COMMIT)" > $(COMMIT_STAMP); })
+
 # wasm-pack builds the cdylib and runs wasm-bindgen (its own wasm-opt is off in Cargo.toml).
-$(PKG)/migrate_bg.wasm $(PKG)/migrate.js &: $(RUST_SOURCES) $(STAMP)/rust-target $(STAMP)/tools
+$(PKG)/migrate_bg.wasm $(PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
 	$(WASM_PACK) --quiet build --release --target no-modules --no-typescript --no-pack \
 	  --out-dir $(CURDIR)/$(PKG) --out-name migrate
 	@touch $(PKG)/migrate_bg.wasm $(PKG)/migrate.js
