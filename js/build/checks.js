@@ -6,6 +6,7 @@
  */
 const { isBuiltin } = require('node:module');
 const zlib = require('node:zlib');
+const crypto = require('node:crypto');
 const text91 = require('./text91');
 
 /** Auth0 refuses scripts over 100 KB. We read that as 100,000 bytes, the stricter reading. */
@@ -101,8 +102,14 @@ function decodeText91(text, length) {
   return Buffer.from(out);
 }
 
-/** Whether a string literal's content is a brotli-compressed WebAssembly module, as embedded. */
-function isWasmPayload(body) {
+/**
+ * Whether a string literal's content is the embedded wasm: it decodes (base64 or text91, then
+ * brotli) to bytes whose SHA-256 is `sha256`, the hash the script's header names. The hash, not
+ * just the wasm magic number: brotli carries no checksum, so a damaged payload can still
+ * decompress to something that starts like a module.
+ */
+function isWasmPayload(body, sha256) {
+  if (!sha256) return false;
   const candidates = [];
   if (/^[A-Za-z0-9+/]+=*$/.test(body)) candidates.push(Buffer.from(body, 'base64'));
   const most = Math.floor((body.length / 2) * 13 / 8);
@@ -112,7 +119,8 @@ function isWasmPayload(body) {
   }
   return candidates.some((bytes) => {
     try {
-      return zlib.brotliDecompressSync(bytes).subarray(0, 4).equals(WASM_MAGIC);
+      const wasm = zlib.brotliDecompressSync(bytes);
+      return wasm.subarray(0, 4).equals(WASM_MAGIC) && crypto.createHash('sha256').update(wasm).digest('hex') === sha256;
     } catch {
       return false;
     }
@@ -147,13 +155,20 @@ const SECRET_PATTERNS = [
 function findSecrets(text) {
   // The embedded wasm payload is blanked out (same length, so offsets stay true).
   let scan = text;
+  const found = [];
+  const hint = (v) => `${JSON.stringify(v.slice(0, 6))}... (${v.length} characters)`;
+  const named = text.match(/embedded wasm sha256 ([0-9a-f]{64})/);
   // Lookaheads: every quote is tried as an opening one, so a quote elsewhere cannot shift the pairing.
   for (const m of text.matchAll(/'(?=([^'\\\n]{4000,})')|"(?=([^"\\\n]{4000,})")/g)) {
     const body = m[1] !== undefined ? m[1] : m[2];
-    if (isWasmPayload(body)) scan = scan.slice(0, m.index + 1) + ' '.repeat(body.length) + scan.slice(m.index + 1 + body.length);
+    if (isWasmPayload(body, named && named[1])) {
+      scan = scan.slice(0, m.index + 1) + ' '.repeat(body.length) + scan.slice(m.index + 1 + body.length);
+    } else if (entropy(body) >= 4.5) {
+      // A long random-looking literal that is not the wasm: whatever it is, it is not ours to ship.
+      // (Its base64-like runs alone would be caught only by chance: text91 mixes in other characters.)
+      found.push({ what: 'a long high-entropy literal that is not the embedded wasm', at: m.index + 1, hint: hint(body) });
+    }
   }
-  const found = [];
-  const hint = (v) => `${JSON.stringify(v.slice(0, 6))}... (${v.length} characters)`;
   for (const { what, re } of SECRET_PATTERNS) {
     for (const m of scan.matchAll(re)) found.push({ what, at: m.index, hint: hint(m[0]) });
   }

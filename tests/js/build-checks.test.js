@@ -60,11 +60,13 @@ test('the embedded wasm payload is recognised, and only a real one is', () => {
   for (const file of ['login.js', 'get_user.js', 'engine.js']) {
     const m = read(file).match(/'([^'\\\n]{4000,})'/);
     assert.ok(m, `${file} embeds a payload literal`);
-    assert.equal(isWasmPayload(m[1]), true, file);
+    const sha = read(file).match(/embedded wasm sha256 ([0-9a-f]{64})/)[1];
+    assert.equal(isWasmPayload(m[1], sha), true, file);
+    assert.equal(isWasmPayload(m[1], '0'.repeat(64)), false, `${file}: only with the hash its header names`);
     // One character changed: no longer a wasm module, so its randomness counts as a secret.
     const i = m[1].length >> 1;
     const flipped = m[1].slice(0, i) + (m[1][i] === 'A' ? 'B' : 'A') + m[1].slice(i + 1);
-    assert.equal(isWasmPayload(flipped), false, `${file}: a damaged payload`);
+    assert.equal(isWasmPayload(flipped, sha), false, `${file}: a damaged payload`);
     assert.ok(findSecrets(read(file).replace(m[1], flipped)).length > 0, `${file}: a damaged payload is scanned`);
   }
 });
