@@ -11,17 +11,9 @@
  *   cpu    -> this process's process.cpuUsage()
  *   close  -> closes the tenants and exits
  */
-const { startFakeTenant } = require('../../tests/support/fake-tenant');
+const { startFakeTenant, requestLabel } = require('../../tests/support/fake-tenant');
 
-function label(r) {
-  if (r.path === '/oauth/token') return r.grant_type === 'client_credentials' ? 'token' : 'password';
-  if (r.path === '/.well-known/openid-configuration') return 'discovery';
-  if (r.path === '/.well-known/jwks.json') return 'jwks';
-  if (r.path === '/api/v2/users-by-email') return 'users-by-email';
-  if (r.path === '/api/v2/users') return 'users-search';
-  if (r.path.startsWith('/api/v2/users/')) return 'user';
-  return 'other';
-}
+const label = (r) => requestLabel(r) || 'other';
 
 async function main() {
   const spec = JSON.parse(process.argv[2] || '{}');

@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { createContainer } = require('../../js/sandbox');
 const { SEED } = require('./seed');
+const { requestLabel } = require('./fake-tenant');
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 const LOGIN = fs.readFileSync(path.join(DIST, 'login.js'), 'utf8');
@@ -31,15 +32,7 @@ const getUser = (c, user, opts = {}) => c.invoke(GET_USER, { kind: 'get_user', a
 
 /** The requests the tenant received since `mark` (a length of `tenant.requests`), by label. */
 function requestsSince(tenant, mark) {
-  return tenant.requests.slice(mark).map((r) => {
-    if (r.path === '/oauth/token') return r.grant_type === 'client_credentials' ? 'token' : 'password';
-    if (r.path === '/.well-known/openid-configuration') return 'discovery';
-    if (r.path === '/.well-known/jwks.json') return 'jwks';
-    if (r.path === '/api/v2/users-by-email') return 'users-by-email';
-    if (r.path === '/api/v2/users') return 'users-search';
-    if (r.path.startsWith('/api/v2/users/')) return 'user';
-    return r.path;
-  });
+  return tenant.requests.slice(mark).map((r) => requestLabel(r) || r.path);
 }
 
 module.exports = { LOGIN, GET_USER, MANIFEST, APP, SEED, settingsFor, container, login, getUser, requestsSince };

@@ -454,7 +454,21 @@ async function startFakeTenant(options = {}) {
   return tenant;
 }
 
-module.exports = { startFakeTenant, SEED };
+/**
+ * What a logged request was, in the words the tests and the benchmark count it by (`password`,
+ * `token`, `discovery`, `jwks`, `users-by-email`, `users-search`, `user`), or null.
+ */
+function requestLabel(r) {
+  if (r.path === '/oauth/token') return r.grant_type === 'client_credentials' ? 'token' : 'password';
+  if (r.path === '/.well-known/openid-configuration') return 'discovery';
+  if (r.path === '/.well-known/jwks.json') return 'jwks';
+  if (r.path === '/api/v2/users-by-email') return 'users-by-email';
+  if (r.path === '/api/v2/users') return 'users-search';
+  if (r.path.startsWith('/api/v2/users/')) return 'user';
+  return null;
+}
+
+module.exports = { startFakeTenant, SEED, requestLabel };
 
 if (require.main === module) {
   const args = process.argv.slice(2);
