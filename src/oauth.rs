@@ -61,16 +61,19 @@ fn unexpected(what: &str, status: u16, error: &str, description: &str) -> String
     cat(&[what, " (HTTP ", &num(status.into()), ", error `", &excerpt(error, 60), "`: ", &excerpt(description, 200), ")"])
 }
 
+/// A 429 from brute-force protection (`too_many_attempts`): an answer about this user, not a
+/// rate limit - neither retried nor reported as an outage.
+pub fn is_brute_force_lock(reply: &Reply) -> bool {
+    reply.status == Some(429) && oauth_error(&reply.body).0 == "too_many_attempts"
+}
+
 /// Failures shared by every upstream call: no reply, rate limits, outages. `None` when the
 /// reply is a 2xx-4xx answer the caller must read itself.
 pub fn transport_failure(reply: &Reply, what: &str) -> Option<Outcome> {
     match reply.status() {
         Err(why) => Some(Outcome::error(cat(&[what, ": no answer from the old tenant (", &why, ")"]))),
+        Ok(429) if is_brute_force_lock(reply) => None,
         Ok(429) => {
-            let (error, _) = oauth_error(&reply.body);
-            if error == "too_many_attempts" {
-                return None; // brute-force protection: an answer about this user, not a rate limit
-            }
             Some(Outcome::error(cat(&[
                 what,
                 ": the old tenant is rate limiting (HTTP 429); this is not a wrong password, retry later",

@@ -16,7 +16,7 @@ const BASE_BACKOFF_MS: u64 = 200;
 pub fn is_transient(reply: &Reply) -> bool {
     match reply.status() {
         Err(why) => why != "deadline",
-        Ok(429) => crate::oauth::oauth_error(&reply.body).0 != "too_many_attempts",
+        Ok(429) => !crate::oauth::is_brute_force_lock(reply),
         Ok(s) => s >= 500,
     }
 }
