@@ -29,6 +29,11 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CU
 OUT ?= dist
 PKG := target/pkg
 WASM := target/wasm/migrate.wasm
+# dist/engine.js carries a second build of the same crate with the `engine` feature (the bulk
+# tail's mapping and the settings check, which the pasted scripts never call), in its own cargo
+# target folder so the two builds do not invalidate each other.
+ENGINE_PKG := target/pkg-engine
+ENGINE_WASM := target/wasm/engine.wasm
 RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs rust-toolchain.toml
 TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard js/build/*.js)
 STAMP := target/.stamps
@@ -66,20 +71,31 @@ $(PKG)/migrate_bg.wasm $(PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(ST
 	  --out-dir $(CURDIR)/$(PKG) --out-name migrate
 	@touch $(PKG)/migrate_bg.wasm $(PKG)/migrate.js
 
+$(ENGINE_PKG)/migrate_bg.wasm $(ENGINE_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
+	CARGO_TARGET_DIR=$(CURDIR)/target/engine-build $(WASM_PACK) --quiet build --release --target no-modules \
+	  --no-typescript --no-pack --out-dir $(CURDIR)/$(ENGINE_PKG) --out-name migrate -- --features engine
+	@touch $(ENGINE_PKG)/migrate_bg.wasm $(ENGINE_PKG)/migrate.js
+
 # wasm-opt from the npm binaryen pinned in package-lock (Debian's binaryen 108 breaks the output).
+WASM_OPT_FLAGS := -Oz --converge --zero-filled-memory --strip-debug --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 $(WASM): $(PKG)/migrate_bg.wasm $(STAMP)/node
 	@mkdir -p $(@D)
-	$(WASM_OPT) -Oz --converge --zero-filled-memory --strip-debug --strip-producers --strip-target-features \
-	  --enable-bulk-memory --enable-nontrapping-float-to-int \
-	  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue $< -o $@
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
 
-wasm: $(WASM)
+$(ENGINE_WASM): $(ENGINE_PKG)/migrate_bg.wasm $(STAMP)/node
+	@mkdir -p $(@D)
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
+
+wasm: $(WASM) $(ENGINE_WASM)
 
 target/toolchain.json: $(STAMP)/tools $(STAMP)/node rust-toolchain.toml
 	node js/build/toolchain.js "$(WASM_PACK)" "$(WASM_BINDGEN_BIN)/wasm-bindgen" "$(WASM_OPT)" > $@
 
-$(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(TEMPLATES) target/toolchain.json package.json
-	node js/build/assemble.js --wasm $(WASM) --glue $(PKG)/migrate.js --toolchain target/toolchain.json --out $(OUT)
+$(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(ENGINE_WASM) $(ENGINE_PKG)/migrate.js $(TEMPLATES) target/toolchain.json package.json
+	node js/build/assemble.js --wasm $(WASM) --glue $(PKG)/migrate.js \
+	  --engine-wasm $(ENGINE_WASM) --engine-glue $(ENGINE_PKG)/migrate.js --toolchain target/toolchain.json --out $(OUT)
 
 test: test-rust test-wasm test-js
 
@@ -137,4 +153,4 @@ soak: dist
 .PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo bench soak
 
 clean:
-	rm -rf $(OUT) target/pkg target/wasm target/.stamps
+	rm -rf $(OUT) target/pkg target/pkg-engine target/wasm target/.stamps

@@ -1,7 +1,8 @@
 __ALM_HEADER__
 'use strict';
-// The migration module for tools running on Node (the command line, tests): the same wasm the
-// pasteable scripts embed, so bulk imports map users exactly as login and get_user do.
+// The migration module for tools running on Node (the command line, tests): the same Rust crate
+// as the pasteable scripts, built with the `engine` feature (two more exports the scripts never
+// call), so bulk imports map users and settings are checked exactly as login and get_user do.
 
 const ALM_WASM_SHA256 = '__ALM_WASM_SHA256__';
 let almLoaded = null;
@@ -30,8 +31,10 @@ module.exports = {
   start: call('start'),
   /** `{settings, now_ms, state, reply | verified}` -> the next step. */
   resume: call('resume'),
-  /** `{settings, user}` -> `{user}` to import, `{user, skip: 'blocked' | 'migrated'}` not to, or `{error}`. */
+  /** `{settings, user}` -> `{user}` to import (`marked: true` if the old tenant marked it migrated), `{user, skip: 'blocked'}` not to, or `{error}`. */
   importRecord: call('import_record'),
+  /** `{settings}` -> `{keys: [{name, required}], unknown: [..], error?}`: the scripts' own settings rules and key list. */
+  checkSettings: call('check_settings'),
   buildInfo: () => almEngine().build_info()
 };
 

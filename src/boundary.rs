@@ -129,10 +129,12 @@ pub fn resume(input: &str) -> String {
 /// indistinguishable from users who logged in.
 ///
 /// `{"settings": {..}, "user": {..}}` -> `{"user": {..}}` (import it), `{"user": {..}, "skip": "blocked"}`
-/// or `{"user": {..}, "skip": "migrated"}` (do not import it: blocked, or marked `migration_complete`
-/// by the old tenant while `Skip_Migrated_Users` is on - the same rule as get_user, so a user
-/// deleted in the new tenant is not brought back), or `{"error": ".."}`. The mapped user comes
-/// with a skip too, so a caller can tell whether it is already in the new tenant.
+/// (do not import it: blocked in the old tenant), or `{"error": ".."}`. `"marked": true` is added
+/// when the old tenant marked the user `migration_complete`. The mark is not a skip: it is set
+/// when a password check succeeded, which does not prove the new tenant stored the user (a
+/// `try login`, or a first login that then failed on an outage), so a marked user who is not in
+/// the new tenant is imported, and listed. The mapped user comes with a skip too, so a caller can
+/// tell whether it is already in the new tenant.
 pub fn import_record(input: &str) -> String {
     let answer = |k: &str, v: Value| Value::object([(k, v)]).to_json();
     let Some(input) = object(input) else {
@@ -150,18 +152,48 @@ pub fn import_record(input: &str) -> String {
         Ok(p) => crate::lookup::with_prefix(&cfg, p).to_json(),
         Err(e) => return answer("error", Value::from(e)),
     };
-    let skip = if crate::lookup::is_blocked(user) {
-        Some("blocked")
-    } else if cfg.skip_migrated_users && crate::lookup::already_migrated(user) {
-        Some("migrated")
-    } else {
-        None
-    };
     let mut fields = vec![("user", profile)];
-    if let Some(reason) = skip {
-        fields.push(("skip", Value::from(reason)));
+    if crate::lookup::is_blocked(user) {
+        fields.push(("skip", Value::from("blocked")));
+    }
+    if crate::lookup::already_migrated(user) {
+        fields.push(("marked", Value::Bool(true)));
     }
     Value::object(fields).to_json()
+}
+
+/// Checks dashboard settings without running a flow, for the command line before it deploys or
+/// uses them: `{"settings": {..}}` -> `{"keys": [{"name", "required"}..], "unknown": [..]}` plus
+/// `"error": "setting `Key` ..."` when the scripts would refuse them. `unknown` lists the keys the
+/// scripts do not read (a typo is silently ignored by Auth0). The key list comes from
+/// [`crate::config::keys::ALL`], so nothing else has to copy it.
+pub fn check_settings(input: &str) -> String {
+    // Written as text rather than built as a `Value` tree: the tree version cost 1.1 KB more of
+    // script (measured), for an export the scripts themselves never call.
+    let settings = object(input).and_then(|mut m| m.remove("settings"));
+    let mut out = String::from("{\"keys\":[");
+    for (i, (k, required)) in crate::config::keys::ALL.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        out.push_str(&cat(&[sep, "{\"name\":\"", k, "\",\"required\":", if *required { "true" } else { "false" }, "}"]));
+    }
+    out.push_str("],\"unknown\":[");
+    if let Some(Value::Object(m)) = &settings {
+        let mut first = true;
+        for (k, _) in m.iter().filter(|(k, _)| !crate::config::keys::is_known(k)) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            json::write_str(&mut out, k);
+        }
+    }
+    out.push(']');
+    if let Err(Outcome::Error { message }) = config(settings.as_ref()) {
+        out.push_str(",\"error\":");
+        json::write_str(&mut out, &message);
+    }
+    out.push('}');
+    out
 }
 
 /// `"<version> <commit>"`, for the shim's log line and the build's self-check.
@@ -221,18 +253,37 @@ mod tests {
         let user = json!({"user_id": "auth0|abc", "email": "a@b.c", "username": "ab", "app_metadata": {"migration_complete": true, "r": 1}});
         let out = parse(import_record(&json!({"settings": settings(), "user": user}).to_string()));
         assert_eq!(out["user"], json!({"user_id": "abc", "email": "a@b.c", "username": "ab", "user_metadata": {}, "app_metadata": {"r": 1}}));
-        assert_eq!(out["skip"], "migrated", "marked by the old tenant: not brought back by default");
+        assert!(out.get("skip").is_none(), "the mark is not proof the new tenant has the user: imported");
+        assert_eq!(out["marked"], true, "but reported, so the tail can list it");
         let mut s = settings();
         s["User_ID_Prefix"] = json!("old-");
-        s["Skip_Migrated_Users"] = json!("false");
-        let out = parse(import_record(&json!({"settings": s, "user": user}).to_string()));
+        let unmarked = json!({"user_id": "auth0|abc", "email": "a@b.c"});
+        let out = parse(import_record(&json!({"settings": s, "user": unmarked}).to_string()));
         assert_eq!(out["user"]["user_id"], "old-abc");
-        assert!(out.get("skip").is_none());
+        assert!(out.get("skip").is_none() && out.get("marked").is_none());
         let blocked = json!({"user_id": "auth0|b", "blocked": true});
         let out = parse(import_record(&json!({"settings": settings(), "user": blocked}).to_string()));
         assert_eq!((out["skip"].as_str(), out["user"]["user_id"].as_str()), (Some("blocked"), Some("b")));
         assert!(parse(import_record("[]"))["error"].is_string());
         assert!(parse(import_record(&json!({"settings": settings(), "user": {"email": "x"}}).to_string()))["error"].is_string());
+    }
+
+    #[test]
+    fn settings_are_checked_with_the_scripts_rules_and_unknown_keys_named() {
+        let out = parse(check_settings(&json!({"settings": settings()}).to_string()));
+        assert!(out.get("error").is_none(), "{out}");
+        assert_eq!(out["unknown"], json!([]));
+        assert_eq!(out["keys"][0], json!({"name": "Domain", "required": true}));
+        assert_eq!(out["keys"].as_array().unwrap().len(), 10);
+        let mut s = settings();
+        s["Domain"] = json!("http://old.auth0.com");
+        s["Log_Identifier"] = json!("true");
+        let out = check_settings(&json!({"settings": s}).to_string());
+        assert!(!out.contains("TOPSECRET"), "{out}");
+        let out = parse(out);
+        assert!(out["error"].as_str().unwrap().starts_with("setting `Domain` uses http://"), "{out}");
+        assert_eq!(out["unknown"], json!(["Log_Identifier"]));
+        assert!(parse(check_settings("[]"))["error"].as_str().unwrap().contains("`Domain`"));
     }
 
     #[test]

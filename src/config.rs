@@ -28,6 +28,26 @@ pub mod keys {
     pub const SKIP_MIGRATED_USERS: &str = "Skip_Migrated_Users";
     /// `true`: the log line names the user; `false` (default): only a short hash of the identifier.
     pub const LOG_IDENTIFIERS: &str = "Log_Identifiers";
+
+    /// Every key the scripts read, in the order they are documented, with whether it is required.
+    /// The one list: the command line refuses other keys and the build names these in headers.
+    pub const ALL: [(&str, bool); 10] = [
+        (DOMAIN, true),
+        (CLIENT_ID, true),
+        (CLIENT_SECRET, true),
+        (CONNECTION, false),
+        (AUDIENCE, false),
+        (CLAIMS_NAMESPACE, false),
+        (PROFILE_SOURCE, false),
+        (USER_ID_PREFIX, false),
+        (SKIP_MIGRATED_USERS, false),
+        (LOG_IDENTIFIERS, false),
+    ];
+
+    /// Whether `key` is one the scripts read (exact spelling: Auth0 keys are case-sensitive).
+    pub fn is_known(key: &str) -> bool {
+        ALL.iter().any(|(k, _)| *k == key)
+    }
 }
 
 /// Where login takes the migrated user's profile from.
@@ -297,6 +317,19 @@ mod tests {
             s.push((key, bad));
             assert_eq!(Config::from_settings(&settings(&s)).unwrap_err().key, key, "{key}={bad}");
         }
+    }
+
+    #[test]
+    fn the_key_list_is_every_key_once_required_first() {
+        let names: Vec<&str> = keys::ALL.iter().map(|(k, _)| *k).collect();
+        for (i, k) in names.iter().enumerate() {
+            assert!(!names[i + 1..].contains(k), "{k} twice");
+        }
+        let required: Vec<&str> = keys::ALL.iter().filter(|(_, r)| *r).map(|(k, _)| *k).collect();
+        assert_eq!(required, ["Domain", "Client_ID", "Client_Secret"]);
+        assert!(keys::is_known("Log_Identifiers"));
+        assert!(!keys::is_known("Log_Identifier"));
+        assert!(!keys::is_known("domain"), "keys are case-sensitive");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The only file that knows about JavaScript: four exports over [`crate::boundary`], strings in
+//! The only file that knows about JavaScript: three exports (five in the Node engine build) over [`crate::boundary`], strings in
 //! and out. No `JsValue` crosses, so there is nothing to free and no handle to leak.
 
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -24,10 +24,18 @@ pub fn resume(input: &str) -> String {
     crate::boundary::resume(input)
 }
 
-/// See [`crate::boundary::import_record`].
+/// See [`crate::boundary::import_record`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
 #[wasm_bindgen]
 pub fn import_record(input: &str) -> String {
     crate::boundary::import_record(input)
+}
+
+/// See [`crate::boundary::check_settings`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn check_settings(input: &str) -> String {
+    crate::boundary::check_settings(input)
 }
 
 /// See [`crate::boundary::build_info`].

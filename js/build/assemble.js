@@ -3,7 +3,11 @@
  * Assembles dist/ from the optimised wasm, wasm-bindgen's no-modules glue and the skeletons in
  * pkg-template/: one self-contained, pasteable file per script, plus manifest.json.
  *
- * Usage: node js/build/assemble.js --wasm FILE --glue FILE --toolchain FILE --out DIR
+ * Usage: node js/build/assemble.js --wasm FILE --glue FILE --engine-wasm FILE --engine-glue FILE
+ *          --toolchain FILE --out DIR
+ *
+ * --wasm/--glue are the scripts' module; --engine-wasm/--engine-glue the same crate built with the
+ * `engine` feature for dist/engine.js (it adds the exports only Node tools call).
  *
  * The output depends only on its inputs (no dates, no absolute paths, a fixed brotli setting),
  * so two builds of one commit are byte-identical.
@@ -30,7 +34,7 @@ function args(argv) {
     if (!argv[i].startsWith('--') || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
     out[argv[i].slice(2)] = argv[i + 1];
   }
-  for (const k of ['wasm', 'glue', 'toolchain', 'out']) if (!out[k]) throw new Error(`missing --${k}`);
+  for (const k of ['wasm', 'glue', 'engine-wasm', 'engine-glue', 'toolchain', 'out']) if (!out[k]) throw new Error(`missing --${k}`);
   return out;
 }
 
@@ -58,12 +62,39 @@ function prepareGlue(glue) {
   return synced.trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
 }
 
-/** Loads the module with its glue and asks it for its build info: a broken wasm-opt shows here. */
+/**
+ * Loads the module with its glue and asks it for its build info and its settings keys: a broken
+ * wasm-opt shows here, and the headers name the keys the engine itself reads (no copy of the list).
+ */
 function selfCheck(glueText, wasm) {
   const glue = new Function(`${glueText}\nreturn wasm_bindgen;`)();
   glue.initSync({ module: new WebAssembly.Module(wasm) });
   const [version, commit] = glue.build_info().split(' ');
-  return { version, commit };
+  const keys = glue.check_settings ? JSON.parse(glue.check_settings('{"settings":{}}')).keys : null;
+  return { version, commit, settingsKeys: keys };
+}
+
+/** A module as it is embedded: its hash, sizes, glue and brotli payload (base64 and text91). */
+function embed(glueText, wasm) {
+  const compressed = zlib.brotliCompressSync(wasm, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_LGWIN]: 22,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: wasm.length
+    }
+  });
+  const packed = text91.encode(compressed);
+  checkDecoder(packed, compressed);
+  return {
+    record: { sha256: sha256(wasm), bytes: wasm.length, brotli_bytes: compressed.length },
+    values: {
+      WASM_SHA256: sha256(wasm),
+      GLUE: prepareGlue(glueText),
+      WASM_BASE64: compressed.toString('base64'),
+      WASM_TEXT91: packed,
+      WASM_PACKED_BYTES: String(compressed.length)
+    }
+  };
 }
 
 /** The shim's own decoder (taken from the template) must give back exactly the compressed bytes. */
@@ -114,24 +145,16 @@ async function main() {
   if (build.version !== pkgVersion) {
     throw new Error(`Cargo.toml version ${build.version} and package.json version ${pkgVersion} differ`);
   }
-  const wasmSha256 = sha256(wasm);
-  const compressed = zlib.brotliCompressSync(wasm, {
-    params: {
-      [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
-      [zlib.constants.BROTLI_PARAM_LGWIN]: 22,
-      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: wasm.length
-    }
-  });
-  const packed = text91.encode(compressed);
-  checkDecoder(packed, compressed);
-  const embedded = {
-    VERSION: build.version,
-    WASM_SHA256: wasmSha256,
-    GLUE: prepareGlue(glue),
-    WASM_BASE64: compressed.toString('base64'),
-    WASM_TEXT91: packed,
-    WASM_PACKED_BYTES: String(compressed.length)
-  };
+  const engineWasm = fs.readFileSync(a['engine-wasm']);
+  const engineGlue = fs.readFileSync(a['engine-glue'], 'utf8');
+  const engineBuild = selfCheck(engineGlue, engineWasm);
+  if (engineBuild.version !== build.version || engineBuild.commit !== build.commit || !engineBuild.settingsKeys) {
+    throw new Error('the engine build is not of the same version and commit as the scripts, or lacks check_settings');
+  }
+  build.settingsKeys = engineBuild.settingsKeys;
+  const scriptsModule = embed(glue, wasm);
+  const engineModule = embed(engineGlue, engineWasm);
+  const embedded = { VERSION: build.version, ...scriptsModule.values };
   const runtime = fill(fs.readFileSync(path.join(TEMPLATES, 'runtime.js'), 'utf8'), embedded).trimEnd();
 
   const scripts = [
@@ -139,16 +162,17 @@ async function main() {
     { file: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true, minify: true },
     { file: 'metadata-action.js', expect: { actionExport: 'onExecutePostLogin' }, wasm: false },
     { file: 'metadata-rule.js', expect: { functionName: 'migrationMetadata' }, wasm: false },
-    { file: 'engine.js', expect: { module: true }, wasm: true },
+    { file: 'engine.js', expect: { module: true }, wasm: true, engine: true },
     { file: 'retired/login.js', template: 'retired-login.js', expect: { functionName: 'login' }, wasm: false },
     { file: 'retired/get_user.js', template: 'retired-get_user.js', expect: { functionName: 'getByEmail' }, wasm: false }
   ];
   fs.mkdirSync(a.out, { recursive: true });
   const artifacts = [];
   for (const s of scripts) {
+    const own = s.engine ? { VERSION: build.version, ...engineModule.values } : embedded;
     const text = fill(fs.readFileSync(path.join(TEMPLATES, s.template || s.file), 'utf8'), {
-      ...embedded,
-      HEADER: header(s.file, { ...build, wasmSha256: s.wasm ? wasmSha256 : null }),
+      ...own,
+      HEADER: header(s.file, { ...build, wasmSha256: s.wasm ? own.WASM_SHA256 : null }),
       // Indented to sit in the function body; the replacer form keeps `$` in the glue literal.
       RUNTIME: runtime.replace(/^ {2}/, '')
     });
@@ -165,7 +189,8 @@ async function main() {
     name: 'auth0-lazy-migrate',
     version: build.version,
     commit: build.commit,
-    wasm: { sha256: wasmSha256, bytes: wasm.length, brotli_bytes: compressed.length },
+    wasm: scriptsModule.record,
+    engine_wasm: engineModule.record,
     artifacts,
     toolchain
   };

@@ -5,7 +5,12 @@
  * and which wasm it runs.
  */
 
-const SETTINGS = 'Domain, Client_ID, Client_Secret; optional: Connection, Audience, Claims_Namespace, Profile_Source, User_ID_Prefix, Skip_Migrated_Users, Log_Identifiers';
+/** "Domain, Client_ID, Client_Secret; optional: Connection, ..." from the engine's own key list. */
+function settingsLine(keys) {
+  const names = (required) => keys.filter((k) => k.required === required).map((k) => k.name).join(', ');
+  return `${names(true)}; optional: ${names(false)}`;
+}
+const SETTINGS = '__SETTINGS__';
 
 const WHERE = {
   'login.js': {
@@ -62,13 +67,14 @@ const WHERE = {
 function header(file, build) {
   const w = WHERE[file];
   if (!w) throw new Error(`no header text for ${file}`);
+  if (!Array.isArray(build.settingsKeys)) throw new Error('the header needs the engine\'s settings keys');
   const lines = [
     `auth0-lazy-migrate ${build.version} - ${w.title}`,
     `commit ${build.commit}`,
     ...(build.wasmSha256 ? [`embedded wasm sha256 ${build.wasmSha256}`] : []),
     'Paste into:',
     ...w.paste.map((l) => `  ${l}`),
-    `Reads: ${w.reads}`,
+    `Reads: ${w.reads.replace(SETTINGS, settingsLine(build.settingsKeys))}`,
     'Generated file: do not edit. Rebuild with `make dist`.'
   ];
   return ['/*', ...lines.map((l) => ` * ${l}`), ' */'].join('\n');
