@@ -5,15 +5,19 @@
  *   the link is pre-signed and the token must not leave the tenant) within the 60 s it is valid;
  * - plan: which old users are already in the new tenant, which are blocked, which to import. Each
  *   record goes through dist/engine.js `importRecord`, the Rust code the scripts run, so ids and
- *   profiles are exactly what login/get_user would have produced;
+ *   profiles are exactly what login/get_user would have produced. A user the old tenant marked
+ *   `migration_complete` but who is not in the new tenant is imported (the mark only proves a password
+ *   check, e.g. by `try login`), and listed; only the operator's --skip-users list leaves users out;
  * - chunk: JSON array files under the import size limit;
  * - multipart: the users-imports request body.
  */
 
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const zlib = require('node:zlib');
-const { UpstreamError } = require('./errors');
+const { UpstreamError, UsageError } = require('./errors');
 const { download, sleep } = require('./auth0');
+const { didYouMean } = require('./suggest');
 
 /** Auth0's documented import file limit is 500 KB; its API names 512000 bytes. We stay under both. */
 const MAX_CHUNK_BYTES = 500000;
@@ -37,8 +41,43 @@ async function connectionId(client, name) {
     throw err;
   }
   const c = (Array.isArray(list) ? list : []).find((x) => x && x.name === name);
-  if (!c) throw new UpstreamError(`${client.label}: no database connection named "${name}"`, { hint: 'check the connection name' });
+  if (!c) {
+    const names = await connectionNames(client);
+    throw new UpstreamError(`${client.label}: no database connection named "${name}"${didYouMean(name, names)}${names.length ? `; its database connections: ${names.join(', ')}` : ''}`, {
+      hint: 'correct the connection name (Auth0 connection names are case-sensitive)',
+    });
+  }
   return c.id;
+}
+
+/** The tenant's database connection names, for a did-you-mean; [] when they cannot be listed. */
+async function connectionNames(client) {
+  try {
+    const all = await client.get('connections', { strategy: 'auth0', fields: 'id,name' });
+    return (Array.isArray(all) ? all : []).map((x) => x && x.name).filter((n) => typeof n === 'string');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Refuses an export that kept no user. Without read:connections the export covers the whole tenant
+ * and is filtered by exact name, so a mistyped connection used to read as "0 of 0 migrated (100%)"
+ * or "imported: 0". The message lists the connections the export did see, closest first.
+ */
+function requireUsers(client, connection, records, kept, { wholeTenant, optionHint }) {
+  if (kept.length) return;
+  const fix = `correct ${optionHint || 'the connection name'} (Auth0 connection names are case-sensitive)`;
+  if (!wholeTenant) {
+    throw new UpstreamError(`${client.label}: the connection "${connection}" has no users: nothing to count or migrate there`, { hint: `check that ${optionHint || 'the connection name'} names the connection your users are in` });
+  }
+  const seen = new Map();
+  for (const r of records) {
+    const c = typeof r.connection === 'string' ? r.connection : '(none)';
+    seen.set(c, (seen.get(c) || 0) + 1);
+  }
+  const list = [...seen].map(([c, n]) => `${c} (${n} user${n === 1 ? '' : 's'})`).join(', ');
+  throw new UpstreamError(`${client.label}: no user of the export is in the connection "${connection}"${didYouMean(connection, [...seen.keys()])}; connections seen in the export: ${list || 'none (the tenant has no users)'}`, { hint: fix });
 }
 
 /** Polls a job until it is completed or failed. */
@@ -55,9 +94,11 @@ async function waitForJob(client, id, { pollMs, timeoutMs = 4 * 3600 * 1000, onP
 
 /**
  * Exports the users of a connection: an array of records with `fields` (plus `connection`).
+ * With `require`, a connection that matches no user is an error naming the connections seen
+ * (`optionHint` names the option to correct, e.g. "--connection / ALM_CONNECTION").
  * @returns {Promise<{records: object[], jobId: string, wholeTenant: boolean}>}
  */
-async function exportUsers(client, { connection, fields, pollMs, out }) {
+async function exportUsers(client, { connection, fields, pollMs, out, require: mustHaveUsers = false, optionHint }) {
   const connId = await connectionId(client, connection);
   if (connId === null) {
     out.info(`${client.label}: the app may not read connections; exporting the whole tenant and keeping "${connection}"`);
@@ -87,21 +128,37 @@ async function exportUsers(client, { connection, fields, pollMs, out }) {
     }
   }
   const kept = connId ? records : records.filter((r) => r.connection === connection);
+  if (mustHaveUsers) requireUsers(client, connection, records, kept, { wholeTenant: connId === null, optionHint });
   return { records: kept, jobId: created.id, connectionId: connId, wholeTenant: connId === null };
 }
 
 /**
  * Decides, for each old user, what the tail does with it.
- * @returns {{toImport: object[], present: string[], blocked: string[], conflicts: object[], invalid: object[], markedAbsent: string[], newOnly: number}}
+ * `skip`: the operator's --skip-users list (see readUserList), matched on the old id, the new id or the
+ * email; users it names are left out and listed, never silently.
+ * @returns {{toImport: object[], present: string[], blocked: string[], conflicts: object[], invalid: object[],
+ *   markedAbsent: string[], skippedListed: string[], unmatchedSkips: string[], newOnly: number}}
  */
-function plan(oldRecords, newRecords, { engine, settings }) {
+function plan(oldRecords, newRecords, { engine, settings, skip = null }) {
   const newIds = new Set(newRecords.map((r) => r.user_id));
   const newEmails = new Set(newRecords.filter((r) => typeof r.email === 'string').map((r) => r.email.toLowerCase()));
-  const out = { toImport: [], present: [], blocked: [], conflicts: [], invalid: [], markedAbsent: [], skippedMarked: [], matched: new Set() };
+  const out = { toImport: [], present: [], blocked: [], conflicts: [], invalid: [], markedAbsent: [], skippedListed: [], unmatchedSkips: [], matched: new Set() };
+  const skipUsed = new Set();
+  const listed = (...keys) => {
+    if (!skip) return null;
+    for (const k of keys) {
+      if (typeof k !== 'string') continue;
+      const key = k.includes('@') ? k.toLowerCase() : k;
+      if (skip.has(key)) return key;
+    }
+    return null;
+  };
   for (const rec of oldRecords) {
     // The Rust mapping (the same as login and get_user) decides the record and whether to skip it.
     const r = engine.importRecord({ settings, user: rec });
     const newId = r.user ? `auth0|${r.user.user_id}` : null;
+    const hit = listed(rec.user_id, newId, rec.email);
+    if (hit) skipUsed.add(hit);
     if (newId && newIds.has(newId)) {
       out.present.push(rec.user_id);
       out.matched.add(newId);
@@ -109,14 +166,10 @@ function plan(oldRecords, newRecords, { engine, settings }) {
     }
     if (r.error) { out.invalid.push({ user_id: rec.user_id, error: r.error }); continue; }
     if (r.skip === 'blocked') { out.blocked.push(rec.user_id); continue; }
-    if (r.skip === 'migrated') {
-      // Marked by the old tenant but not in the new one (deleted there?): not brought back while
-      // Skip_Migrated_Users is on, as get_user would not offer them either.
-      out.markedAbsent.push(rec.user_id);
-      out.skippedMarked.push(rec.user_id);
-      continue;
-    }
-    const marked = !!(rec.app_metadata && rec.app_metadata.migration_complete === true);
+    // The mark is set on a successful password check, which does not prove the new tenant stored the
+    // user: a marked user absent from the new tenant is imported like any other, and listed.
+    const marked = r.marked === true || !!(rec.app_metadata && rec.app_metadata.migration_complete === true);
+    if (hit) { out.skippedListed.push(rec.user_id); continue; }
     if (typeof r.user.email === 'string' && newEmails.has(r.user.email.toLowerCase())) {
       out.conflicts.push({ user_id: rec.user_id, newUserId: newId, reason: 'the new tenant has a user with this email under another id' });
       continue;
@@ -124,9 +177,33 @@ function plan(oldRecords, newRecords, { engine, settings }) {
     if (marked) out.markedAbsent.push(rec.user_id);
     out.toImport.push(r.user);
   }
+  if (skip) out.unmatchedSkips = [...skip].filter((k) => !skipUsed.has(k));
   out.newOnly = newRecords.filter((r) => !out.matched.has(r.user_id)).length;
   delete out.matched;
   return out;
+}
+
+/**
+ * Reads an operator's list of users: one old user id (e.g. auth0|abc) or email per line; blank lines
+ * and `#` comments ignored. Emails are compared case-insensitively. Returns a Set.
+ */
+function readUserList(file, option) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${option} ${file}: ${err.code || err.message}`, { hint: `give a file with one user id (e.g. auth0|abc) or email per line` });
+  }
+  const set = new Set();
+  text.split(/\r?\n/).forEach((raw, n) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (!line) return;
+    if (/\s/.test(line)) {
+      throw new UsageError(`${option} ${file} line ${n + 1} is not one user id or email`, { hint: 'write one user id (e.g. auth0|abc) or email per line; # starts a comment' });
+    }
+    set.add(line.includes('@') ? line.toLowerCase() : line);
+  });
+  return set;
 }
 
 /** Splits records into JSON array texts of at most `maxBytes` bytes each. */
@@ -151,7 +228,12 @@ function chunk(records, maxBytes) {
   return {
     chunks: chunks.map((texts) => {
       const body = `[${texts.join(',')}]`;
-      return { text: body, bytes: Buffer.byteLength(body), userIds: texts.map((t) => JSON.parse(t).user_id) };
+      const recs = texts.map((t) => JSON.parse(t));
+      return {
+        text: body, bytes: Buffer.byteLength(body), userIds: recs.map((r) => r.user_id),
+        // Who the file creates in the new tenant, for the record of imported users.
+        users: recs.map((r) => ({ user_id: `auth0|${r.user_id}`, email: typeof r.email === 'string' ? r.email : null })),
+      };
     }),
     tooLarge,
   };
@@ -172,5 +254,5 @@ function multipart(fields, file) {
 
 module.exports = {
   MAX_CHUNK_BYTES, DEFAULT_CHUNK_BYTES, OLD_FIELDS, NEW_FIELDS,
-  connectionId, waitForJob, exportUsers, plan, chunk, multipart,
+  connectionId, waitForJob, exportUsers, plan, readUserList, chunk, multipart,
 };

@@ -57,7 +57,7 @@ describe('tail', () => {
     const r = await h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual({ ...r.json.counts }, {
-      old: 8, present: 1, blocked: 1, conflicts: 0, invalid: 0, skippedMarked: 0, toImport: 6, imported: 6, updated: 0, failed: 0, migratedMeanwhile: 0, resumedJobs: 0, importedByResumedJobs: 0,
+      old: 8, present: 1, blocked: 1, conflicts: 0, invalid: 0, markedAbsent: 0, skippedListed: 0, toImport: 6, imported: 6, updated: 0, failed: 0, migratedMeanwhile: 0, resumedJobs: 0, importedByResumedJobs: 0,
     });
     assert.match(r.json.reminder, /Forgot password/);
     assert.ok(r.json.jobs.length >= 2, 'several files');
@@ -96,11 +96,17 @@ describe('tail', () => {
     assert.equal(pair.new.jobs.maxActiveImports, 2);
   });
 
-  it('--dry-run plans and imports nothing', async () => {
+  it('--dry-run plans, lists who would be imported, imports nothing and writes no file', async () => {
     const r = await h.runCli(['tail', ...FAST, '--dry-run', '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.counts.toImport, 7);
+    assert.deepEqual(r.json.wouldImport.map((u) => u.user_id).sort(), LEGACY_ACTIVE.map((u) => u.user_id).sort());
     assert.equal(imports(), 0);
+    assert.deepEqual(fs.readdirSync(tmp), [], 'no state file, no record, no lock left');
+    const text = await h.runCli(['tail', ...FAST, '--dry-run'], { env: env() });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`would import: .*${U.full.user_id.replace('|', '\\|')}`));
+    assert.deepEqual(fs.readdirSync(tmp), []);
   });
 
   it('an interrupted run is resumed: the recorded job is awaited, not submitted again', async () => {
@@ -207,6 +213,9 @@ describe('tail', () => {
     assert.equal(exp.code, 3);
     assert.match(exp.stderr, /old tenant: the export job job_\w+ ended failed/);
     assert.equal(imports(), 0);
+    // Runs that stopped before any job leave a state another command may take over; one with jobs is kept.
+    const done = await h.runCli(['tail', ...FAST], { env: env() });
+    assert.equal(done.code, 0, done.stderr);
     const other = await h.runCli(['tail', ...FAST], { env: env({ ALM_CONNECTION: 'Username-Password-Authentication' }) });
     assert.equal(other.code, 2, 'the state file belongs to another migration');
   });
@@ -216,7 +225,7 @@ describe('status', () => {
   it('counts migrated users with the scripts\' ids, keeps a history, and estimates the tail', async () => {
     const first = await h.runCli(['status', ...FAST, '--json'], { env: env() });
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual({ ...first.json.counts }, { old: 8, blocked: 1, migrated: 0, remaining: 7, newTotal: 0, newOnly: 0, emailConflicts: 0 });
+    assert.deepEqual({ ...first.json.counts }, { old: 8, blocked: 1, migrated: 0, remaining: 7, markedAbsent: 0, newTotal: 0, newOnly: 0, emailConflicts: 0 });
     assert.equal(first.json.rate, null);
     assert.match(first.stderr, /pace: not known yet/);
 

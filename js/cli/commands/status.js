@@ -11,6 +11,7 @@ const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../opt
 const { distDir, loadEngine } = require('../dist');
 const { Auth0Client } = require('../auth0');
 const bulk = require('../bulk');
+const lock = require('../lock');
 const { readState, writeState } = require('../state');
 const { EXIT, UsageError } = require('../errors');
 
@@ -52,14 +53,26 @@ async function run(ctx) {
   const engine = loadEngine(distDir(ctx));
   const oldClient = new Auth0Client({ domain: settings.Domain, clientId: settings.Client_ID, clientSecret: settings.Client_Secret, audience: settings.Audience, label: 'old tenant', secretEnv: 'ALM_CLIENT_SECRET', out });
   const newClient = new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
+  // One run at a time on this history file (a concurrent run would lose the other's entry).
+  const held = lock.acquire(stateFile, { command: 'status', out });
+  try {
+    return await report(ctx, { settings, target, pollMs, windowDays, stateFile, engine, oldClient, newClient });
+  } finally {
+    held.release();
+  }
+}
+
+async function report(ctx, { settings, target, pollMs, windowDays, stateFile, engine, oldClient, newClient }) {
+  const { values, out } = ctx;
   const key = { old: `${oldClient.domain}/${settings.Connection}`, new: `${newClient.domain}/${target.connection}` };
   const state = readState(stateFile) || { version: 1, key, history: [] };
   if (state.key.old !== key.old || state.key.new !== key.new) {
     throw new UsageError(`${stateFile} belongs to another migration (${state.key.old} -> ${state.key.new})`, { hint: 'give another --state file' });
   }
 
+  // `require`: an old connection that matches no user is an error (a typo), never "100% migrated".
   const [oldExport, newExport] = await Promise.all([
-    bulk.exportUsers(oldClient, { connection: settings.Connection, fields: bulk.OLD_FIELDS, pollMs, out }),
+    bulk.exportUsers(oldClient, { connection: settings.Connection, fields: bulk.OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
     bulk.exportUsers(newClient, { connection: target.connection, fields: bulk.NEW_FIELDS, pollMs, out }),
   ]);
   const p = bulk.plan(oldExport.records, newExport.records, { engine, settings });
@@ -68,6 +81,9 @@ async function run(ctx) {
     blocked: p.blocked.length,
     migrated: p.present.length,
     remaining: oldExport.records.length - p.present.length - p.blocked.length,
+    // Marked migrated by the old tenant (a password check passed) but not in the new tenant: the mark
+    // proves nothing about the new tenant, so they are remaining, and the tail imports them.
+    markedAbsent: p.markedAbsent.length,
     newTotal: newExport.records.length,
     newOnly: p.newOnly,
     emailConflicts: p.conflicts.length,
@@ -80,11 +96,16 @@ async function run(ctx) {
   const below = threshold(values['tail-below'], counts.old);
   const { rate, estimate: est } = estimate(state.history, now, { windowDays, below });
   const eligible = counts.old - counts.blocked;
-  const share = eligible > 0 ? counts.migrated / eligible : 1;
+  // No eligible user: no percentage (0 of 0 is not "100% migrated").
+  const share = eligible > 0 ? counts.migrated / eligible : null;
 
   out.line(`old tenant "${settings.Connection}" (${oldClient.domain}): ${counts.old} user(s), ${counts.blocked} blocked`);
   out.line(`new tenant "${target.connection}" (${newClient.domain}): ${counts.newTotal} user(s)${counts.newOnly ? `, ${counts.newOnly} of them not from the old tenant (signed up there)` : ''}`);
-  out.line(`migrated: ${counts.migrated} of ${eligible} (${(share * 100).toFixed(1)}%); remaining: ${counts.remaining}`);
+  if (share === null) out.line(`migrated: ${counts.migrated}; no user left to migrate: all ${counts.old} old user(s) are blocked`);
+  else out.line(`migrated: ${counts.migrated} of ${eligible} (${(share * 100).toFixed(1)}%); remaining: ${counts.remaining}`);
+  if (counts.markedAbsent) {
+    out.line(`  ${counts.markedAbsent} of the remaining are marked migrated by the old tenant but are not in the new tenant (counted as remaining; tail imports them), e.g. ${p.markedAbsent.slice(0, 3).join(', ')}`);
+  }
   if (counts.emailConflicts) out.warn(`${counts.emailConflicts} old user(s) have their email in the new tenant under another id; tail will not import them`);
   if (rate) out.line(`pace: ${rate.perDay.toFixed(1)} user(s)/day over ${rate.days.toFixed(1)} day(s) (${rate.runs} runs of status)`);
   else out.line(`pace: not known yet; run status again later (history: ${stateFile})`);
@@ -94,7 +115,7 @@ async function run(ctx) {
 
   out.result({
     command: 'status', ok: true, exitCode: EXIT.OK, state: stateFile, counts, share,
-    rate, estimate: est, tailBelow: below,
+    rate, estimate: est, tailBelow: below, markedAbsent: p.markedAbsent.slice(0, 1000),
   });
   return EXIT.OK;
 }

@@ -6,20 +6,31 @@
  * jobs at a time, polls the jobs and collects per-user errors.
  *
  * Resumable and safe to run twice: every submitted job is written to the state file as soon as Auth0
- * accepts it; a later run first waits for those jobs, then exports both tenants again, so users already
- * imported (by a job, or by a login meanwhile) are simply skipped. Imported users have no password:
- * they use "Forgot password".
+ * accepts it, with its users; a later run first waits for those jobs, then exports both tenants again,
+ * so users already imported (by a job, or by a login meanwhile) are simply skipped. One run at a time:
+ * the state file is locked (lock.js).
+ *
+ * Imported users have no password: they need a password-reset email. So every user a confirmed job
+ * created is appended to the record file (NDJSON, one user per line, fsync'd before the state calls
+ * the job recorded), which `reset-passwords --record FILE` reads.
+ *
+ * Nobody is left behind by a mark: a user the old tenant marked `migration_complete` but who is not in
+ * the new tenant is imported and listed; only the operator's --skip-users list leaves users out.
  */
 
 const path = require('node:path');
-const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../options');
+const { OLD_TENANT, NEW_TENANT, DIST, BIN, oldSettings, newTenant } = require('../options');
 const { distDir, loadEngine } = require('../dist');
 const { Auth0Client, sleep } = require('../auth0');
 const bulk = require('../bulk');
-const { readState, writeState } = require('../state');
+const lock = require('../lock');
+const { readState, writeState, readRecordIds, touchRecord, appendRecord } = require('../state');
 const { EXIT, UsageError, UpstreamError } = require('../errors');
 
 const REMINDER = 'Imported users have no password in the new tenant: they must use "Forgot password" (or be sent a password-reset email) to log in.';
+const LIST_TEXT = 10;
+const LIST_DRY = 50;
+const LIST_JSON = 1000;
 
 function intOption(values, name, dflt, { min, max }) {
   if (values[name] === undefined) return dflt;
@@ -35,7 +46,13 @@ function clients(ctx, settings, target) {
   };
 }
 
-/** Records a finished import job in the state (summary, per-user errors). */
+/** The users a job entry creates: `members` (id with auth0|, email), or the ids of an older state file. */
+function membersOf(entry) {
+  if (Array.isArray(entry.members)) return entry.members;
+  return (entry.userIds || []).map((u) => ({ user_id: `auth0|${u}`, email: null }));
+}
+
+/** Records a finished import job in the state (summary, per-user errors). Its users stay until recorded. */
 async function collect(client, state, id, job) {
   const entry = state.jobs[id];
   entry.status = job.status;
@@ -50,9 +67,36 @@ async function collect(client, state, id, job) {
       entry.errors.push({ user_id: uid, code: first.code || 'UNKNOWN', message: first.message || '' });
     }
   } else if (job.status !== 'completed') {
-    for (const uid of entry.userIds) entry.errors.push({ user_id: `auth0|${uid}`, code: 'JOB_FAILED', message: `the import job ended ${job.status}` });
+    for (const m of membersOf(entry)) entry.errors.push({ user_id: m.user_id, code: 'JOB_FAILED', message: `the import job ended ${job.status}` });
   }
-  delete entry.userIds; // only needed while the job runs; keeps the state file small
+}
+
+/**
+ * Appends a finished job's imported users (its users minus those in its error report) to the record
+ * file, then marks the job recorded and drops its user list from the state. The caller saves the state
+ * after this returns, so a crash in between records the job again (repeats are dropped by user id).
+ */
+function recordJob(o, id) {
+  const entry = o.state.jobs[id];
+  if (!entry || entry.recorded || entry.status === 'submitted') return;
+  let confirmed = [];
+  if (entry.status === 'completed') {
+    const failed = new Set((entry.errors || []).map((e) => e.user_id));
+    confirmed = membersOf(entry).filter((m) => !failed.has(m.user_id));
+    const s = entry.summary || {};
+    const created = (s.inserted || 0) + (s.updated || 0);
+    if (entry.summary && confirmed.length !== created) {
+      o.out.warn(`job ${id}: Auth0 reports ${created} user(s) created, its error report leaves ${confirmed.length}; the record lists those ${confirmed.length}`);
+    }
+  }
+  const at = new Date().toISOString();
+  const written = appendRecord(o.recordFile, confirmed.map((m) => ({ user_id: m.user_id, email: m.email, job: id, at })), o.recordSeen);
+  o.recorded.push(...confirmed.map((m) => ({ user_id: m.user_id, email: m.email })));
+  o.recordedLines += written.length;
+  entry.recorded = true;
+  entry.recordedUsers = confirmed.length;
+  delete entry.members;
+  delete entry.userIds;
 }
 
 async function run(ctx) {
@@ -62,86 +106,140 @@ async function run(ctx) {
   const pollMs = intOption(values, 'poll-interval', 3000, { min: 10, max: 600000 });
   const chunkBytes = intOption(values, 'chunk-bytes', bulk.DEFAULT_CHUNK_BYTES, { min: 1000, max: bulk.MAX_CHUNK_BYTES });
   const concurrency = intOption(values, 'concurrency', 2, { min: 1, max: 2 });
+  const dryRun = !!values['dry-run'];
   const stateFile = path.resolve(values.state || ctx.env.ALM_TAIL_STATE || 'alm-tail-state.json');
+  const recordFile = path.resolve(values.record || ctx.env.ALM_TAIL_RECORD || path.join(path.dirname(stateFile), 'alm-imported.ndjson'));
+  const skip = values['skip-users'] ? bulk.readUserList(values['skip-users'], '--skip-users') : null;
   const engine = loadEngine(distDir(ctx));
   const { old: oldClient, neu: newClient } = clients(ctx, settings, target);
 
-  // The state: which migration it belongs to, the jobs submitted so far.
-  const key = { old: `${oldClient.domain}/${settings.Connection}`, new: `${newClient.domain}/${target.connection}` };
-  let state = readState(stateFile);
-  if (state && (state.key.old !== key.old || state.key.new !== key.new)) {
-    throw new UsageError(`${stateFile} belongs to another migration (${state.key.old} -> ${state.key.new})`, { hint: 'give another --state file' });
-  }
-  if (!state) state = { version: 1, key, createdAt: new Date().toISOString(), jobs: {}, runs: [], intents: {} };
-  if (!state.intents) state.intents = {};
-  const save = () => { state.updatedAt = new Date().toISOString(); writeState(stateFile, state); };
-  save(); // claims the file for this migration at once (and finds an unwritable path before any job)
-
-  let interrupted = false;
-  const onSignal = (sig) => {
-    if (interrupted) return;
-    interrupted = true;
-    out.clearBar();
-    out.info(`${sig}: stopping; jobs already submitted keep running at Auth0 and are picked up by the next run (state: ${stateFile})`);
-    try { save(); } catch { /* the last save stands */ }
-    process.exitCode = EXIT.INTERRUPTED;
-    process.stderr.write('', () => process.exit(EXIT.INTERRUPTED));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
+  // One run at a time on this state: two runs at once used to drop each other's jobs.
+  const held = lock.acquire(stateFile, { command: 'tail', out });
   try {
-    return await tail(ctx, { settings, target, pollMs, chunkBytes, concurrency, stateFile, engine, oldClient, newClient, state, save, out: ctx.out });
+    // The state: which migration it belongs to, the jobs submitted so far.
+    const key = { old: `${oldClient.domain}/${settings.Connection}`, new: `${newClient.domain}/${target.connection}` };
+    let state = readState(stateFile);
+    // A state that never got past its claim (e.g. a run stopped by a mistyped connection) holds
+    // nothing to resume: the corrected command may take it over.
+    const unused = (st) => !Object.keys(st.jobs || {}).length && !(st.runs || []).length && !Object.keys(st.intents || {}).length;
+    if (state && (state.key.old !== key.old || state.key.new !== key.new) && unused(state)) state = null;
+    if (state && (state.key.old !== key.old || state.key.new !== key.new)) {
+      throw new UsageError(`${stateFile} belongs to another migration (${state.key.old} -> ${state.key.new})`, { hint: 'give another --state file' });
+    }
+    if (!state) state = { version: 1, key, createdAt: new Date().toISOString(), jobs: {}, runs: [], intents: {} };
+    if (!state.intents) state.intents = {};
+    // A dry run writes nothing: no state file, no record.
+    const save = dryRun ? () => {} : () => { state.updatedAt = new Date().toISOString(); writeState(stateFile, state); };
+    const recordSeen = readRecordIds(recordFile);
+    if (!dryRun) {
+      save(); // claims the file for this migration at once (and finds an unwritable path before any job)
+      try {
+        touchRecord(recordFile);
+      } catch (err) {
+        throw new UpstreamError(`cannot write the record file ${recordFile}: ${err.code || err.message}`, { hint: 'make its directory writable, or give another --record file' });
+      }
+    }
+
+    let interrupted = false;
+    const onSignal = (sig) => {
+      if (interrupted) return;
+      interrupted = true;
+      out.clearBar();
+      out.info(`${sig}: stopping; jobs already submitted keep running at Auth0 and are picked up by the next run (state: ${stateFile})`);
+      try { save(); } catch { /* the last save stands */ }
+      process.exitCode = EXIT.INTERRUPTED;
+      out.result({ command: 'tail', ok: false, exitCode: EXIT.INTERRUPTED, interrupted: true, state: stateFile, record: recordFile });
+      // process.exit fires 'exit', which releases the lock.
+      Promise.all([process.stdout, process.stderr].map((st) => new Promise((resolve) => st.write('', resolve))))
+        .then(() => process.exit(EXIT.INTERRUPTED));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    try {
+      return await tail(ctx, {
+        settings, target, pollMs, chunkBytes, concurrency, dryRun, stateFile, recordFile, recordSeen, skip,
+        engine, oldClient, newClient, state, save, out, recorded: [], recordedLines: 0,
+      });
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    held.release();
   }
 }
 
+const sample = (ids, n) => `${ids.slice(0, n).join(', ')}${ids.length > n ? `, ... (${ids.length - n} more)` : ''}`;
+
 async function tail(ctx, o) {
-  const { values, out } = ctx;
+  const { out } = ctx;
   const { state, save, newClient, oldClient } = o;
   const runReport = { at: new Date().toISOString(), resumedJobs: 0, jobs: [] };
 
-  // 1. Jobs an earlier run submitted: wait for them, do not submit their users again.
+  // 1. Jobs an earlier run submitted: wait for them, record their users, do not submit them again.
+  // (A dry run only says they exist: it neither waits nor writes.)
   const pending = Object.entries(state.jobs).filter(([, j]) => j.status === 'submitted');
-  if (pending.length) out.info(`resuming: waiting for ${pending.length} job(s) submitted by an earlier run`);
-  if (Object.keys(state.intents).length) {
-    out.warn('an earlier run stopped while submitting a job; if Auth0 accepted it, its users show up as already present');
-    state.intents = {};
-  }
-  await Promise.all(pending.map(async ([id]) => {
-    const job = await bulk.waitForJob(newClient, id, { pollMs: o.pollMs });
-    await collect(newClient, state, id, job);
-    runReport.resumedJobs += 1;
+  if (o.dryRun) {
+    if (pending.length) out.info(`${pending.length} job(s) submitted by an earlier run are not finished; the next real run waits for them (their users may be listed below)`);
+  } else {
+    // Finished but not recorded: an earlier run stopped between the two.
+    for (const [id, j] of Object.entries(state.jobs)) {
+      if (j.status !== 'submitted' && !j.recorded && (j.members || j.userIds)) recordJob(o, id);
+    }
     save();
-  }));
+    if (pending.length) out.info(`resuming: waiting for ${pending.length} job(s) submitted by an earlier run`);
+    if (Object.keys(state.intents).length) {
+      out.warn('an earlier run stopped while submitting a job; if Auth0 accepted it, its users show up as already present');
+      state.intents = {};
+    }
+    await Promise.all(pending.map(async ([id]) => {
+      const job = await bulk.waitForJob(newClient, id, { pollMs: o.pollMs });
+      await collect(newClient, state, id, job);
+      recordJob(o, id);
+      runReport.resumedJobs += 1;
+      save();
+    }));
+  }
 
   // 2. Fresh exports of both tenants, then the plan.
   const [oldExport, newExport] = await Promise.all([
-    bulk.exportUsers(oldClient, { connection: o.settings.Connection, fields: bulk.OLD_FIELDS, pollMs: o.pollMs, out }),
+    bulk.exportUsers(oldClient, { connection: o.settings.Connection, fields: bulk.OLD_FIELDS, pollMs: o.pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
     bulk.exportUsers(newClient, { connection: o.target.connection, fields: bulk.NEW_FIELDS, pollMs: o.pollMs, out }),
   ]);
-  const p = bulk.plan(oldExport.records, newExport.records, { engine: o.engine, settings: o.settings });
+  const p = bulk.plan(oldExport.records, newExport.records, { engine: o.engine, settings: o.settings, skip: o.skip });
   const { chunks, tooLarge } = bulk.chunk(p.toImport, o.chunkBytes);
+  const tooLargeSet = new Set(tooLarge);
+  const toImport = p.toImport.filter((u) => !tooLargeSet.has(u.user_id)).map((u) => ({ user_id: `auth0|${u.user_id}`, email: typeof u.email === 'string' ? u.email : null }));
+  const would = o.dryRun ? 'would be ' : '';
   out.line(`old tenant "${o.settings.Connection}": ${oldExport.records.length} user(s); already in the new tenant: ${p.present.length}; blocked (skipped): ${p.blocked.length}`);
-  out.line(`to import: ${p.toImport.length - tooLarge.length} user(s) in ${chunks.length} file(s) of at most ${o.chunkBytes} bytes`);
+  out.line(`to import: ${toImport.length} user(s) in ${chunks.length} file(s) of at most ${o.chunkBytes} bytes`);
   if (p.conflicts.length) out.warn(`${p.conflicts.length} user(s) not imported: the new tenant has their email under another user id`);
   if (p.invalid.length) out.warn(`${p.invalid.length} record(s) could not be mapped (e.g. ${p.invalid[0].user_id}: ${p.invalid[0].error})`);
   if (tooLarge.length) out.warn(`${tooLarge.length} user(s) have a record larger than one import file; not imported`);
   if (p.markedAbsent.length) {
-    out.warn(`${p.markedAbsent.length} user(s) are marked migrated by the old tenant but are not in the new tenant (deleted there?); ${p.skippedMarked.length ? 'skipped, as get_user would (--setting Skip_Migrated_Users=false imports them)' : 'imported again (Skip_Migrated_Users=false)'}`);
+    out.line(`${p.markedAbsent.length} user(s) marked migrated by the old tenant are not in the new tenant: ${would}imported (${sample(p.markedAbsent, LIST_TEXT)}); if some were deleted there on purpose, list them in --skip-users FILE`);
   }
+  if (p.skippedListed.length) out.line(`${p.skippedListed.length} user(s) skipped by your --skip-users list: ${sample(p.skippedListed, LIST_TEXT)}`);
+  if (p.unmatchedSkips.length) out.warn(`${p.unmatchedSkips.length} entr${p.unmatchedSkips.length === 1 ? 'y' : 'ies'} of --skip-users match no user of the old connection: ${sample(p.unmatchedSkips, LIST_TEXT)}`);
 
   const counts = {
     old: oldExport.records.length, present: p.present.length, blocked: p.blocked.length, conflicts: p.conflicts.length,
-    invalid: p.invalid.length + tooLarge.length, skippedMarked: p.skippedMarked.length, toImport: p.toImport.length - tooLarge.length,
-    imported: 0, updated: 0, failed: 0, migratedMeanwhile: 0, resumedJobs: runReport.resumedJobs, importedByResumedJobs: 0,
+    invalid: p.invalid.length + tooLarge.length, markedAbsent: p.markedAbsent.length, skippedListed: p.skippedListed.length,
+    toImport: toImport.length, imported: 0, updated: 0, failed: 0, migratedMeanwhile: 0,
+    resumedJobs: runReport.resumedJobs, importedByResumedJobs: 0,
   };
-  const failures = [];
-  if (values['dry-run']) {
-    out.line('dry run: no import job was started');
-    out.result({ command: 'tail', ok: true, exitCode: EXIT.OK, dryRun: true, state: o.stateFile, counts, chunks: chunks.map((c) => ({ users: c.userIds.length, bytes: c.bytes })) });
+  const lists = {
+    markedAbsent: p.markedAbsent.slice(0, LIST_JSON), skippedListed: p.skippedListed.slice(0, LIST_JSON),
+    unmatchedSkips: p.unmatchedSkips.slice(0, LIST_JSON),
+  };
+  if (o.dryRun) {
+    if (toImport.length) out.line(`would import: ${sample(toImport.map((u) => u.user_id), LIST_DRY)}`);
+    out.line('dry run: no import job was started, nothing was written');
+    out.result({
+      command: 'tail', ok: true, exitCode: EXIT.OK, dryRun: true, state: o.stateFile, record: o.recordFile, counts, ...lists,
+      wouldImport: toImport.slice(0, LIST_JSON), chunks: chunks.map((c) => ({ users: c.userIds.length, bytes: c.bytes })),
+    });
     return EXIT.OK;
   }
 
@@ -166,12 +264,14 @@ async function tail(ctx, o) {
         delete state.intents[i + 1]; // refused: no job exists
         save();
       });
-      state.jobs[created.id] = { status: 'submitted', chunk: i + 1, users: c.userIds.length, bytes: c.bytes, submittedAt: new Date().toISOString(), userIds: c.userIds.map((u) => u.replace(/^auth0\|/, '')) };
+      // Its users stay in the state until the job is recorded, so a later run can record it.
+      state.jobs[created.id] = { status: 'submitted', chunk: i + 1, users: c.userIds.length, bytes: c.bytes, submittedAt: new Date().toISOString(), members: c.users };
       delete state.intents[i + 1];
       save();
       out.progress({ done: doneUsers, total, label: `users; job ${created.id} submitted`, plain: `file ${i + 1}/${chunks.length}: job ${created.id} submitted (${c.userIds.length} users, ${c.bytes} bytes)` });
       const job = await bulk.waitForJob(newClient, created.id, { pollMs: o.pollMs });
       await collect(newClient, state, created.id, job);
+      recordJob(o, created.id);
       save();
       doneUsers += c.userIds.length;
       const s = job.summary || {};
@@ -186,6 +286,7 @@ async function tail(ctx, o) {
   // in the new tenant now (a login migrated them meanwhile) are not failures.
   // A resumed job's users were exported again above: who it imported counts as already present, who
   // it did not was planned (and tried) again in this run, so only this run's jobs give failures.
+  const failures = [];
   for (const [id] of pending) {
     const j = state.jobs[id];
     if (j.summary) counts.importedByResumedJobs += j.summary.inserted || 0;
@@ -214,21 +315,25 @@ async function tail(ctx, o) {
   // 5. The report.
   out.line('');
   out.line(`imported: ${counts.imported}${counts.resumedJobs ? ` (and ${counts.importedByResumedJobs} by ${counts.resumedJobs} job(s) of an earlier run, counted below as already in the new tenant)` : ''}`);
-  out.line(`skipped: ${counts.present} already in the new tenant, ${counts.blocked} blocked${counts.skippedMarked ? `, ${counts.skippedMarked} marked migrated` : ''}${counts.migratedMeanwhile ? `, ${counts.migratedMeanwhile} migrated by a login meanwhile` : ''}`);
+  out.line(`skipped: ${counts.present} already in the new tenant, ${counts.blocked} blocked${counts.skippedListed ? `, ${counts.skippedListed} by your --skip-users list` : ''}${counts.migratedMeanwhile ? `, ${counts.migratedMeanwhile} migrated by a login meanwhile` : ''}`);
   out.line(`failed: ${counts.failed} in import jobs, ${counts.conflicts} email conflict(s), ${counts.invalid} unmappable`);
   const byCode = {};
   for (const f of failures) byCode[f.code] = (byCode[f.code] || 0) + 1;
   for (const [code, n] of Object.entries(byCode)) out.line(`  ${code}: ${n} (e.g. ${failures.find((f) => f.code === code).user_id})`);
   for (const c of p.conflicts.slice(0, 10)) out.line(`  email conflict: ${c.user_id}`);
   out.line(`state: ${o.stateFile}${notImported ? ' (run tail again after fixing the failures; it skips users already imported)' : ''}`);
+  out.line(`record of imported users: ${o.recordFile} (${o.recorded.length} user(s) confirmed by this run, ${o.recordSeen.ids.size} in the file)`);
   out.line('');
   out.line(REMINDER);
+  const nextStep = `next: send the imported users a password-reset email: ${BIN} reset-passwords --record ${o.recordFile}`;
+  if (o.recordSeen.ids.size) out.line(nextStep);
   const code = notImported ? EXIT.FAILED : EXIT.OK;
   out.result({
-    command: 'tail', ok: code === EXIT.OK, exitCode: code, state: o.stateFile, counts,
+    command: 'tail', ok: code === EXIT.OK, exitCode: code, state: o.stateFile, record: o.recordFile, counts,
+    recordedUsers: o.recordedLines, imported: o.recorded.slice(0, LIST_JSON), ...lists,
     jobs: runReport.jobs, failures: failures.slice(0, 1000), conflicts: p.conflicts.slice(0, 1000),
     invalid: [...p.invalid, ...tooLarge.map((u) => ({ user_id: u, error: 'record larger than an import file' }))].slice(0, 1000),
-    reminder: REMINDER,
+    reminder: REMINDER, ...(o.recordSeen.ids.size ? { next: nextStep } : {}),
   });
   return code;
 }
@@ -278,12 +383,24 @@ Resumable: every accepted job is recorded in the state file at once; after an in
 same command again: it waits for the recorded jobs, exports again and imports only who is missing.
 Safe to run twice. Exit 0 when every remaining user was imported, 1 when some were not.
 
+One run at a time: the state file is locked (<state>.lock) while a run uses it.
+
+Every imported user is appended to the record file (default alm-imported.ndjson beside the state
+file; one JSON line per user: user_id, email, job, time; no secrets), which
+\`reset-passwords --record FILE\` reads to send password-reset emails.
+
+A user the old tenant marked migrated (app_metadata.migration_complete) but who is not in the new
+tenant is imported and listed; to leave out users deleted in the new tenant on purpose, name them
+in --skip-users FILE (one old user id or email per line, # comments).
+
 Imported users have no password: they must use "Forgot password". The old tenant's Migration App
 (read:users) exports the old users; the new tenant's app needs read:users, create:users and
 read:connections.`,
   options: {
-    'dry-run': { type: 'boolean', help: 'export and plan, print what would be imported, start no import job' },
+    'dry-run': { type: 'boolean', help: 'export and plan, list who would be imported; start no job, write no file' },
     state: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_STATE', help: 'state file (default ./alm-tail-state.json)' },
+    record: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_RECORD', help: 'record of imported users, appended (default alm-imported.ndjson beside the state file)' },
+    'skip-users': { type: 'string', arg: 'FILE', help: 'old user ids or emails, one a line, NOT to import (e.g. deleted in the new tenant on purpose)' },
     concurrency: { type: 'string', arg: 'N', help: 'import jobs at a time, 1 or 2 (default 2, Auth0\'s limit)' },
     'chunk-bytes': { type: 'string', arg: 'N', help: `largest import file in bytes (default ${bulk.DEFAULT_CHUNK_BYTES}, at most ${bulk.MAX_CHUNK_BYTES})` },
     'poll-interval': { type: 'string', arg: 'MS', help: 'how often to poll a job, in ms (default 3000)' },
