@@ -15,18 +15,20 @@ const { EXIT, CliError, UsageError } = require('./errors');
 const { Output } = require('./output');
 const options = require('./options');
 
-const COMMANDS = ['try', 'deploy', 'doctor', 'tail', 'status', 'export', 'retire', 'build'];
+const COMMANDS = ['try', 'deploy', 'doctor', 'tail', 'reset-passwords', 'status', 'export', 'retire', 'build'];
 const load = (name) => require(path.join(__dirname, 'commands', `${name}.js`));
 const VERSION = (() => {
   try { return require('../../package.json').version; } catch { return 'unknown'; }
 })();
 
 function topHelp() {
-  const rows = COMMANDS.map((n) => `  ${n.padEnd(8)} ${load(n).summary}`);
+  const width = Math.max(...COMMANDS.map((n) => n.length));
+  const rows = COMMANDS.map((n) => `  ${n.padEnd(width)} ${load(n).summary}`);
   return `Usage: ${options.BIN} <command> [options]
 
 Move Auth0 users, passwords included, from an old tenant to a new one by lazy migration, then the
-rest in bulk. A migration, in order: build, try, deploy, doctor, status (repeatedly), tail, retire.
+rest in bulk. A migration, in order: build, doctor --only old, try, deploy, doctor, status (repeatedly),
+tail, reset-passwords, retire.
 The walk-through is docs/runbook.md.
 
 Commands:
@@ -39,12 +41,14 @@ named by --secrets-file, never from flags, and they are never printed:
   old tenant (the scripts' settings): ALM_DOMAIN, ALM_CLIENT_ID, ALM_CLIENT_SECRET, ALM_CONNECTION
   new tenant (this tool's M2M app):   ALM_NEW_DOMAIN, ALM_NEW_CLIENT_ID, ALM_NEW_CLIENT_SECRET, ALM_NEW_CONNECTION
 
-Exit codes:
+Exit codes (one rule for every command; the README's table):
   0    done, every check passed
-  1    a check failed, a tried login did not succeed, or some users were not imported
-  2    usage error (unknown option, missing value)
-  3    Auth0 or the local setup refused or failed (credentials, scopes, network, missing dist files)
-  130  interrupted; \`tail\` resumes where it stopped when run again
+  1    a check failed, a tried login did not succeed, a change was refused (a script we did not
+       write, users left behind, no confirmation), or some users were not imported or sent
+  2    usage: unknown command or option, missing value, a value of the wrong shape, unknown settings key
+  3    Auth0 or the local setup refused or failed (credentials, scopes, network, a connection that
+       matches no user, dist/ missing or not matching its manifest, another run holding the lock)
+  130  interrupted; \`tail\` and \`reset-passwords\` resume where they stopped when run again
 `;
 }
 

@@ -2,7 +2,8 @@
 /**
  * A faithful, offline fake of an Auth0 tenant: the OLD tenant for the migration scripts' tests, and the
  * NEW tenant for the operator's command line (connections read and PATCHed, bulk export/import jobs:
- * see fake-tenant/connections.js and fake-tenant/jobs.js).
+ * see fake-tenant/connections.js and fake-tenant/jobs.js; the password-reset email request:
+ * fake-tenant/dbconnections.js).
  *
  * It serves, over HTTPS on 127.0.0.1 (certificate from tests/support/ca.js, trusted by the test process
  * through NODE_EXTRA_CA_CERTS), the endpoints the scripts call: /oauth/token (password, password-realm,
@@ -31,6 +32,7 @@ const { handleToken } = require('./fake-tenant/token');
 const { handleManagement, publicUser } = require('./fake-tenant/management');
 const { handleConnections, normaliseConnection, ENCRYPTED_PREFIX } = require('./fake-tenant/connections');
 const { Jobs } = require('./fake-tenant/jobs');
+const { handleChangePassword } = require('./fake-tenant/dbconnections');
 const crypto = require('node:crypto');
 
 /** Largest body the users-imports route reads (the 512000-byte file limit is checked after parsing). */
@@ -44,6 +46,7 @@ function route(method, pathname) {
   if (pathname === '/oauth/token') return method === 'POST' ? { name: 'token', family: 'auth' } : null;
   if (pathname === '/.well-known/openid-configuration') return method === 'GET' ? { name: 'discovery', family: 'auth' } : null;
   if (pathname === '/.well-known/jwks.json') return method === 'GET' ? { name: 'jwks', family: 'auth' } : null;
+  if (pathname === '/dbconnections/change_password') return method === 'POST' ? { name: 'change-password', family: 'auth', body: 'json' } : null;
   const decode = (s) => { try { return decodeURIComponent(s); } catch { return null; } };
   // The NEW tenant's side: connections and bulk jobs (the operator's command line).
   if (pathname === '/api/v2/connections') return method === 'GET' ? { name: 'connections', family: 'management' } : null;
@@ -166,6 +169,7 @@ async function startFakeTenant(options = {}) {
     requests: [],
     configKey: crypto.randomBytes(32),
     connectionPatches: 0,
+    passwordResets: [],
   };
   for (const c of st.connections) normaliseConnection(c);
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit.perMinute, () => st.nowSec()) : null;
@@ -312,6 +316,8 @@ async function startFakeTenant(options = {}) {
       result = { status: 200, body: { keys: st.publishedKeys().map((k) => ({ ...k.jwk })) } };
     } else if (r.name === 'connections' || r.name === 'connection' || r.name === 'connection-update') {
       result = handleConnections(st, r.name, { headers: req.headers, query: url.searchParams, connectionId: r.connectionId, body: jsonBody });
+    } else if (r.name === 'change-password') {
+      result = handleChangePassword(st, jsonBody);
     } else if (r.name === 'users-exports') {
       result = jobs.createExport(req.headers, jsonBody);
     } else if (r.name === 'users-imports') {
@@ -429,6 +435,8 @@ async function startFakeTenant(options = {}) {
     connection(name) {
       return st.connections.find((c) => c.name === name);
     },
+    /** Accepted POST /dbconnections/change_password requests: {email, connection, client_id, known}. */
+    passwordResets: st.passwordResets,
     /** How many PATCHes of a connection succeeded. */
     get connectionPatches() { return st.connectionPatches; },
     /** Prefix of the fake's encrypted `options.configuration` values as the API returns them. */

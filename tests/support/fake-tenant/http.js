@@ -77,7 +77,7 @@ function errorBody(family, status, code, message) {
 
 const FAULT_KINDS = new Set(['latency', 'hang', 'status', 'rate_limit', 'reset', 'truncated', 'malformed', 'id_token']);
 const ROUTES = new Set(['token', 'discovery', 'jwks', 'users-by-email', 'user', 'users-search',
-  'connections', 'connection', 'connection-update', 'users-exports', 'users-imports', 'job', 'job-errors', 'export-file', '*']);
+  'connections', 'connection', 'connection-update', 'users-exports', 'users-imports', 'job', 'job-errors', 'export-file', 'change-password', '*']);
 const ID_TOKEN_VARIANTS = new Set(['unknown_kid', 'wrong_key', 'wrong_iss', 'wrong_aud', 'expired', 'alg_none', 'hs256', 'other_user']);
 
 /**
