@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The new tenant's database connection: find it, plan a change of its options, show the plan, apply it.
- * Shared by `deploy` (the migration scripts and settings) and `retire --deploy` (the retired scripts).
+ * Shared by `deploy` (the migration scripts and settings), `deploy --restore` (a backup put back) and
+ * `retire --deploy` (the retired scripts).
  *
  * Auth0's PATCH /api/v2/connections/{id} replaces the whole `options` object, so the plan starts from
  * the options as read (GET) and changes only what it must. One exception: `options.configuration` comes
@@ -43,9 +44,10 @@ function scriptSummary(text) {
  * @param {object} configuration the settings to write (replaces the whole configuration)
  * @param {boolean} force overwrite scripts not written by us, drop unknown settings keys
  * @param {boolean} dropSettings the settings may be removed (the retired scripts read none)
+ * @param {string[]} [knownKeys] the keys the scripts read (engine.checkSettings), for the refusal's wording
  * @returns {{options, changes: object[], refusals: string[], warnings: string[], unchanged: boolean}}
  */
-function planOptions(current, { scripts, configuration, force, dropSettings = false }) {
+function planOptions(current, { scripts, configuration, force, dropSettings = false, knownKeys = null }) {
   const options = structuredClone(current);
   const changes = [];
   const refusals = [];
@@ -77,19 +79,70 @@ function planOptions(current, { scripts, configuration, force, dropSettings = fa
   const curCfg = current.configuration && typeof current.configuration === 'object' ? current.configuration : {};
   const dropped = Object.keys(curCfg).filter((k) => !(k in configuration));
   if (dropped.length && !force && !dropSettings) {
-    refusals.push(`options.configuration has key(s) ${dropped.join(', ')} that would be lost (Auth0 returns them encrypted, so they cannot be carried over); give them with --setting KEY=VALUE, or rerun with --force to drop them`);
+    const unread = knownKeys ? dropped.filter((k) => !knownKeys.includes(k)) : [];
+    refusals.push(`options.configuration has key(s) ${dropped.join(', ')} that would be lost (Auth0 returns them encrypted, so they cannot be carried over); ${unread.length === dropped.length ? 'the scripts do not read them: rerun with --force to drop them (the backup keeps their names)' : 'give them with their flags or --setting KEY=VALUE, or rerun with --force to drop them'}`);
   }
   options.configuration = { ...configuration };
+  changes.push(configurationChange(curCfg, configuration, dropped));
+  const unchanged = changes.every((c) => c.path === 'options.configuration');
+  return { options, changes, refusals, warnings, unchanged };
+}
+
+/** The change entry of the configuration: written whole, secrets masked, old values not comparable. */
+function configurationChange(curCfg, configuration, dropped) {
   const shown = Object.fromEntries(Object.entries(configuration).map(([k, v]) => [k, SECRET_SETTING.test(k) ? MASK : v]));
-  changes.push({
+  return {
     path: 'options.configuration',
     op: Object.keys(configuration).length ? 'write' : (Object.keys(curCfg).length ? 'remove' : 'write'),
     from: Object.keys(curCfg).length ? `${Object.keys(curCfg).join(', ')} (stored encrypted: not comparable)` : '(none)',
     to: shown,
     dropped,
-  });
+  };
+}
+
+const brief = (v) => {
+  if (v === undefined) return '(none)';
+  const t = JSON.stringify(v);
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
+};
+
+/**
+ * Plans `deploy --restore`: the options of a backup (js/cli/backup.js) put back as they were, scripts
+ * included, with `configuration` as the settings to write (a backup holds no values). The settings
+ * keys of the backup that `configuration` lacks are refused unless --force (they would need
+ * re-entering by hand). Same shape as planOptions.
+ */
+function planRestore(current, saved, { configuration, force }) {
+  const options = structuredClone(saved);
+  const changes = [];
+  const refusals = [];
+  const curScripts = current.customScripts && typeof current.customScripts === 'object' ? current.customScripts : {};
+  const newScripts = saved.customScripts && typeof saved.customScripts === 'object' ? saved.customScripts : {};
+  for (const name of [...new Set([...Object.keys(curScripts), ...Object.keys(newScripts)])]) {
+    const old = curScripts[name];
+    const next = newScripts[name];
+    if (old === next) continue;
+    changes.push({
+      path: `options.customScripts.${name}`, op: next === undefined ? 'remove' : old === undefined ? 'add' : 'replace',
+      from: scriptSummary(old), to: scriptSummary(next), fromSha256: old ? sha256(old) : null, toSha256: next ? sha256(next) : null,
+    });
+  }
+  for (const key of [...new Set([...Object.keys(current), ...Object.keys(saved)])]) {
+    if (key === 'customScripts' || key === 'configuration') continue;
+    if (JSON.stringify(current[key]) === JSON.stringify(saved[key])) continue;
+    changes.push({ path: `options.${key}`, op: saved[key] === undefined ? 'remove' : current[key] === undefined ? 'add' : 'replace', from: brief(current[key]), to: brief(saved[key]) });
+  }
+  const curCfg = current.configuration && typeof current.configuration === 'object' ? current.configuration : {};
+  const savedKeys = saved.configuration && typeof saved.configuration === 'object' ? Object.keys(saved.configuration) : [];
+  const missing = savedKeys.filter((k) => !(k in configuration));
+  if (missing.length && !force) {
+    refusals.push(`the backup had the setting(s) ${missing.join(', ')}, whose values it cannot hold (Auth0 returns them encrypted); give them with the usual settings options (--domain, --client-id, ALM_CLIENT_SECRET, ...), or rerun with --force to restore without them and re-enter ${missing.join(', ')} by hand`);
+  }
+  options.configuration = { ...configuration };
+  if (!savedKeys.length && !Object.keys(configuration).length) delete options.configuration;
+  changes.push(configurationChange(curCfg, configuration, Object.keys(curCfg).filter((k) => !(k in configuration))));
   const unchanged = changes.every((c) => c.path === 'options.configuration');
-  return { options, changes, refusals, warnings, unchanged };
+  return { options, changes, refusals, warnings: [], unchanged };
 }
 
 /** Human lines for a plan. */
@@ -103,17 +156,21 @@ function describePlan(conn, domain, plan) {
       if (!keys.length) lines.push('      (no settings: the retired scripts read none)');
       for (const k of c.dropped) lines.push(`  - options.configuration.${k}: dropped`);
     } else {
-      lines.push(`  ${c.op === 'add' ? '+' : '~'} ${c.path}: ${c.from} -> ${c.to}`);
+      lines.push(`  ${{ add: '+', remove: '-' }[c.op] || '~'} ${c.path}: ${c.from} -> ${c.to}`);
     }
   }
-  const kept = Object.keys(plan.options).filter((k) => !['customScripts', 'configuration', 'enabledDatabaseCustomization', 'import_mode'].includes(k));
+  const kept = Object.keys(plan.options).filter((k) => !['customScripts', 'configuration', 'enabledDatabaseCustomization', 'import_mode'].includes(k)
+    && !plan.changes.some((c) => c.path === `options.${k}`));
   if (kept.length) lines.push(`  = kept as they are: ${kept.join(', ')}`);
   return lines;
 }
 
-/** PATCHes the options, then reads them back and checks the scripts arrived byte for byte. */
-async function applyPlan(client, conn, plan, scripts) {
-  await client.api('PATCH', `connections/${encodeURIComponent(conn.id)}`, { json: { options: plan.options } });
+/**
+ * PATCHes the options (and `metadata`, the whole object, when given), then reads them back and checks
+ * the scripts arrived byte for byte.
+ */
+async function applyPlan(client, conn, plan, scripts, { metadata = null } = {}) {
+  await client.api('PATCH', `connections/${encodeURIComponent(conn.id)}`, { json: { options: plan.options, ...(metadata ? { metadata } : {}) } });
   const after = await client.get(`connections/${encodeURIComponent(conn.id)}`);
   const got = (after && after.options && after.options.customScripts) || {};
   for (const name of ['login', 'get_user']) {
@@ -126,4 +183,4 @@ async function applyPlan(client, conn, plan, scripts) {
   return after;
 }
 
-module.exports = { findConnection, planOptions, describePlan, applyPlan, scriptSummary };
+module.exports = { findConnection, planOptions, planRestore, describePlan, applyPlan, scriptSummary };

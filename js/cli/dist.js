@@ -20,18 +20,59 @@ function distDir(ctx) {
   return d ? path.resolve(d) : DEFAULT_DIST;
 }
 
-/** Reads a built file: {file, text, sha256, bytes}. Missing -> UpstreamError naming the build step. */
+const REBUILD = 'rebuild with `make dist` (or `auth0-lazy-migrate build`); never edit the built files';
+const shown = (file) => path.relative(process.cwd(), file) || file;
+
+/** manifest.json of a dist folder, read once per folder. Missing or unreadable -> UpstreamError. */
+const manifests = new Map();
+function manifestOf(dir) {
+  if (manifests.has(dir)) return manifests.get(dir);
+  const file = path.join(dir, 'manifest.json');
+  let m;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UpstreamError(`${shown(file)} is ${err.code === 'ENOENT' ? 'missing' : `unreadable (${err.code || err.message})`}: the built files cannot be checked against it`, { hint: REBUILD });
+  }
+  if (!m || !Array.isArray(m.artifacts)) {
+    throw new UpstreamError(`${shown(file)} lists no artifacts: the built files cannot be checked against it`, { hint: REBUILD });
+  }
+  manifests.set(dir, m);
+  return m;
+}
+
+/**
+ * Refuses a built file whose bytes are not the ones the build wrote (dist/manifest.json): a
+ * hand-edited script keeps its original header, so the header alone would vouch for a change nobody
+ * reviewed, and deploy would install it as if it were the build.
+ */
+function verifyDist(dir, rel, bytes) {
+  const m = manifestOf(dir);
+  const entry = m.artifacts.find((a) => a && a.file === rel);
+  const file = shown(path.join(dir, rel));
+  if (!entry) throw new UpstreamError(`${file} is not listed in ${shown(path.join(dir, 'manifest.json'))}: the build did not write it`, { hint: REBUILD });
+  const got = sha256(bytes);
+  if (got !== entry.sha256) {
+    throw new UpstreamError(`${file} was changed after the build: sha256 ${got.slice(0, 16)}, ${shown(path.join(dir, 'manifest.json'))} says ${String(entry.sha256).slice(0, 16)}`, { hint: REBUILD });
+  }
+}
+
+/**
+ * Reads a built file: {file, text, sha256, bytes}, checked against dist/manifest.json. Missing ->
+ * UpstreamError naming the build step; changed since the build -> UpstreamError (verifyDist).
+ */
 function readDist(dir, rel) {
   const file = path.join(dir, rel);
-  let text;
+  let buf;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    buf = fs.readFileSync(file);
   } catch (err) {
-    throw new UpstreamError(`${path.relative(process.cwd(), file) || file} is missing (${err.code})`, {
+    throw new UpstreamError(`${shown(file)} is missing (${err.code})`, {
       hint: 'build the scripts first: `auth0-lazy-migrate build` (or `make dist` in a clone)',
     });
   }
-  return { file, rel, text, sha256: sha256(text), bytes: Buffer.byteLength(text) };
+  verifyDist(dir, rel, buf);
+  return { file, rel, text: buf.toString('utf8'), sha256: sha256(buf), bytes: buf.length };
 }
 
 /** The leading block comment of a script, or '' (where the build writes its header). */
@@ -47,22 +88,33 @@ function isOurs(text) {
   return headerOf(text).includes(MARK);
 }
 
+/**
+ * Whether `text` is a retired script of this project, from ANY build: its header's title line reads
+ * "auth0-lazy-migrate <version> - retired ...". Recognised by the header, not by comparing with
+ * dist/retired, so that a retired script stays recognised after dist/ is rebuilt or deleted (doctor
+ * must never advise switching a finished migration back on).
+ */
+function isRetired(text) {
+  return /auth0-lazy-migrate \S+ - retired\b/i.test(headerOf(text));
+}
+
 /** "0.1.0 <commit> (retired)" from a header, for messages; null if not ours. */
 function describeScript(text) {
   const h = headerOf(text);
   if (!h.includes(MARK)) return null;
   const v = /auth0-lazy-migrate (\S+)/.exec(h);
   const c = /commit (\S+)/.exec(h);
-  return `${v ? v[1] : '?'}${c ? ` ${c[1].slice(0, 12)}` : ''}${/retired/i.test(h) ? ' (retired)' : ''}`;
+  return `${v ? v[1] : '?'}${c ? ` ${c[1].slice(0, 12)}` : ''}${isRetired(text) ? ' (retired)' : ''}`;
 }
 
-/** dist/engine.js: the same wasm as the scripts, for Node. */
+/** dist/engine.js: the same wasm as the scripts, for Node (checked against the manifest first). */
 function loadEngine(dir) {
   const file = path.join(dir, 'engine.js');
   if (!fs.existsSync(file)) {
     throw new UpstreamError(`${file} is missing`, { hint: 'build first: `auth0-lazy-migrate build` (or `make dist`)' });
   }
+  verifyDist(dir, 'engine.js', fs.readFileSync(file));
   return require(file);
 }
 
-module.exports = { ROOT, DEFAULT_DIST, MARK, sha256, distDir, readDist, headerOf, isOurs, describeScript, loadEngine };
+module.exports = { ROOT, DEFAULT_DIST, MARK, sha256, distDir, readDist, headerOf, isOurs, isRetired, describeScript, loadEngine, verifyDist, manifestOf };

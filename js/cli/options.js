@@ -17,6 +17,8 @@
 const fs = require('node:fs');
 const { parseArgs } = require('node:util');
 const { UsageError } = require('./errors');
+const { distDir, loadEngine } = require('./dist');
+const settingsCheck = require('./settings');
 
 const BIN = 'auth0-lazy-migrate';
 
@@ -29,11 +31,11 @@ const COMMON = {
 
 /** The old tenant: what the scripts read as `configuration`. */
 const OLD_TENANT = {
-  domain: { type: 'string', arg: 'DOMAIN', env: 'ALM_DOMAIN', help: "old tenant's domain (setting Domain)" },
-  'client-id': { type: 'string', arg: 'ID', env: 'ALM_CLIENT_ID', help: "old tenant's Migration App client id (setting Client_ID); its secret: ALM_CLIENT_SECRET" },
-  connection: { type: 'string', arg: 'NAME', env: 'ALM_CONNECTION', help: "old tenant's database connection (setting Connection; empty: Default Directory)" },
-  audience: { type: 'string', arg: 'URL', env: 'ALM_AUDIENCE', help: "old Management API audience (setting Audience; for custom domains)" },
-  'claims-namespace': { type: 'string', arg: 'URL', env: 'ALM_CLAIMS_NAMESPACE', help: 'namespace of the Action\'s claims (setting Claims_Namespace)' },
+  domain: { type: 'string', arg: 'DOMAIN', env: 'ALM_DOMAIN', setting: 'Domain', help: "old tenant's domain (setting Domain)" },
+  'client-id': { type: 'string', arg: 'ID', env: 'ALM_CLIENT_ID', setting: 'Client_ID', help: "old tenant's Migration App client id (setting Client_ID); its secret: ALM_CLIENT_SECRET" },
+  connection: { type: 'string', arg: 'NAME', env: 'ALM_CONNECTION', setting: 'Connection', help: "old tenant's database connection (setting Connection; empty: Default Directory)" },
+  audience: { type: 'string', arg: 'URL', env: 'ALM_AUDIENCE', setting: 'Audience', help: "old Management API audience (setting Audience; for custom domains)" },
+  'claims-namespace': { type: 'string', arg: 'URL', env: 'ALM_CLAIMS_NAMESPACE', setting: 'Claims_Namespace', help: 'namespace of the Action\'s claims (setting Claims_Namespace)' },
   setting: { type: 'string', multiple: true, arg: 'KEY=VALUE', help: 'any other setting, e.g. User_ID_Prefix=old- (repeatable; never a secret)' },
 };
 
@@ -145,9 +147,18 @@ function requireSecret(ctx, name, why) {
   return v;
 }
 
+/** Where the operator sets a settings key: "--domain or ALM_DOMAIN", "ALM_CLIENT_SECRET", "--setting KEY=...". */
+function settingSource(key) {
+  if (key === 'Client_Secret') return 'ALM_CLIENT_SECRET (environment or --secrets-file)';
+  const [flag, o] = Object.entries(OLD_TENANT).find(([, x]) => x.setting === key) || [];
+  return flag ? `--${flag}${o.env ? ` or ${o.env}` : ''}` : `--setting ${key}=...`;
+}
+
 /**
- * The scripts' settings (the old tenant) from flags/env. `secret: false` leaves Client_Secret out (for
- * commands that write files with the secret as a variable).
+ * The scripts' settings (the old tenant) from flags/env, checked by the scripts' own code
+ * (dist/engine.js checkSettings) so that every command refuses the same mistake the same way (exit 2):
+ * an unknown key (Auth0 would silently ignore it) or a value the scripts would refuse at every login.
+ * `secret: false` leaves Client_Secret out (for commands that write files with the secret as a variable).
  */
 function oldSettings(ctx, { secret = true, connection = false } = {}) {
   const s = {
@@ -174,6 +185,9 @@ function oldSettings(ctx, { secret = true, connection = false } = {}) {
     }
     s[key] = kv.slice(i + 1);
   }
+  const engine = loadEngine(distDir(ctx));
+  // Without the secret, a placeholder stands in so that only the values given here are judged.
+  settingsCheck.checkSettings(engine, secret ? s : { ...s, Client_Secret: 'not-checked-here' }, { where: settingSource });
   return s;
 }
 
@@ -195,5 +209,5 @@ function hasAny(ctx, spec) {
 
 module.exports = {
   BIN, COMMON, OLD_TENANT, NEW_TENANT, DIST, SECRET_ENV, SECRET_SETTING,
-  loadSecretsFile, parse, helpText, pickValue, requireValue, requireSecret, oldSettings, newTenant, hasAny,
+  loadSecretsFile, parse, helpText, pickValue, requireValue, requireSecret, oldSettings, settingSource, newTenant, hasAny,
 };

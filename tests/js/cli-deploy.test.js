@@ -3,8 +3,10 @@
  * `deploy` and `retire --deploy` end to end against a fake new tenant: the dry run changes nothing and
  * masks the secret, the PATCH keeps the connection's other options (Auth0 replaces the whole object),
  * the settings are written in clear (never a ciphertext sent back), a second run is harmless, scripts
- * not written by this tool and unknown settings keys are refused without --force, and the failure
- * paths exit 2 (settings that would not work, before any request) or 3 (credentials, scopes).
+ * not written by this tool and settings keys it was not given are refused without --force, and the
+ * failure paths exit 2 (settings that would not work, before any request) or 3 (credentials, scopes).
+ * The checks before a write (the probe, dist/manifest.json, the backup, the settings record) are in
+ * cli-safety-deploy.test.js.
  */
 
 const { describe, it, beforeEach, afterEach, after } = require('node:test');
@@ -36,6 +38,8 @@ describe('deploy', () => {
     assert.equal(r.json.changes[4].to.Client_ID, C.migrationApp.client_id);
     assert.match(r.stderr, /Client_Secret = \*{8}/);
     assert.match(r.stderr, /dry run: nothing was changed/);
+    assert.deepEqual(r.json.probes.map((p) => [p.script, p.outcome]), [['get_user', 'not_found'], ['login', 'wrong_password']], 'the settings were proved, even in a dry run');
+    assert.equal(r.json.backup, undefined, 'a dry run writes no backup');
     assert.deepEqual(stored().options, before);
     assert.equal(pair.new.connectionPatches, 0);
   });
@@ -67,12 +71,17 @@ describe('deploy', () => {
     assert.equal(r.code, 1);
     assert.equal(r.json.refusals.length, 2);
     assert.match(r.json.refusals[0], /did not write/);
-    assert.match(r.json.refusals[1], /Legacy_Key/);
+    assert.match(r.json.refusals[1], /Legacy_Key[\s\S]*the scripts do not read them: rerun with --force/);
     assert.equal(pair.new.connectionPatches, 0);
     const keep = await h.runCli(['deploy', '--force', '--setting', 'Legacy_Key=keep me'], { env: env() });
-    assert.equal(keep.code, 0, keep.stderr);
-    assert.equal(stored().options.configuration.Legacy_Key, 'keep me');
+    assert.equal(keep.code, 2, 'a key the scripts do not read is never deployed');
+    assert.match(keep.stderr, /unknown setting "Legacy_Key"/);
+    const forced = await h.runCli(['deploy', '--force', '--json'], { env: env() });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal('Legacy_Key' in stored().options.configuration, false);
     assert.equal(stored().options.customScripts.login, read('login.js'));
+    const backup = JSON.parse(fs.readFileSync(forced.json.backup, 'utf8'));
+    assert.deepEqual(backup.options.configuration, { Legacy_Key: null }, 'the key name is kept, not its value');
   });
 
   it('settings that would not work: exit 2 before any request', async () => {
@@ -109,10 +118,15 @@ describe('deploy', () => {
 describe('retire --deploy', () => {
   it('installs the retired scripts and removes the old tenant settings; doctor accepts it', async () => {
     assert.equal((await h.runCli(['deploy'], { env: env() })).code, 0);
-    const dry = await h.runCli(['retire', '--deploy', '--dry-run'], { env: h.newEnv(pair.new) });
+    // Everyone is in the new tenant already (retire refuses while anyone is left behind: see
+    // cli-safety-retire.test.js); the blocked user need not be.
+    for (const u of Object.values(h.SEED.users).filter((x) => x.connection === h.SEED.connections.legacy && x !== h.SEED.users.blocked)) {
+      pair.new.addUser({ user_id: u.user_id, connection: h.NEW_CONNECTION, email: u.email.toLowerCase(), created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
+    }
+    const dry = await h.runCli(['retire', '--deploy', '--dry-run', '--poll-interval', '20'], { env: env() });
     assert.equal(dry.code, 0, dry.stderr);
     assert.equal(stored().options.customScripts.login, read('login.js'));
-    const r = await h.runCli(['retire', '--deploy', '--json'], { env: h.newEnv(pair.new) });
+    const r = await h.runCli(['retire', '--deploy', '--yes', '--json', '--poll-interval', '20'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.command, 'retire');
     const o = stored().options;

@@ -7,6 +7,8 @@
  */
 
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { startFakeTenant, SEED } = require('../fake-tenant');
 const { seed } = require('../seed');
@@ -67,6 +69,16 @@ function seedSecrets() {
 
 const captured = [];
 
+/** deploy's backups go to a temporary folder unless a test names one: never ./alm-backups in the work tree. */
+let backupDir = null;
+function testBackupDir() {
+  if (!backupDir) {
+    backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'alm-test-backups-'));
+    process.on('exit', () => fs.rmSync(backupDir, { recursive: true, force: true }));
+  }
+  return backupDir;
+}
+
 /**
  * Runs the CLI. Returns {code, stdout, stderr, json (parsed stdout when --json), ms}. The child's
  * environment has no ALM_* from the parent, only `env`. `input` is written to its stdin.
@@ -77,7 +89,7 @@ function runCli(args, { env = {}, input = '', timeoutMs = 60000, onSpawn } = {})
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...base, NODE_EXTRA_CA_CERTS: caPath, ...env },
+      env: { ...base, NODE_EXTRA_CA_CERTS: caPath, ALM_BACKUP_DIR: testBackupDir(), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -12,7 +12,9 @@
  * - `options.configuration` values come back encrypted, never as sent (the Deploy CLI notes this, and that
  *   sending such a value back stores the ciphertext as the new value). The ciphertext format here is the
  *   fake's own (`fake-encrypted:` + base64): Auth0's is not documented;
- * - unknown top-level properties (`id`, `name`, `strategy`...) are refused with a 400 payload error.
+ * - unknown top-level properties (`id`, `name`, `strategy`...) are refused with a 400 payload error;
+ * - `metadata` is an object of at most 10 string values of at most 255 characters, returned as stored
+ *   (a PATCH with `metadata` replaces the whole object, like `options`).
  * The exact 400 wording is UNCONFIRMED.
  */
 
@@ -66,6 +68,7 @@ function publicConnection(st, conn, withOptions) {
     enabled_clients: (conn.enabled_clients || []).slice(),
     display_name: conn.display_name || conn.name,
     realms: conn.realms || [conn.name],
+    ...(conn.metadata ? { metadata: structuredClone(conn.metadata) } : {}),
   };
   if (withOptions) {
     const options = structuredClone(conn.options);
@@ -117,6 +120,17 @@ function validateOptions(options) {
   return null;
 }
 
+function validateMetadata(metadata) {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return payloadError('Expected type object on property metadata');
+  const entries = Object.entries(metadata);
+  if (entries.length > 10) return payloadError('Too many properties defined (' + entries.length + '), must be less than or equal to 10 on property metadata');
+  for (const [k, v] of entries) {
+    if (typeof v !== 'string') return payloadError(`Expected type string but found type ${typeof v} on property metadata.${k}`);
+    if (v.length > 255) return payloadError(`String is too long (${v.length} chars), maximum 255 on property metadata.${k}`);
+  }
+  return null;
+}
+
 /**
  * @param {string} route 'connections' | 'connection' | 'connection-update'
  * @param {{headers, query: URLSearchParams, connectionId?: string, body?: any}} req
@@ -151,6 +165,10 @@ function handleConnections(st, route, { headers, query, connectionId, body }) {
       return mgmtError(403, 'Forbidden', 'Insufficient scope, expected any of: update:connections_options', 'insufficient_scope');
     }
     const bad = validateOptions(body.options);
+    if (bad) return bad;
+  }
+  if (body.metadata !== undefined) {
+    const bad = validateMetadata(body.metadata);
     if (bad) return bad;
   }
   for (const [k, v] of Object.entries(body)) {

@@ -1,0 +1,62 @@
+'use strict';
+/**
+ * Proves settings before `deploy` installs them: runs the real built scripts, in the sandbox emulation
+ * `try` uses, against the old tenant, for users that cannot exist.
+ *
+ * Why: a wrong client secret or a mistyped domain is accepted by Auth0 without a word and only shows
+ * when every unmigrated login fails. Two calls catch it while nothing has changed yet:
+ * - get_user for a made-up email must answer "not found": the domain, the client credentials and
+ *   read:users work;
+ * - login for a made-up user with a random password must answer "wrong email or password": the
+ *   password grant and the Connection work. This leaves one failed login for a made-up user in the
+ *   old tenant's logs.
+ * Anything else refuses the deploy (exit 3) with the script's own message.
+ */
+
+const crypto = require('node:crypto');
+const { createContainer } = require('../sandbox');
+const { UpstreamError } = require('./errors');
+
+const PROBES = [
+  {
+    kind: 'get_user', expect: 'not_found', proves: 'domain, client credentials, read:users',
+    fix: 'check Domain (--domain), Client_ID (--client-id) and ALM_CLIENT_SECRET, and that the Migration App has read:users; `auth0-lazy-migrate doctor` names the exact problem',
+  },
+  {
+    kind: 'login', expect: 'wrong_password', proves: 'password grant, connection',
+    fix: 'check the Migration App allows the Password grant and that Connection (--connection) names a database connection enabled for it; `auth0-lazy-migrate doctor` names the exact problem',
+  },
+];
+
+const madeUp = () => `alm-deploy-probe-${crypto.randomBytes(6).toString('hex')}@example.invalid`;
+
+/**
+ * Runs both probes with `settings` and the script texts `scripts` ({login, get_user}). Returns
+ * [{script, identifier, outcome, proves}]; throws UpstreamError at the first unexpected answer.
+ */
+async function proveSettings(out, scripts, settings) {
+  const container = createContainer({ configuration: settings });
+  const results = [];
+  for (const p of PROBES) {
+    const identifier = madeUp();
+    let args = [identifier];
+    if (p.kind === 'login') {
+      const password = crypto.randomBytes(18).toString('base64url');
+      out.addSecret(password);
+      args = [identifier, password];
+    }
+    const report = await container.invoke(scripts[p.kind], { kind: p.kind, args });
+    if (report.outcome !== p.expect) {
+      const why = report.error ? report.error.message : (report.violations.join('; ') || `the outcome was ${report.outcome}`);
+      throw new UpstreamError(`the ${p.kind} probe refused the settings: ${p.kind}.js, run with them for a made-up user, answered ${report.outcome} instead of ${p.expect}: ${why}; nothing was changed`, {
+        hint: p.fix,
+        details: { probe: p.kind, identifier, outcome: report.outcome, expected: p.expect },
+      });
+    }
+    out.info(`probe: ${p.kind} for a made-up user -> ${report.outcome}, as it should (proves: ${p.proves})`);
+    results.push({ script: p.kind, identifier, outcome: report.outcome, proves: p.proves });
+  }
+  return results;
+}
+
+module.exports = { PROBES, proveSettings };
