@@ -8,14 +8,40 @@
 
 const crypto = require('node:crypto');
 const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant, hasAny } = require('../options');
-const { distDir, readDist, isOurs, describeScript, sha256 } = require('../dist');
+const { distDir, readDist, isOurs, isRetired, describeScript, sha256, loadEngine } = require('../dist');
+const { engineKeys, compareRecord, RECORD_KEY } = require('../settings');
 const { Auth0Client, describe } = require('../auth0');
 const { findConnection } = require('../connection');
 const { EXIT, CliError, UsageError } = require('../errors');
 
-const REQUIRED_SETTINGS = ['Domain', 'Client_ID', 'Client_Secret'];
-const KNOWN_SETTINGS = ['Domain', 'Client_ID', 'Client_Secret', 'Audience', 'Connection', 'Claims_Namespace',
-  'Profile_Source', 'User_ID_Prefix', 'Skip_Migrated_Users', 'Log_Identifiers'];
+/** The settings keys the scripts read, from dist/engine.js (the one list); null without a usable dist. */
+function settingsKeys(ctx) {
+  try { return engineKeys(loadEngine(distDir(ctx))); } catch { return null; }
+}
+
+/**
+ * Whether the settings on the connection are the operator's: deploy stores a salted hash of what it
+ * wrote in the connection's metadata (Auth0 returns the values themselves encrypted), recomputed here
+ * from the settings given locally. Only when they are given and the scripts are not retired.
+ */
+function checkDeployedSettings(ctx, list, S, conn) {
+  const given = hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
+  if (!given) return;
+  const name = 'deployed settings are yours';
+  let local;
+  try {
+    local = oldSettings(ctx);
+  } catch (err) {
+    list.add(S, name, 'skip', `your settings are incomplete (${errText(err)})`);
+    return;
+  }
+  const record = conn.metadata && typeof conn.metadata === 'object' ? conn.metadata[RECORD_KEY] : undefined;
+  const r = compareRecord(record, local);
+  if (r === 'match') list.add(S, name, 'ok', `the connection's settings are the ones given here (metadata.${RECORD_KEY})`);
+  else if (r === 'differ') list.add(S, name, 'fail', 'the deployed settings differ from yours', 'run `auth0-lazy-migrate deploy` (or correct the settings given here)');
+  else if (r === 'none') list.add(S, name, 'warn', 'no record (deployed by hand or by an older version)', 'run `auth0-lazy-migrate deploy` to write the settings and their record');
+  else list.add(S, name, 'warn', `metadata.${RECORD_KEY} is not a record this version reads`, 'run `auth0-lazy-migrate deploy` to rewrite it');
+}
 
 class Checklist {
   constructor() { this.items = []; }
@@ -170,17 +196,36 @@ async function checkOld(ctx, list) {
     'old tenant > Security > Attack Protection > Brute-force Protection > Allow List: add the Auth0 egress IPs of the new tenant\'s region');
 }
 
-async function checkScript(list, S, name, deployed, current, retired) {
+/**
+ * One deployed script against dist/. `retiredOn`: a retired script (of any build) is on the connection,
+ * i.e. the migration is over; then no fix may say `deploy`, which would switch the lazy migration back
+ * on (and call an old tenant that may be gone): the way forward is `retire --deploy`, never back.
+ */
+async function checkScript(list, S, name, deployed, current, retired, retiredOn) {
+  const title = `${name} script deployed and current`;
   if (typeof deployed !== 'string' || deployed.trim() === '') {
-    return list.add(S, `${name} script deployed`, 'fail', 'empty', 'run `auth0-lazy-migrate deploy`');
+    return list.add(S, `${name} script deployed`, 'fail', 'empty', retiredOn ? 'run `auth0-lazy-migrate retire --deploy` (the migration is retired)' : 'run `auth0-lazy-migrate deploy`');
   }
   const sha = sha256(deployed);
-  if (current && sha === current.sha256) return list.add(S, `${name} script deployed and current`, 'ok', `sha256 ${sha.slice(0, 16)} = dist/${current.rel}`);
-  if (retired && sha === retired.sha256) return list.add(S, `${name} script deployed and current`, 'ok', `the retired script (dist/${retired.rel}): the migration is over`);
-  if (isOurs(deployed)) {
-    return list.add(S, `${name} script deployed and current`, 'fail', `deployed ${describeScript(deployed)} sha256 ${sha.slice(0, 16)}, dist has ${current ? current.sha256.slice(0, 16) : '(missing)'}`, 'run `auth0-lazy-migrate deploy` to install the current build');
+  if (isRetired(deployed)) {
+    if (retired && sha === retired.sha256) return list.add(S, title, 'ok', `the retired script (dist/${retired.rel}): the migration is over`);
+    const ok = list.add(S, `${name} script retired`, 'ok', `the retired script of auth0-lazy-migrate ${describeScript(deployed)}, sha256 ${sha.slice(0, 16)}: the migration is over`);
+    if (retired) {
+      list.add(S, `${name} retired script is the current build`, 'warn', `dist/${retired.rel} has sha256 ${retired.sha256.slice(0, 16)} (${describeScript(retired.text) || 'unknown build'})`,
+        'optional: `auth0-lazy-migrate retire --deploy` installs the current retired build');
+    }
+    return ok;
   }
-  return list.add(S, `${name} script deployed and current`, 'fail', 'the connection holds a script auth0-lazy-migrate did not write', 'run `auth0-lazy-migrate deploy --force` to replace it');
+  if (retiredOn) {
+    const what = isOurs(deployed) ? `auth0-lazy-migrate ${describeScript(deployed)}` : 'a script auth0-lazy-migrate did not write';
+    return list.add(S, title, 'fail', `${what} while the other script is retired`,
+      `run \`auth0-lazy-migrate retire --deploy${isOurs(deployed) ? '' : ' --force'}\` to retire both scripts`);
+  }
+  if (current && sha === current.sha256) return list.add(S, title, 'ok', `sha256 ${sha.slice(0, 16)} = dist/${current.rel}`);
+  if (isOurs(deployed)) {
+    return list.add(S, title, 'fail', `deployed ${describeScript(deployed)} sha256 ${sha.slice(0, 16)}, dist has ${current ? current.sha256.slice(0, 16) : '(missing)'}`, 'run `auth0-lazy-migrate deploy` to install the current build');
+  }
+  return list.add(S, title, 'fail', 'the connection holds a script auth0-lazy-migrate did not write', 'run `auth0-lazy-migrate deploy --force` to replace it');
 }
 
 async function checkNew(ctx, list) {
@@ -211,22 +256,28 @@ async function checkNew(ctx, list) {
     return;
   }
   const o = conn.options || {};
+  const scripts = o.customScripts || {};
+  // A retired script of any build on the connection: the migration is over (see checkScript).
+  const retiredDeployed = isRetired(scripts.login) || isRetired(scripts.get_user);
+  const setupFix = retiredDeployed ? 'run `auth0-lazy-migrate retire --deploy`' : 'run `auth0-lazy-migrate deploy`';
   list.add(S, 'database connection (strategy auth0)', conn.strategy === 'auth0' ? 'ok' : 'fail', conn.strategy, 'use an Auth0 database connection (Authentication > Database)');
-  list.add(S, 'custom database on ("Use my own database")', o.enabledDatabaseCustomization === true ? 'ok' : 'fail', String(!!o.enabledDatabaseCustomization), 'run `auth0-lazy-migrate deploy` (or Custom Database > Use my own database)');
-  list.add(S, 'import mode on ("Import Users to Auth0")', o.import_mode === true ? 'ok' : 'fail', String(!!o.import_mode), 'run `auth0-lazy-migrate deploy` (or the connection\'s Settings > Import Users to Auth0)');
+  list.add(S, 'custom database on ("Use my own database")', o.enabledDatabaseCustomization === true ? 'ok' : 'fail', String(!!o.enabledDatabaseCustomization), `${setupFix} (or Custom Database > Use my own database)`);
+  list.add(S, 'import mode on ("Import Users to Auth0")', o.import_mode === true ? 'ok' : 'fail', String(!!o.import_mode), `${setupFix} (or the connection's Settings > Import Users to Auth0)`);
 
   const dir = distDir(ctx);
   const maybe = (rel) => { try { return readDist(dir, rel); } catch { return null; } };
-  const scripts = o.customScripts || {};
-  await checkScript(list, S, 'login', scripts.login, maybe('login.js'), maybe('retired/login.js'));
-  await checkScript(list, S, 'get_user', scripts.get_user, maybe('get_user.js'), maybe('retired/get_user.js'));
+  await checkScript(list, S, 'login', scripts.login, maybe('login.js'), maybe('retired/login.js'), retiredDeployed);
+  await checkScript(list, S, 'get_user', scripts.get_user, maybe('get_user.js'), maybe('retired/get_user.js'), retiredDeployed);
 
-  const retiredDeployed = (() => { const r = maybe('retired/login.js'); return r && scripts.login && sha256(scripts.login) === r.sha256; })();
   const cfg = o.configuration && typeof o.configuration === 'object' ? o.configuration : {};
   const keys = Object.keys(cfg);
   if (retiredDeployed) {
     list.add(S, 'settings keys', 'ok', keys.length ? `${keys.join(', ')} (no longer read)` : 'none (the retired scripts read none)');
+  } else if (!settingsKeys(ctx)) {
+    list.add(S, 'settings keys present', 'skip', 'needs dist/engine.js, which knows the keys', 'build first: `auth0-lazy-migrate build` (or `make dist`)');
   } else {
+    const REQUIRED_SETTINGS = settingsKeys(ctx).filter((k) => k.required).map((k) => k.name);
+    const KNOWN_SETTINGS = settingsKeys(ctx).map((k) => k.name);
     const missingKeys = REQUIRED_SETTINGS.filter((k) => !(k in cfg) || cfg[k] === '' || cfg[k] === null);
     const miscased = keys.filter((k) => !KNOWN_SETTINGS.includes(k) && KNOWN_SETTINGS.some((K) => K.toLowerCase() === k.toLowerCase()));
     if (missingKeys.length) {
@@ -237,6 +288,7 @@ async function checkNew(ctx, list) {
     }
     const unknown = keys.filter((k) => !KNOWN_SETTINGS.includes(k) && !miscased.includes(k));
     if (unknown.length) list.add(S, 'no unknown settings keys', 'warn', unknown.join(', '), `the scripts read only ${KNOWN_SETTINGS.join(', ')}`);
+    checkDeployedSettings(ctx, list, S, conn);
   }
   if (Array.isArray(conn.enabled_clients) && conn.enabled_clients.length === 0) {
     list.add(S, 'connection enabled for an application', 'warn', 'no application', 'enable the connection for your applications (its Applications tab)');
@@ -245,8 +297,11 @@ async function checkNew(ctx, list) {
 
 async function run(ctx) {
   const { out } = ctx;
-  const doOld = hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
-  const doNew = hasAny(ctx, NEW_TENANT);
+  const only = ctx.values.only;
+  if (only !== undefined && only !== 'old' && only !== 'new') throw new UsageError(`--only takes old or new (got "${only}")`);
+  // --only: one side, whatever else the environment holds (an env file usually sets both).
+  const doOld = only ? only === 'old' : hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
+  const doNew = only ? only === 'new' : hasAny(ctx, NEW_TENANT);
   if (!doOld && !doNew) throw new UsageError('nothing to check: give the old tenant\'s settings (--domain ...) and/or the new tenant (--new-domain ...)');
   const list = new Checklist();
   if (doOld) await checkOld(ctx, list);
@@ -281,10 +336,14 @@ read:users scope, the Password grant and the Connection (probed with a login of 
 exist: "wrong password" is the healthy answer), whether a claims producer marks migrated users, and
 warns about brute-force protection seeing all logins from Auth0's IPs. On the new tenant: the
 connection exists, custom database and import mode are on, both scripts are deployed and equal to
-dist/ (SHA-256), and the settings keys are present.
+dist/ (SHA-256), the settings keys are present, and (when the old tenant's settings are given here)
+whether the deployed settings are exactly these, from the salted hash deploy records in the
+connection's metadata (alm_settings).
 
 Exit 0 when nothing failed (warnings allowed), 1 when a check failed.`,
-  options: {},
+  options: {
+    only: { type: 'string', arg: 'old|new', help: 'check one tenant only (default: each tenant whose values are given)' },
+  },
   groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ['New tenant', NEW_TENANT], ['Build', DIST]],
   run,
 };

@@ -4,18 +4,167 @@
  * without asking the old tenant, so the old tenant can be switched off; Import Users stays on.
  * Without --deploy this only builds them if needed and says where they go; with --deploy it installs
  * them on the new tenant's connection (and removes the old tenant's settings, which they do not read).
+ *
+ * Installing them is the one step that can leave users behind for good: an old user who is not in the
+ * new tenant by then can never log in again. So --deploy first exports both tenants and plans exactly
+ * as `tail` does, and refuses while any old user of the connection is neither in the new tenant nor
+ * blocked, whatever the reason (never imported, email conflict, unmappable...). The only way past is
+ * `--accept-loss N` with N the exact count, so nobody is left behind by a stale or guessed number.
+ * Then it asks: on a terminal, the operator types the new connection's name; off a terminal, --yes.
  */
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { NEW_TENANT, DIST } = require('../options');
-const { distDir, readDist, DEFAULT_DIST } = require('../dist');
+const readline = require('node:readline');
+const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../options');
+const { distDir, readDist, loadEngine, DEFAULT_DIST } = require('../dist');
+const { Auth0Client } = require('../auth0');
+const bulk = require('../bulk');
 const { deployToConnection } = require('./deploy');
 const { runMake } = require('./build');
-const { EXIT } = require('../errors');
+const { BACKUP_OPTIONS } = require('../backup');
+const { EXIT, CliError, UsageError, UpstreamError } = require('../errors');
+
+const SHOWN_TEXT = 50;
+const SHOWN_JSON = 1000;
+
+/** --accept-loss: a count of users, or undefined. */
+function acceptLossOption(values) {
+  const v = values['accept-loss'];
+  if (v === undefined) return undefined;
+  if (!values.deploy) throw new UsageError('--accept-loss goes with --deploy', { hint: 'retire --deploy --accept-loss N' });
+  if (!/^\d+$/.test(String(v).trim())) {
+    throw new UsageError(`--accept-loss takes the number of users left behind (got "${v}")`, { hint: 'run `auth0-lazy-migrate retire --deploy --dry-run` to see the count' });
+  }
+  return Number(String(v).trim());
+}
+
+function pollOption(values) {
+  if (values['poll-interval'] === undefined) return 3000;
+  const n = Number(values['poll-interval']);
+  if (!Number.isInteger(n) || n < 10 || n > 600000) throw new UsageError('--poll-interval must be an integer from 10 to 600000');
+  return n;
+}
+
+/**
+ * Exports both tenants and plans as `tail` does. Returns {counts, leftBehind: [{user_id, email}]}:
+ * the old users of the connection who are neither in the new tenant nor blocked.
+ */
+async function leftBehind(ctx, { settings, target, engine, pollMs }) {
+  const { out } = ctx;
+  const oldClient = new Auth0Client({ domain: settings.Domain, clientId: settings.Client_ID, clientSecret: settings.Client_Secret, audience: settings.Audience, label: 'old tenant', secretEnv: 'ALM_CLIENT_SECRET', out });
+  const newClient = new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
+  out.info('checking that nobody is left behind: exporting both tenants (as `tail` does)');
+  const [oldExport, newExport] = await Promise.all([
+    // `require`: an old connection that matches nobody (a typo) is refused with the connections the
+    // export did see (exit 3), never read as "nobody left behind".
+    bulk.exportUsers(oldClient, { connection: settings.Connection, fields: bulk.OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
+    bulk.exportUsers(newClient, { connection: target.connection, fields: bulk.NEW_FIELDS, pollMs, out }),
+  ]);
+  if (oldExport.records.length === 0) { // belt and braces: zero old users is never "nobody left"
+    throw new UpstreamError(`old tenant: the export of connection "${settings.Connection}" holds no user, so retire cannot tell who would be left behind`, {
+      hint: 'check --connection / ALM_CONNECTION: the exact name of the old database connection the scripts read',
+    });
+  }
+  const p = bulk.plan(oldExport.records, newExport.records, { engine, settings });
+  const present = new Set(p.present);
+  const blocked = new Set(p.blocked);
+  const left = oldExport.records
+    .filter((r) => !present.has(r.user_id) && !blocked.has(r.user_id))
+    .map((r) => ({ user_id: r.user_id, email: typeof r.email === 'string' ? r.email : null }));
+  const counts = { old: oldExport.records.length, present: present.size, blocked: blocked.size, leftBehind: left.length };
+  out.line(`old tenant "${settings.Connection}": ${counts.old} user(s); in the new tenant: ${counts.present}; blocked: ${counts.blocked}; left behind: ${counts.leftBehind}`);
+  return { counts, leftBehind: left };
+}
+
+/** Asks the operator to type the connection's name; true only for exactly that name. */
+function typedConfirmation(ctx, conn) {
+  return new Promise((resolve, reject) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
+    rl.on('SIGINT', () => {
+      answered = true;
+      rl.close();
+      process.stderr.write('\n');
+      reject(new CliError('interrupted: nothing was changed', EXIT.INTERRUPTED));
+    });
+    rl.on('close', () => { if (!answered) resolve(false); });
+    rl.question(`This ends the migration on "${conn.name}": users not in the new tenant can no longer log in.\nType the connection's name to go ahead (anything else aborts): `, (answer) => {
+      answered = true;
+      rl.close();
+      resolve(answer.trim() === conn.name);
+    });
+  });
+}
+
+/** Prints who would be left behind and refuses (exit 1); changes nothing. */
+function refuse(ctx, { counts, leftBehind: left }, settings) {
+  const { out } = ctx;
+  const n = left.length;
+  out.line('');
+  out.line(`refused: ${n} user(s) of "${settings.Connection}" are neither in the new tenant nor blocked; the retired scripts would answer "no such user" to them for good:`);
+  for (const u of left.slice(0, SHOWN_TEXT)) out.line(`  ${u.user_id}  ${u.email === null ? '(no email)' : u.email}`);
+  if (n > SHOWN_TEXT) out.line(`  ... and ${n - SHOWN_TEXT} more (--json lists up to ${SHOWN_JSON})`);
+  const hint = `run \`auth0-lazy-migrate tail\` to import them, then \`retire --deploy\` again; to leave ${n === 1 ? 'this user' : `exactly these ${n}`} behind, add --accept-loss ${n}`;
+  out.line(`  fix: ${hint}`);
+  out.line('nothing was changed');
+  out.result({
+    command: 'retire', ok: false, exitCode: EXIT.FAILED, counts, leftBehindCount: n, leftBehind: left.slice(0, SHOWN_JSON),
+    error: { message: `${n} user(s) would be left behind`, hint },
+  });
+  return EXIT.FAILED;
+}
+
+/** The --deploy options, checked before anything is built or asked (exit 2). */
+function deployOptions(ctx) {
+  const { values } = ctx;
+  const acceptLoss = acceptLossOption(values);
+  const pollMs = pollOption(values);
+  const onTerminal = !!process.stdin.isTTY;
+  if (!onTerminal && !values['dry-run'] && !values.yes) {
+    throw new UsageError('retire --deploy off a terminal needs --yes (it ends the migration: users not in the new tenant can no longer log in)', {
+      hint: 'review with `auth0-lazy-migrate retire --deploy --dry-run`, then add --yes',
+    });
+  }
+  const settings = oldSettings(ctx, { connection: 'retire checks that every user of this old connection is in the new tenant' });
+  const target = newTenant(ctx);
+  return { acceptLoss, pollMs, onTerminal, settings, target };
+}
+
+async function deploy(ctx, scripts, { acceptLoss, pollMs, onTerminal, settings, target }) {
+  const { values, out } = ctx;
+  const engine = loadEngine(distDir(ctx));
+
+  const guard = await leftBehind(ctx, { settings, target, engine, pollMs });
+  const n = guard.counts.leftBehind;
+  if (acceptLoss !== undefined && acceptLoss !== n) {
+    throw new UsageError(`--accept-loss ${acceptLoss} does not match: ${n} user(s) would be left behind`, {
+      hint: n ? `review them with \`retire --deploy --dry-run\`; to leave exactly them behind, --accept-loss ${n}` : 'nobody is left behind: drop --accept-loss',
+    });
+  }
+  if (n > 0 && acceptLoss === undefined) return refuse(ctx, guard, settings);
+  if (n > 0) out.warn(`--accept-loss ${n}: ${n} user(s) are left behind and will no longer be able to log in (${guard.leftBehind.slice(0, 3).map((u) => u.user_id).join(', ')}${n > 3 ? ', ...' : ''})`);
+
+  out.line('');
+  return deployToConnection(ctx, {
+    scripts,
+    configuration: {},
+    what: 'the retired scripts',
+    dropSettings: true,
+    confirm: onTerminal && !values.yes ? (conn) => typedConfirmation(ctx, conn) : null,
+    extra: {
+      counts: guard.counts, leftBehindCount: n, leftBehind: guard.leftBehind.slice(0, SHOWN_JSON),
+      ...(acceptLoss !== undefined ? { acceptedLoss: acceptLoss } : {}),
+    },
+  });
+}
 
 async function run(ctx) {
   const { values, out } = ctx;
+  if (!values.deploy) {
+    for (const o of ['yes', 'accept-loss']) if (values[o] !== undefined) throw new UsageError(`--${o} goes with --deploy`, { hint: 'retire --deploy --dry-run first, then retire --deploy' });
+  }
+  const opts = values.deploy ? deployOptions(ctx) : null;
   const dir = distDir(ctx);
   const missing = ['retired/login.js', 'retired/get_user.js'].some((f) => !fs.existsSync(path.join(dir, f)));
   if (values.build || missing) {
@@ -29,15 +178,9 @@ async function run(ctx) {
   out.line(`  ${getUser.file}  sha256 ${getUser.sha256.slice(0, 16)}  -> Custom Database > Get User`);
   let code = EXIT.OK;
   if (values.deploy) {
-    out.line('');
-    code = await deployToConnection(ctx, {
-      scripts: { login: login.text, get_user: getUser.text },
-      configuration: {},
-      what: 'the retired scripts',
-      dropSettings: true,
-    });
+    code = await deploy(ctx, { login: login.text, get_user: getUser.text }, opts);
   } else {
-    out.line('install them with `auth0-lazy-migrate retire --deploy`, or paste them in the dashboard');
+    out.line('install them with `auth0-lazy-migrate retire --deploy` (after `tail`), or paste them in the dashboard');
     out.result({ command: 'retire', ok: true, exitCode: code, scripts: [login, getUser].map((s) => ({ file: s.rel, sha256: s.sha256 })) });
   }
   if (code === EXIT.OK && !values['dry-run']) {
@@ -51,19 +194,30 @@ async function run(ctx) {
 module.exports = {
   name: 'retire',
   summary: 'build and (with --deploy) install the retired scripts: the migration is over',
-  usage: 'retire [--deploy [--dry-run] [--force]] [options]',
+  usage: 'retire [--deploy [--dry-run | --yes] [--accept-loss N] [--force]] [options]',
   description: `
 At the end of the migration (after \`tail\`), the scripts stop asking the old tenant: dist/retired/login.js
 answers every unknown user "wrong email or password" (logged as an unknown user) and
 dist/retired/get_user.js answers "no such user". Builds them if they are missing (or with --build) and
 prints where they go. With --deploy, installs them on the new tenant's connection like \`deploy\`
-(same checks, --dry-run and --force) and removes the old tenant's settings from it.`,
+(same checks, --dry-run and --force) and removes the old tenant's settings from it.
+
+--deploy first exports the old connection and the new one (as \`tail\` does) and refuses (exit 1,
+nothing changed) while any old user is neither in the new tenant nor blocked: it lists them; run
+\`tail\` to import them. Only --accept-loss N, with N exactly that count, goes ahead without them.
+An export with no old user at all (a mistyped --connection) is refused (exit 3).
+On a terminal it then asks you to type the connection's name; off a terminal it needs --yes
+(exit 2 without). --dry-run runs the check and prints the changes, writes nothing, needs no --yes.`,
   options: {
     deploy: { type: 'boolean', help: "install them on the new tenant's connection" },
-    'dry-run': { type: 'boolean', help: 'with --deploy: print the changes and change nothing' },
+    'dry-run': { type: 'boolean', help: 'with --deploy: check, print the changes and change nothing' },
+    yes: { type: 'boolean', help: 'with --deploy: go ahead without the typed confirmation (required off a terminal)' },
+    'accept-loss': { type: 'string', arg: 'N', help: 'with --deploy: go ahead although exactly N users would be left behind' },
     force: { type: 'boolean', help: 'with --deploy: replace scripts not written by auth0-lazy-migrate' },
+    'poll-interval': { type: 'string', arg: 'MS', help: 'with --deploy: how often to poll the export jobs, in ms (default 3000)' },
     build: { type: 'boolean', help: 'rebuild first (make dist)' },
+    ...BACKUP_OPTIONS,
   },
-  groups: [['New tenant (with --deploy)', NEW_TENANT], ['Build', DIST]],
+  groups: [["Old tenant (with --deploy: whose users must all be in the new tenant)", OLD_TENANT], ['New tenant (with --deploy)', NEW_TENANT], ['Build', DIST]],
   run,
 };
