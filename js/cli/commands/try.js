@@ -3,6 +3,11 @@
  * `try`: runs a built script (dist/login.js or dist/get_user.js) in the sandbox emulation against the
  * old tenant, with the settings the new tenant will hold, and shows what Auth0 would make of it: the
  * outcome, the tenant log event and the profile it would store. Secrets and the password never print.
+ *
+ * Only the new tenant is emulated: a `try login` is a real login on the old tenant. It shows in the
+ * old tenant's logs and brute-force counters, and a deployed post-login Action marks the user
+ * `migration_complete` although the new tenant never stores them. The help and the output say so,
+ * and `try get_user` explains a "not found" that the mark causes.
  */
 
 const { createContainer } = require('../../sandbox');
@@ -55,6 +60,32 @@ async function readPiped() {
   return line;
 }
 
+/** What a successful `try login` did to the old tenant, said every time: it is easy to forget. */
+const SIDE_EFFECTS = [
+  'note: this was a real login on the old tenant (its logs show it). If the post-login Action is',
+  '  deployed there, it marked this user migration_complete, yet the new tenant did not store them:',
+  '  `tail` imports marked users who are missing from the new tenant, so nobody is left behind.',
+];
+
+/** Why get_user answered "not found", when the script's own rules can tell (see markedReason). */
+const REASONS = {
+  marked_migrated: [
+    'why: the old tenant has this user, marked migration_complete (by the post-login Action after a',
+    '  successful password check, e.g. an earlier `try login`); get_user does not offer marked users',
+    '  (setting Skip_Migrated_Users, default true). If the new tenant lacks them, `tail` imports them.',
+  ],
+};
+
+/**
+ * Runs get_user once more with Skip_Migrated_Users=false: if the user is then found, the mark was
+ * the reason for "not found". The script decides both times; nothing here re-implements its rules.
+ */
+async function markedReason(script, settings, identifier) {
+  const again = await createContainer({ configuration: { ...settings, Skip_Migrated_Users: 'false' } })
+    .invoke(script.text, { kind: 'get_user', args: [identifier] });
+  return again.outcome === 'found' ? 'marked_migrated' : null;
+}
+
 async function run(ctx) {
   const { values, positionals, out } = ctx;
   const kind = positionals[0] || 'login';
@@ -76,6 +107,8 @@ async function run(ctx) {
   const container = createContainer({ configuration: settings });
   const report = await container.invoke(script.text, { kind, args, withContext: !!values.context });
   const ok = report.outcome === expect;
+  const reason = kind === 'get_user' && report.outcome === 'not_found' && !values.retired
+    ? await markedReason(script, settings, identifier) : null;
   // Our shim takes the callback from the last argument, so the sandbox's arity note is noise here.
   if (isOurs(script.text)) report.warnings = report.warnings.filter((w) => !/declares \d+ parameters but Auth0 passes/.test(w));
 
@@ -90,6 +123,8 @@ async function run(ctx) {
     for (const l of JSON.stringify(report.stored, null, 2).split('\n')) lines.push(`  ${l}`);
   }
   if (report.error) lines.push(`error: ${report.error.name}: ${report.error.message}`);
+  if (reason) lines.push(...REASONS[reason]);
+  if (kind === 'login' && report.outcome === 'success') lines.push(...SIDE_EFFECTS);
   for (const [title, list] of [['violations of the Auth0 contract', report.violations], ['warnings', report.warnings]]) {
     if (list.length) {
       lines.push(`${title}:`);
@@ -106,7 +141,7 @@ async function run(ctx) {
   const code = ok ? EXIT.OK : EXIT.FAILED;
   out.result({
     command: 'try', ok, exitCode: code, script: script.rel, scriptSha256: script.sha256, identifier,
-    outcome: report.outcome, expected: expect, event: report.event, profile: report.stored,
+    outcome: report.outcome, expected: expect, ...(reason ? { reason } : {}), event: report.event, profile: report.stored,
     newTenantUserId: report.stored ? report.stored.user_id : null,
     error: report.error, violations: report.violations, warnings: report.warnings, logs: report.logs,
     callbackCalls: report.callbackCalls, durationMs: report.durationMs,
@@ -123,7 +158,13 @@ module.exports = {
 Runs a built script in an emulation of Auth0's custom-database sandbox, against the old tenant, with
 the settings you will give the new tenant. Prints the outcome, the Auth0 log event, and the profile
 Auth0 would store (and its user id in the new tenant). For login, the password is asked without echo
-on a terminal, or read as the first line of stdin otherwise. Nothing is written anywhere.
+on a terminal, or read as the first line of stdin otherwise.
+
+Only the new tenant is emulated; the old tenant is real. \`try login\` is a real login there: it shows
+in the old tenant's logs and brute-force counters, and if the post-login Action is deployed it marks
+the user migration_complete, although the new tenant does not store the user (\`tail\` imports such
+users later). Nothing is written to the new tenant or to local files. When get_user answers
+"not found" because of that mark, \`try get_user\` says so.
 
 Exit 0 when the outcome is the expected one (login: success, get_user: found), else 1.`,
   options: {
