@@ -10,7 +10,7 @@
  * - The token is requested once per client and renewed once if the API says it expired.
  */
 
-const { UpstreamError } = require('./errors');
+const { UpstreamError, UsageError } = require('./errors');
 
 const REQUEST_TIMEOUT_MS = 30000;
 const MAX_429_RETRIES = 8;
@@ -20,11 +20,16 @@ const MAX_WAIT_MS = 60000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `host`, `host:port`, `https://host/` -> `host[:port]` (lower case). Requests are always HTTPS. */
+/**
+ * `host`, `host:port`, `https://host/` -> `host[:port]` (lower case), or null. Requests are always
+ * HTTPS. For the new tenant's domain, which no script reads; the old tenant's `Domain` is checked by
+ * the engine itself (js/cli/settings.js), with the same rules: host characters, a port of 1-65535.
+ */
 function normaliseDomain(value) {
   let d = String(value || '').trim();
   d = d.replace(/^https:\/\//i, '').replace(/\/+$/, '');
-  if (!d || /[/\s?#@]/.test(d) || /^http:/i.test(d)) return null;
+  const m = /^([a-z0-9][a-z0-9.-]*)(?::(\d{1,5}))?$/i.exec(d);
+  if (!m || (m[2] !== undefined && !(Number(m[2]) >= 1 && Number(m[2]) <= 65535))) return null;
   return d.toLowerCase();
 }
 
@@ -70,7 +75,11 @@ class Auth0Client {
    */
   constructor({ domain, clientId, clientSecret, audience, label, secretEnv, out }) {
     const d = normaliseDomain(domain);
-    if (!d) throw new UpstreamError(`${label}: "${domain}" is not a domain (expected tenant.eu.auth0.com or host:port)`);
+    if (!d) {
+      throw new UsageError(`${label}: "${domain}" is not a domain`, {
+        hint: 'give the tenant\'s canonical domain over HTTPS, e.g. tenant.eu.auth0.com or host:port (no http://, path or credentials)',
+      });
+    }
     this.domain = d;
     this.base = `https://${d}`;
     this.clientId = clientId;

@@ -9,7 +9,6 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
 const h = require('../support/fake-tenant/cli-harness');
 const { EXIT } = require('../../js/cli/errors');
@@ -29,14 +28,6 @@ function exitTable(file, marker) {
   return rows;
 }
 
-/** A loopback port with nothing listening: every request to it is refused. */
-async function closedPort() {
-  const srv = net.createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 let pair;
 before(async () => { pair = await h.startPair(); });
@@ -96,6 +87,15 @@ describe('the exit-code table', () => {
     }
   });
 
+  it('2: the new tenant\'s domain of the wrong shape, for every command that calls it', async () => {
+    for (const name of ['deploy', 'doctor', 'tail', 'status', 'retire', 'reset-passwords']) {
+      const r = await h.runCli([...INVOCATION[name], '--json'], { env: { ...env(), ALM_NEW_DOMAIN: 'http://new.example.com' } });
+      assert.equal(r.code, EXIT.USAGE, `${name}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /"http:\/\/new\.example\.com" is not a domain/, `${name} names the value`);
+      assert.match(r.stderr, /fix: /, `${name} gives a fix`);
+    }
+  });
+
   it('2: a settings key the scripts do not read, with a did-you-mean', async () => {
     for (const name of ['deploy', 'try', 'tail']) {
       const r = await h.runCli([...INVOCATION[name], '--setting', 'Log_Identifier=true'], { env: env() });
@@ -105,7 +105,7 @@ describe('the exit-code table', () => {
   });
 
   it('3: the new tenant cannot be reached, for every command that calls it', async () => {
-    const port = await closedPort();
+    const port = await h.closedPort();
     for (const name of ['deploy', 'tail', 'status', 'retire']) {
       const r = await h.runCli([...INVOCATION[name], '--json'], { env: { ...env(), ALM_NEW_DOMAIN: `127.0.0.1:${port}` } });
       assert.equal(r.code, EXIT.UPSTREAM, `${name}: ${r.stderr}`);

@@ -13,7 +13,6 @@
 const { describe, it, beforeEach, afterEach, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const h = require('../support/fake-tenant/cli-harness');
@@ -42,14 +41,6 @@ const newOnly = (extra = {}) => h.newEnv(pair.new, { ALM_BACKUP_DIR: backups, ..
 const stored = () => pair.new.connection(h.NEW_CONNECTION);
 const backupFiles = () => (fs.existsSync(backups) ? fs.readdirSync(backups).sort().map((f) => path.join(backups, f)) : []);
 
-/** A port on loopback where nothing listens. */
-async function closedPort() {
-  const s = net.createServer();
-  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe('deploy proves the settings before it writes', () => {
   it('a wrong old-tenant client secret: exit 3 naming the probe and the refusal, the connection unchanged', async () => {
@@ -67,7 +58,7 @@ describe('deploy proves the settings before it writes', () => {
   });
 
   it('a Domain where nothing answers: exit 3, nothing changed', async () => {
-    const port = await closedPort();
+    const port = await h.closedPort();
     const r = await h.runCli(['deploy', '--json'], { env: env({ ALM_DOMAIN: `127.0.0.1:${port}` }) });
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.json.ok, false);

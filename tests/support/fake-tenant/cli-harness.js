@@ -7,6 +7,7 @@
  */
 
 const { spawn } = require('node:child_process');
+const net = require('node:net');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -127,7 +128,16 @@ function assertNoSecrets(text, secrets = seedSecrets()) {
   if (jwt) throw new Error(`output leaks a token (${jwt[0].slice(0, 12)}...)`);
 }
 
+/** A loopback port where nothing listens: every request to it is refused (an unreachable tenant). */
+async function closedPort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
 module.exports = {
   ROOT, CLI, NEW_CONNECTION, NEW_CONNECTION_ID, SEED,
-  newTenantSeed, startPair, oldEnv, newEnv, seedSecrets, runCli, allOutput, assertNoSecrets,
+  newTenantSeed, startPair, oldEnv, newEnv, seedSecrets, runCli, allOutput, assertNoSecrets, closedPort,
 };
