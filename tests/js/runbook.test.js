@@ -35,9 +35,9 @@ function runbookCommands(text) {
   return out;
 }
 
-/** Runs one runbook line as an operator's shell would. */
+/** Runs one runbook line as an operator's shell would (with the Node running this test). */
 function sh(line, { cwd, env, input }) {
-  const script = `alm() { node ${JSON.stringify(h.CLI)} "$@"; }\n${line}\n`;
+  const script = `alm() { ${JSON.stringify(process.execPath)} ${JSON.stringify(h.CLI)} "$@"; }\n${line}\n`;
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
