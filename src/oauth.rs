@@ -110,13 +110,18 @@ pub fn classify_password_failure(reply: &Reply, cfg: &Config) -> PasswordVerdict
         "unauthorized_client" => Outcome::error(
             "setup: the old tenant's Migration App does not allow the Password grant; enable Password in Applications > Migration App > Advanced Settings > Grant Types",
         ),
-        "invalid_request" if mentions(&lower, "realm") => Outcome::error(cat(&[
+        // "Unknown realm ..." and "the connection was disabled" (not enabled for this app) both mean
+        // the `Connection` setting and the app's Connections tab; doctor and deploy show this text.
+        "invalid_request" if mentions(&lower, "realm") || mentions(&lower, "disabled") || mentions(&lower, "not enabled") => Outcome::error(cat(&[
             "setup: the old tenant does not know the connection `",
             cfg.connection.as_deref().unwrap_or(""),
             "` or it is not enabled for the Migration App; check the `Connection` setting and the app's Connections tab",
         ])),
         "access_denied" | "invalid_client" if status == 401 => Outcome::error(
             "setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings",
+        ),
+        _ if mentions(&lower, "default connection") => Outcome::error(
+            "setup: the old tenant has no Default Directory for the plain password grant; set the `Connection` setting to the database connection's name",
         ),
         _ => Outcome::error(unexpected("password check: unexpected reply from the old tenant", status, &error, &description)),
     };
@@ -226,6 +231,16 @@ mod tests {
         assert_eq!(kind(verdict(403, "mfa_required", "Multifactor authentication required")), "lookup");
         assert_eq!(kind(verdict(403, "unauthorized_client", "Grant type not allowed")), "error");
         assert_eq!(kind(verdict(400, "invalid_request", "Unknown realm db")), "error");
+        for (error, description, says) in [
+            ("invalid_request", "the connection was disabled", "not enabled for the Migration App"),
+            ("invalid_request", "Unknown realm db", "not enabled for the Migration App"),
+            ("server_error", "Authorization server not configured with default connection.", "no Default Directory"),
+        ] {
+            match verdict(400, error, description) {
+                PasswordVerdict::Final(Outcome::Error { message }) => assert!(message.contains(says), "{message}"),
+                other => panic!("{description}: {other:?}"),
+            }
+        }
         assert_eq!(kind(verdict(401, "access_denied", "Unauthorized")), "error");
         assert_eq!(kind(verdict(429, "too_many_requests", "Global limit has been reached")), "error");
         assert_eq!(kind(verdict(400, "something_new", "?")), "error");

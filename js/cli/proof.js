@@ -31,6 +31,25 @@ const PROBES = [
 const madeUp = () => `alm-deploy-probe-${crypto.randomBytes(6).toString('hex')}@example.invalid`;
 
 /**
+ * Runs one probe: the built script `text` of `kind` ('get_user' | 'login') with `settings`, for a
+ * made-up user. Returns {ok, kind, identifier, outcome, expected, why, proves, fix}: the script
+ * decides what the old tenant's answer means; this only compares its outcome with the healthy one.
+ */
+async function runProbe(out, kind, text, settings, container = createContainer({ configuration: settings })) {
+  const p = PROBES.find((x) => x.kind === kind);
+  const identifier = madeUp();
+  let args = [identifier];
+  if (kind === 'login') {
+    const password = crypto.randomBytes(18).toString('base64url');
+    out.addSecret(password);
+    args = [identifier, password];
+  }
+  const report = await container.invoke(text, { kind, args });
+  const why = report.error ? report.error.message : (report.violations.join('; ') || `the outcome was ${report.outcome}`);
+  return { ok: report.outcome === p.expect, kind, identifier, outcome: report.outcome, expected: p.expect, why, proves: p.proves, fix: p.fix };
+}
+
+/**
  * Runs both probes with `settings` and the script texts `scripts` ({login, get_user}). Returns
  * [{script, identifier, outcome, proves}]; throws UpstreamError at the first unexpected answer.
  */
@@ -38,25 +57,17 @@ async function proveSettings(out, scripts, settings) {
   const container = createContainer({ configuration: settings });
   const results = [];
   for (const p of PROBES) {
-    const identifier = madeUp();
-    let args = [identifier];
-    if (p.kind === 'login') {
-      const password = crypto.randomBytes(18).toString('base64url');
-      out.addSecret(password);
-      args = [identifier, password];
-    }
-    const report = await container.invoke(scripts[p.kind], { kind: p.kind, args });
-    if (report.outcome !== p.expect) {
-      const why = report.error ? report.error.message : (report.violations.join('; ') || `the outcome was ${report.outcome}`);
-      throw new UpstreamError(`the ${p.kind} probe refused the settings: ${p.kind}.js, run with them for a made-up user, answered ${report.outcome} instead of ${p.expect}: ${why}; nothing was changed`, {
+    const r = await runProbe(out, p.kind, scripts[p.kind], settings, container);
+    if (!r.ok) {
+      throw new UpstreamError(`the ${p.kind} probe refused the settings: ${p.kind}.js, run with them for a made-up user, answered ${r.outcome} instead of ${p.expect}: ${r.why}; nothing was changed`, {
         hint: p.fix,
-        details: { probe: p.kind, identifier, outcome: report.outcome, expected: p.expect },
+        details: { probe: p.kind, identifier: r.identifier, outcome: r.outcome, expected: p.expect },
       });
     }
-    out.info(`probe: ${p.kind} for a made-up user -> ${report.outcome}, as it should (proves: ${p.proves})`);
-    results.push({ script: p.kind, identifier, outcome: report.outcome, proves: p.proves });
+    out.info(`probe: ${p.kind} for a made-up user -> ${r.outcome}, as it should (proves: ${p.proves})`);
+    results.push({ script: p.kind, identifier: r.identifier, outcome: r.outcome, proves: p.proves });
   }
   return results;
 }
 
-module.exports = { PROBES, proveSettings };
+module.exports = { PROBES, runProbe, proveSettings };

@@ -2,8 +2,9 @@
 /**
  * `doctor`: checks a live setup and prints a checklist, each failure with its fix. The old tenant's
  * checks run when its settings are given, the new tenant's when its app is given (both usually).
- * Nothing is changed anywhere; the only side effect is one failed login for a user that cannot exist
- * (the probe that tells which of grant, connection and credentials is wrong).
+ * Nothing is changed anywhere; the only side effect is one failed login for a user that cannot exist:
+ * the built login.js probes the Password grant and the connection, and its own reading of the old
+ * tenant's answer is the verdict (doctor classifies no Auth0 error itself).
  */
 
 const crypto = require('node:crypto');
@@ -12,6 +13,7 @@ const { distDir, readDist, isOurs, isRetired, describeScript, sha256, loadEngine
 const { engineKeys, compareRecord, RECORD_KEY } = require('../settings');
 const { Auth0Client, describe } = require('../auth0');
 const { findConnection } = require('../connection');
+const { runProbe } = require('../proof');
 const { EXIT, CliError, UsageError } = require('../errors');
 
 /** The settings keys the scripts read, from dist/engine.js (the one list); null without a usable dist. */
@@ -136,49 +138,31 @@ async function checkOld(ctx, list) {
     list.add(S, 'Management API user lookup works', 'skip', 'needs a token');
   }
 
-  // 3. The password grant and the connection, probed with a user that cannot exist.
+  // 3. The password grant and the connection: the built login.js itself logs in a user that cannot
+  // exist, in the sandbox emulation. "Wrong email or password" is the healthy answer; anything else
+  // is the script's own reading of the old tenant's reply (its message names the fix), so doctor
+  // classifies nothing itself.
   const realm = settings.Connection && settings.Connection.trim();
-  const probe = {
-    grant_type: realm ? 'http://auth0.com/oauth/grant-type/password-realm' : 'password',
-    ...(realm ? { realm } : {}),
-    username: `alm-doctor-probe-${crypto.randomBytes(6).toString('hex')}@example.invalid`,
-    password: crypto.randomBytes(18).toString('base64url'),
-    client_id: settings.Client_ID,
-    client_secret: settings.Client_Secret,
-    scope: 'openid',
-  };
-  ctx.out.addSecret(probe.password);
   const name = realm ? `Password grant allowed, connection "${realm}" enabled for the app` : 'Password grant allowed (Default Directory)';
-  try {
-    const r = await client.exchange(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(probe) }, { idempotent: true });
-    const b = r.body && typeof r.body === 'object' ? r.body : {};
-    const d = String(b.error_description || '');
-    if (b.error === 'invalid_grant' || b.error === 'invalid_user_password' || (b.error === 'access_denied' && /wrong/i.test(d))) {
-      list.add(S, name, 'ok', 'a made-up user is answered "wrong email or password", as it should');
-    } else if (b.error === 'unauthorized_client') {
-      list.add(S, name, 'fail', describe(r.status, r.body), 'Applications > Migration App > Advanced Settings > Grant Types: enable Password');
-    } else if (b.error === 'invalid_request' && /unknown realm/i.test(d)) {
-      list.add(S, name, 'fail', describe(r.status, r.body), `no connection named "${realm}" in the old tenant: set Connection to the exact name of the database connection`);
-    } else if (b.error === 'invalid_request' && /disabled|not enabled/i.test(d)) {
-      list.add(S, name, 'fail', describe(r.status, r.body), `enable the connection "${realm}" for the Migration App (Authentication > Database > ${realm} > Applications)`);
-    } else if (/default connection/i.test(d)) {
-      list.add(S, name, 'fail', describe(r.status, r.body), 'set Connection to the database connection\'s name (or set the tenant\'s Default Directory)');
-    } else if (b.error === 'access_denied' && /^unauthorized$/i.test(d)) {
-      list.add(S, name, 'fail', describe(r.status, r.body), 'check Client_ID and ALM_CLIENT_SECRET');
-    } else if (r.status === 429) {
-      list.add(S, name, 'warn', describe(r.status, r.body), 'rate limited or blocked: try again later');
-    } else {
-      list.add(S, name, 'fail', describe(r.status, r.body), 'unexpected answer to a login with a made-up user');
+  let login = null;
+  try { login = readDist(distDir(ctx), 'login.js'); } catch (err) { list.add(S, name, 'skip', `needs the built login.js (${errText(err)})`, errFix(err)); }
+  if (login) {
+    try {
+      const r = await runProbe(ctx.out, 'login', login.text, settings);
+      if (r.ok) list.add(S, name, 'ok', 'dist/login.js, for a made-up user, answered "wrong email or password", as it should');
+      // An Error from the script is its own diagnosis ("setup: ...; enable ..."): it is the fix.
+      else list.add(S, name, 'fail', `dist/login.js, for a made-up user, answered ${r.outcome}`, r.outcome === 'error' ? r.why : r.fix);
+    } catch (err) {
+      list.add(S, name, 'fail', errText(err), errFix(err));
     }
-  } catch (err) {
-    list.add(S, name, 'fail', errText(err), errFix(err));
   }
 
   // 4. Whether a claims producer (the post-login Action) marks migrated users.
   if (token) {
     try {
-      const q = `app_metadata.migration_complete:true${realm ? ` AND identities.connection:"${realm.replace(/(["\\])/g, '\\$1')}"` : ''}`;
-      const r = await client.get('users', { q, search_engine: 'v3', per_page: 1, include_totals: 'true', fields: 'user_id' });
+      // The whole tenant: the Action marks only the Migration App's logins, which use the migrated
+      // connection, so no connection clause (and no query quoting here: lookup.rs owns that).
+      const r = await client.get('users', { q: 'app_metadata.migration_complete:true', search_engine: 'v3', per_page: 1, include_totals: 'true', fields: 'user_id' });
       const total = r && typeof r.total === 'number' ? r.total : Array.isArray(r) ? r.length : 0;
       if (total > 0) list.add(S, 'claims producer (post-login Action) active', 'ok', `${total}${total >= 1000 ? '+' : ''} user(s) marked migration_complete`);
       else {
