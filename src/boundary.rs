@@ -1,4 +1,6 @@
-//! The whole interface the JavaScript shim sees: two functions from JSON text to JSON text.
+//! The whole interface the JavaScript shim sees: functions from JSON text to JSON text. `start` and
+//! `resume` run the flows (below); `build_info` names the build; [`import_record`] and
+//! [`check_settings`] serve the Node engine (exported to wasm only with `--features engine`).
 //!
 //! Text in, text out keeps the wasm boundary free of JavaScript types (so this file is tested
 //! natively) and means nothing is left allocated on either side between steps.
@@ -174,7 +176,14 @@ pub fn check_settings(input: &str) -> String {
     let mut out = String::from("{\"keys\":[");
     for (i, (k, required)) in crate::config::keys::ALL.iter().enumerate() {
         let sep = if i == 0 { "" } else { "," };
-        out.push_str(&cat(&[sep, "{\"name\":\"", k, "\",\"required\":", if *required { "true" } else { "false" }, "}"]));
+        out.push_str(&cat(&[
+            sep,
+            "{\"name\":\"",
+            k,
+            "\",\"required\":",
+            if *required { "true" } else { "false" },
+            "}",
+        ]));
     }
     out.push_str("],\"unknown\":[");
     if let Some(Value::Object(m)) = &settings {
@@ -216,12 +225,17 @@ mod tests {
 
     #[test]
     fn login_round_trip_through_json() {
-        let out = parse(start(&json!({"op": "login", "settings": settings(), "now_ms": 1, "identifier": "a@b.c", "password": "pw"}).to_string()));
+        let out = parse(start(
+            &json!({"op": "login", "settings": settings(), "now_ms": 1, "identifier": "a@b.c", "password": "pw"})
+                .to_string(),
+        ));
         let send = &out["send"];
         assert_eq!(send["request"]["method"], "POST");
         assert_eq!(send["state"], json!({"at": "password", "identifier": "a@b.c"}));
         let reply = json!({"status": 403, "body": json!({"error": "invalid_grant"}).to_string()});
-        let out = parse(resume(&json!({"settings": settings(), "now_ms": 1, "state": send["state"], "reply": reply}).to_string()));
+        let out = parse(resume(
+            &json!({"settings": settings(), "now_ms": 1, "state": send["state"], "reply": reply}).to_string(),
+        ));
         assert_eq!(out["done"]["kind"], "wrong_password");
     }
 
@@ -229,7 +243,8 @@ mod tests {
     fn bad_settings_fail_before_any_request_and_never_echo_secrets() {
         let mut s = settings();
         s["Domain"] = json!("");
-        let out = parse(start(&json!({"op": "get_user", "settings": s, "now_ms": 1, "identifier": "a@b.c"}).to_string()));
+        let out =
+            parse(start(&json!({"op": "get_user", "settings": s, "now_ms": 1, "identifier": "a@b.c"}).to_string()));
         assert_eq!(out["done"]["kind"], "error");
         assert!(out["done"]["message"].as_str().unwrap().contains("`Domain`"));
         let mut s = settings();
@@ -241,10 +256,13 @@ mod tests {
     #[test]
     fn a_verify_step_round_trips() {
         let state = json!({"at": "verify", "identifier": "a@b.c", "id_token": "x.y.z", "issuer": "https://old/"});
-        let out = parse(resume(&json!({"settings": settings(), "now_ms": 1, "state": state, "verified": false}).to_string()));
+        let out =
+            parse(resume(&json!({"settings": settings(), "now_ms": 1, "state": state, "verified": false}).to_string()));
         assert_eq!(out["done"]["kind"], "error");
         assert!(out["done"]["message"].as_str().unwrap().contains("signature"));
-        let wrong = parse(resume(&json!({"settings": settings(), "now_ms": 1, "state": state, "reply": {"status": 200}}).to_string()));
+        let wrong = parse(resume(
+            &json!({"settings": settings(), "now_ms": 1, "state": state, "reply": {"status": 200}}).to_string(),
+        ));
         assert!(wrong["done"]["message"].as_str().unwrap().contains("wrong kind of input"));
     }
 
@@ -252,7 +270,10 @@ mod tests {
     fn import_records_map_like_get_user() {
         let user = json!({"user_id": "auth0|abc", "email": "a@b.c", "username": "ab", "app_metadata": {"migration_complete": true, "r": 1}});
         let out = parse(import_record(&json!({"settings": settings(), "user": user}).to_string()));
-        assert_eq!(out["user"], json!({"user_id": "abc", "email": "a@b.c", "username": "ab", "user_metadata": {}, "app_metadata": {"r": 1}}));
+        assert_eq!(
+            out["user"],
+            json!({"user_id": "abc", "email": "a@b.c", "username": "ab", "user_metadata": {}, "app_metadata": {"r": 1}})
+        );
         assert!(out.get("skip").is_none(), "the mark is not proof the new tenant has the user: imported");
         assert_eq!(out["marked"], true, "but reported, so the tail can list it");
         let mut s = settings();
@@ -265,7 +286,8 @@ mod tests {
         let out = parse(import_record(&json!({"settings": settings(), "user": blocked}).to_string()));
         assert_eq!((out["skip"].as_str(), out["user"]["user_id"].as_str()), (Some("blocked"), Some("b")));
         assert!(parse(import_record("[]"))["error"].is_string());
-        assert!(parse(import_record(&json!({"settings": settings(), "user": {"email": "x"}}).to_string()))["error"].is_string());
+        assert!(parse(import_record(&json!({"settings": settings(), "user": {"email": "x"}}).to_string()))["error"]
+            .is_string());
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// "setting `Key` <problem>", for the operator.
+    /// ``setting `Key` <problem>``, for the operator.
     pub fn message(&self) -> String {
         cat(&["setting `", self.key, "` ", &self.problem])
     }
@@ -115,14 +115,9 @@ fn optional<'a>(settings: &'a Map, key: &str) -> Option<&'a str> {
     settings.get(key).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn required<'a>(
-    settings: &'a Map,
-    key: &'static str,
-    what: &str,
-) -> Result<&'a str, ConfigError> {
-    optional(settings, key).ok_or_else(|| {
-        err(key, cat(&["is missing: add it under the connection's Settings with ", what]))
-    })
+fn required<'a>(settings: &'a Map, key: &'static str, what: &str) -> Result<&'a str, ConfigError> {
+    optional(settings, key)
+        .ok_or_else(|| err(key, cat(&["is missing: add it under the connection's Settings with ", what])))
 }
 
 impl Config {
@@ -134,8 +129,7 @@ impl Config {
             "the old tenant's domain, e.g. old-tenant.eu.auth0.com",
         )?)?;
         let client_id = required(settings, keys::CLIENT_ID, "the old tenant's Migration App client id")?;
-        let client_secret =
-            required(settings, keys::CLIENT_SECRET, "the old tenant's Migration App client secret")?;
+        let client_secret = required(settings, keys::CLIENT_SECRET, "the old tenant's Migration App client secret")?;
         let audience = match optional(settings, keys::AUDIENCE) {
             Some(a) if a.starts_with("https://") => a.to_string(),
             Some(_) => {
@@ -146,18 +140,21 @@ impl Config {
             }
             None => cat(&["https://", &domain, "/api/v2/"]),
         };
-        let claims_namespace = optional(settings, keys::CLAIMS_NAMESPACE)
-            .unwrap_or(DEFAULT_NAMESPACE)
-            .to_string();
+        let claims_namespace = optional(settings, keys::CLAIMS_NAMESPACE).unwrap_or(DEFAULT_NAMESPACE).to_string();
         let profile_source = match optional(settings, keys::PROFILE_SOURCE).map(str::to_ascii_lowercase).as_deref() {
             None | Some("auto") => ProfileSource::Auto,
             Some("claims") => ProfileSource::Claims,
             Some("management") => ProfileSource::Management,
-            Some(_) => return Err(err(keys::PROFILE_SOURCE, "must be `auto`, `claims` or `management` (or empty for auto)")),
+            Some(_) => {
+                return Err(err(keys::PROFILE_SOURCE, "must be `auto`, `claims` or `management` (or empty for auto)"))
+            }
         };
         let user_id_prefix = optional(settings, keys::USER_ID_PREFIX).unwrap_or("").to_string();
         if user_id_prefix.len() > 64 || user_id_prefix.chars().any(char::is_whitespace) {
-            return Err(err(keys::USER_ID_PREFIX, "must be at most 64 characters without spaces (or empty to keep ids unchanged)"));
+            return Err(err(
+                keys::USER_ID_PREFIX,
+                "must be at most 64 characters without spaces (or empty to keep ids unchanged)",
+            ));
         }
         Ok(Config {
             profile_source,
@@ -185,7 +182,10 @@ fn flag(settings: &Map, key: &'static str, default: bool) -> Result<bool, Config
         None => Ok(default),
         Some("true") => Ok(true),
         Some("false") => Ok(false),
-        Some(_) => Err(err(key, cat(&["must be `true` or `false` (or empty for ", if default { "true" } else { "false" }, ")"]))),
+        Some(_) => Err(err(
+            key,
+            cat(&["must be `true` or `false` (or empty for ", if default { "true" } else { "false" }, ")"]),
+        )),
     }
 }
 
@@ -208,7 +208,11 @@ pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
         return Err(bad("is empty"));
     }
     if let Some(c) = d.chars().find(|c| matches!(c, '/' | '?' | '#' | '@') || c.is_whitespace()) {
-        return Err(bad(&cat(&["must be a host name only, without `", c.encode_utf8(&mut [0; 4]), "` (no path, query or credentials)"])));
+        return Err(bad(&cat(&[
+            "must be a host name only, without `",
+            c.encode_utf8(&mut [0; 4]),
+            "` (no path, query or credentials)",
+        ])));
     }
     let (host, port) = match d.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') => (h, Some(p)),
@@ -279,7 +283,18 @@ mod tests {
 
     #[test]
     fn bad_domains_name_the_key_and_the_problem() {
-        for raw in ["http://t.auth0.com", "ftp://t", "t.auth0.com/path", "a b", "t:0", "t:99999", "t:x", "user@t", ":443", "https:///"] {
+        for raw in [
+            "http://t.auth0.com",
+            "ftp://t",
+            "t.auth0.com/path",
+            "a b",
+            "t:0",
+            "t:99999",
+            "t:x",
+            "user@t",
+            ":443",
+            "https:///",
+        ] {
             let e = normalise_domain(raw).unwrap_err();
             assert_eq!(e.key, "Domain", "{raw}");
             assert!(e.message().starts_with("setting `Domain`"), "{e:?}");
@@ -299,20 +314,37 @@ mod tests {
 
     #[test]
     fn keys_are_case_sensitive_like_auth0() {
-        let e = Config::from_settings(&settings(&[("domain", "t.auth0.com"), ("Client_ID", "x"), ("Client_Secret", "y")]))
-            .unwrap_err();
+        let e =
+            Config::from_settings(&settings(&[("domain", "t.auth0.com"), ("Client_ID", "x"), ("Client_Secret", "y")]))
+                .unwrap_err();
         assert_eq!(e.key, "Domain");
     }
 
     #[test]
     fn optional_settings_default_and_validate() {
         let c = Config::from_settings(&settings(&base())).unwrap();
-        assert_eq!((c.profile_source, c.user_id_prefix.as_str(), c.skip_migrated_users, c.log_identifiers), (ProfileSource::Auto, "", true, false));
+        assert_eq!(
+            (c.profile_source, c.user_id_prefix.as_str(), c.skip_migrated_users, c.log_identifiers),
+            (ProfileSource::Auto, "", true, false)
+        );
         let mut s = base();
-        s.extend([("Profile_Source", "Management"), ("User_ID_Prefix", "old-"), ("Skip_Migrated_Users", "FALSE"), ("Log_Identifiers", "true")]);
+        s.extend([
+            ("Profile_Source", "Management"),
+            ("User_ID_Prefix", "old-"),
+            ("Skip_Migrated_Users", "FALSE"),
+            ("Log_Identifiers", "true"),
+        ]);
         let c = Config::from_settings(&settings(&s)).unwrap();
-        assert_eq!((c.profile_source, c.user_id_prefix.as_str(), c.skip_migrated_users, c.log_identifiers), (ProfileSource::Management, "old-", false, true));
-        for (key, bad) in [("Profile_Source", "ldap"), ("User_ID_Prefix", "a b"), ("Skip_Migrated_Users", "yes"), ("Log_Identifiers", "1")] {
+        assert_eq!(
+            (c.profile_source, c.user_id_prefix.as_str(), c.skip_migrated_users, c.log_identifiers),
+            (ProfileSource::Management, "old-", false, true)
+        );
+        for (key, bad) in [
+            ("Profile_Source", "ldap"),
+            ("User_ID_Prefix", "a b"),
+            ("Skip_Migrated_Users", "yes"),
+            ("Log_Identifiers", "1"),
+        ] {
             let mut s = base();
             s.push((key, bad));
             assert_eq!(Config::from_settings(&settings(&s)).unwrap_err().key, key, "{key}={bad}");

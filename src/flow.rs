@@ -13,13 +13,13 @@
 
 use crate::config::{Config, ProfileSource};
 use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS};
+use crate::json::{Map, Value};
 use crate::jwt::{self, KeyChoice};
 use crate::lookup::{self, is_email, Purpose};
 use crate::oauth::{self, PasswordVerdict};
 use crate::outcome::Outcome;
 use crate::text::{cat, num};
 use crate::{profile, retry};
-use crate::json::{Map, Value};
 
 /// How long the host may keep discovery documents and key sets (Auth0's `global` lives about
 /// 20 minutes at most anyway; a rotated key is fetched at once through the unknown-`kid` path).
@@ -138,7 +138,12 @@ impl State {
                 f.extend([("tries", Value::int((*tries).into())), ("refreshed", Value::Bool(*refreshed))]);
             }
             State::Verify { identifier, id_token, issuer } => {
-                f.extend([("at", s("verify")), ("identifier", s(identifier)), ("id_token", s(id_token)), ("issuer", s(issuer))]);
+                f.extend([
+                    ("at", s("verify")),
+                    ("identifier", s(identifier)),
+                    ("id_token", s(id_token)),
+                    ("issuer", s(issuer)),
+                ]);
             }
             State::Token { identifier, purpose, user_id, tries, refreshed }
             | State::Lookup { identifier, purpose, user_id, tries, refreshed } => {
@@ -172,8 +177,20 @@ impl State {
                 refreshed: flag("refreshed")?,
             },
             "verify" => State::Verify { identifier, id_token: text("id_token")?, issuer: text("issuer")? },
-            "token" => State::Token { identifier, purpose: purpose()?, user_id: text("user_id"), tries: tries()?, refreshed: flag("refreshed")? },
-            "lookup" => State::Lookup { identifier, purpose: purpose()?, user_id: text("user_id"), tries: tries()?, refreshed: flag("refreshed")? },
+            "token" => State::Token {
+                identifier,
+                purpose: purpose()?,
+                user_id: text("user_id"),
+                tries: tries()?,
+                refreshed: flag("refreshed")?,
+            },
+            "lookup" => State::Lookup {
+                identifier,
+                purpose: purpose()?,
+                user_id: text("user_id"),
+                tries: tries()?,
+                refreshed: flag("refreshed")?,
+            },
             _ => return None,
         })
     }
@@ -220,19 +237,49 @@ pub fn start_get_user(ctx: Ctx, folded: &str) -> Step {
     token_step(ctx, folded.to_string(), Purpose::GetUser, None, 0, false, 0)
 }
 
-fn token_step(ctx: Ctx, identifier: String, purpose: Purpose, user_id: Option<String>, tries: u8, refreshed: bool, delay: u32) -> Step {
+fn token_step(
+    ctx: Ctx,
+    identifier: String,
+    purpose: Purpose,
+    user_id: Option<String>,
+    tries: u8,
+    refreshed: bool,
+    delay: u32,
+) -> Step {
     let request = oauth::management_token_request(ctx.cfg, refreshed).delayed(delay);
     send(request, State::Token { identifier, purpose, user_id, tries, refreshed })
 }
 
 fn discovery_step(ctx: Ctx, identifier: String, id_token: String, tries: u8, delay: u32) -> Step {
-    let hint = CacheHint { key: cat(&["discovery|", &ctx.cfg.domain]), ttl_s: METADATA_TTL_S, ttl_field: None, early_s: 0, refresh: false };
-    let request = Request::get("discovery", ctx.cfg.url("/.well-known/openid-configuration"), API_TIMEOUT_MS).cached(hint).delayed(delay);
+    let hint = CacheHint {
+        key: cat(&["discovery|", &ctx.cfg.domain]),
+        ttl_s: METADATA_TTL_S,
+        ttl_field: None,
+        early_s: 0,
+        refresh: false,
+    };
+    let request = Request::get("discovery", ctx.cfg.url("/.well-known/openid-configuration"), API_TIMEOUT_MS)
+        .cached(hint)
+        .delayed(delay);
     send(request, State::Discovery { identifier, id_token, tries })
 }
 
-fn keys_step(identifier: String, id_token: String, issuer: String, jwks_uri: String, tries: u8, refreshed: bool, delay: u32) -> Step {
-    let hint = CacheHint { key: cat(&["jwks|", &jwks_uri]), ttl_s: METADATA_TTL_S, ttl_field: None, early_s: 0, refresh: refreshed };
+fn keys_step(
+    identifier: String,
+    id_token: String,
+    issuer: String,
+    jwks_uri: String,
+    tries: u8,
+    refreshed: bool,
+    delay: u32,
+) -> Step {
+    let hint = CacheHint {
+        key: cat(&["jwks|", &jwks_uri]),
+        ttl_s: METADATA_TTL_S,
+        ttl_field: None,
+        early_s: 0,
+        refresh: refreshed,
+    };
     let request = Request::get("jwks", jwks_uri.clone(), API_TIMEOUT_MS).cached(hint).delayed(delay);
     send(request, State::Keys { identifier, id_token, issuer, jwks_uri, tries, refreshed })
 }
@@ -262,7 +309,9 @@ pub fn resume(ctx: Ctx, state: State, input: Input) -> Step {
             }
             after_keys(identifier, id_token, issuer, jwks_uri, refreshed, &r.body)
         }
-        (State::Verify { identifier, id_token, issuer }, Input::Verified(ok)) => after_verify(ctx, identifier, &id_token, &issuer, ok),
+        (State::Verify { identifier, id_token, issuer }, Input::Verified(ok)) => {
+            after_verify(ctx, identifier, &id_token, &issuer, ok)
+        }
         (State::Token { identifier, purpose, user_id, tries, refreshed }, Input::Reply(r)) => {
             if let Some(d) = retry::delay_ms(&r, tries, ctx.now_ms) {
                 return token_step(ctx, identifier, purpose, user_id, tries + 1, refreshed, d);
@@ -297,20 +346,26 @@ pub fn resume(ctx: Ctx, state: State, input: Input) -> Step {
 }
 
 fn upstream_error(what: &str, r: &Reply) -> Outcome {
-    oauth::transport_failure(r, what)
-        .unwrap_or_else(|| Outcome::error(cat(&["login: the old tenant's ", what, " answered HTTP ", &num(r.status.unwrap_or(0).into())])))
+    oauth::transport_failure(r, what).unwrap_or_else(|| {
+        Outcome::error(cat(&["login: the old tenant's ", what, " answered HTTP ", &num(r.status.unwrap_or(0).into())]))
+    })
 }
 
 fn after_password(ctx: Ctx, identifier: String, reply: &Reply) -> Step {
     if !reply.is_success() {
         return match oauth::classify_password_failure(reply, ctx.cfg) {
             PasswordVerdict::Final(o) => Step::Done(o),
-            PasswordVerdict::PasswordAcceptedNeedsLookup => token_step(ctx, identifier, Purpose::LoginAfterMfa, None, 0, false, 0),
+            PasswordVerdict::PasswordAcceptedNeedsLookup => {
+                token_step(ctx, identifier, Purpose::LoginAfterMfa, None, 0, false, 0)
+            }
         };
     }
-    let id_token = crate::json::parse(&reply.body).and_then(|v| v.get("id_token").and_then(Value::as_str).map(str::to_string));
+    let id_token =
+        crate::json::parse(&reply.body).and_then(|v| v.get("id_token").and_then(Value::as_str).map(str::to_string));
     let Some(id_token) = id_token else {
-        return Step::Done(Outcome::error("password check: the old tenant's reply has no id_token (is the `openid` scope allowed?)"));
+        return Step::Done(Outcome::error(
+            "password check: the old tenant's reply has no id_token (is the `openid` scope allowed?)",
+        ));
     };
     if let Err(e) = jwt::parse(&id_token) {
         return Step::Done(Outcome::error(cat(&["password check: ", &e])));
@@ -318,7 +373,14 @@ fn after_password(ctx: Ctx, identifier: String, reply: &Reply) -> Step {
     discovery_step(ctx, identifier, id_token, 0, 0)
 }
 
-fn after_keys(identifier: String, id_token: String, issuer: String, jwks_uri: String, refreshed: bool, body: &str) -> Step {
+fn after_keys(
+    identifier: String,
+    id_token: String,
+    issuer: String,
+    jwks_uri: String,
+    refreshed: bool,
+    body: &str,
+) -> Step {
     let token = match jwt::parse(&id_token) {
         Ok(t) => t,
         Err(e) => return Step::Done(Outcome::error(cat(&["password check: ", &e]))),
@@ -358,7 +420,8 @@ fn after_verify(ctx: Ctx, identifier: String, id_token: &str, issuer: &str, veri
     };
     let ns = &ctx.cfg.claims_namespace;
     // A username login needs the username claim for the profile to equal get_user's.
-    let complete = profile::has_metadata_claims(&claims, ns) && (is_email(&identifier) || token_username(&claims, ns).is_some());
+    let complete =
+        profile::has_metadata_claims(&claims, ns) && (is_email(&identifier) || token_username(&claims, ns).is_some());
     match (ctx.cfg.profile_source, complete) {
         (ProfileSource::Management, _) | (ProfileSource::Auto, false) => {
             token_step(ctx, identifier, Purpose::LoginProfile, Some(sub.to_string()), 0, false, 0)
@@ -367,17 +430,14 @@ fn after_verify(ctx: Ctx, identifier: String, id_token: &str, issuer: &str, veri
             "setup: `Profile_Source` is `claims` but the ID token has no metadata claims; deploy dist/metadata-action.js in the old tenant, check `Claims_Namespace`, or use `auto`",
         )),
         (_, true) => match profile::from_id_token(&claims, ns) {
-            Ok(p) => Step::Done(Outcome::Profile { profile: lookup::with_prefix(ctx.cfg, p) }),
+            Ok(p) => Step::Done(Outcome::Profile { profile: Box::new(lookup::with_prefix(ctx.cfg, p)) }),
             Err(e) => Step::Done(Outcome::error(cat(&["login: ", &e]))),
         },
     }
 }
 
 fn token_username<'a>(claims: &'a Map, ns: &str) -> Option<&'a str> {
-    claims
-        .get("username")
-        .or_else(|| claims.get(&cat(&[ns, "username"])))
-        .and_then(Value::as_str)
+    claims.get("username").or_else(|| claims.get(&cat(&[ns, "username"]))).and_then(Value::as_str)
 }
 
 /// The token must be about the user who logged in: the same email, or the same username when the

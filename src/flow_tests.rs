@@ -48,7 +48,10 @@ fn discovery() -> Input {
 }
 
 fn jwks(kids: &[&str]) -> Input {
-    let keys: Vec<Value> = kids.iter().map(|k| json!({"kty": "RSA", "use": "sig", "kid": k, "n": encode(&[0xc5; 256]), "e": "AQAB"})).collect();
+    let keys: Vec<Value> = kids
+        .iter()
+        .map(|k| json!({"kty": "RSA", "use": "sig", "kid": k, "n": encode(&[0xc5; 256]), "e": "AQAB"}))
+        .collect();
     ok(json!({"keys": keys}))
 }
 
@@ -84,7 +87,10 @@ fn login_to_verify(c: &Config, identifier: &str, token: &str) -> State {
     assert_eq!(req.label, "password");
     assert!(!state.to_json().to_json().contains("\"pw\""), "state must not hold the password");
     let (req, state) = sent(resume(ctx(c), state, ok(json!({"id_token": token, "access_token": "x"}))));
-    assert_eq!((req.label.as_str(), req.url.as_str()), ("discovery", "https://old.auth0.com/.well-known/openid-configuration"));
+    assert_eq!(
+        (req.label.as_str(), req.url.as_str()),
+        ("discovery", "https://old.auth0.com/.well-known/openid-configuration")
+    );
     assert!(req.cache.is_some());
     let (req, state) = sent(resume(ctx(c), state, discovery()));
     assert_eq!(req.url, "https://old.auth0.com/.well-known/jwks.json");
@@ -99,7 +105,10 @@ fn is_error(o: &Outcome) -> bool {
 #[test]
 fn login_with_claims_is_verified_then_migrated_with_the_same_id() {
     let c = cfg(Some("db"));
-    let tok = id_token("k1", claims(json!({"https://migrationapp/user_metadata": {"k": 1}, "https://migrationapp/app_metadata": {}})));
+    let tok = id_token(
+        "k1",
+        claims(json!({"https://migrationapp/user_metadata": {"k": 1}, "https://migrationapp/app_metadata": {}})),
+    );
     let state = login_to_verify(&c, "A@B.c", &tok);
     let o = done(resume(ctx(&c), state, Input::Verified(true)));
     let Outcome::Profile { profile } = o else { panic!("{o:?}") };
@@ -113,7 +122,12 @@ fn a_bad_signature_or_bad_claims_are_refused() {
     let meta = json!({"https://migrationapp/user_metadata": {}});
     let state = login_to_verify(&c, "a@b.c", &id_token("k1", claims(meta.clone())));
     assert!(is_error(&done(resume(ctx(&c), state, Input::Verified(false)))));
-    for bad in [json!({"iss": "https://evil/"}), json!({"aud": "other"}), json!({"exp": NOW_S - 3600}), json!({"email": "mallory@b.c"})] {
+    for bad in [
+        json!({"iss": "https://evil/"}),
+        json!({"aud": "other"}),
+        json!({"exp": NOW_S - 3600}),
+        json!({"email": "mallory@b.c"}),
+    ] {
         let mut extra = meta.clone();
         for (k, v) in bad.as_object().unwrap() {
             extra[k] = v.clone();
@@ -158,8 +172,12 @@ fn login_without_metadata_claims_reads_the_profile_by_id() {
     let record = json!({"user_id": "auth0|u1", "email": "a@b.c", "user_metadata": {"plan": "pro"},
         "identities": [{"connection": "db", "provider": "auth0", "user_id": "u1"}]});
     let o = done(resume(ctx(&c), state.clone(), ok(record)));
-    assert!(matches!(o, Outcome::Profile { ref profile } if profile.user_metadata.get("plan") == Some(&json::Value::from("pro"))), "{o:?}");
-    let elsewhere = json!({"user_id": "auth0|u1", "email": "a@b.c", "identities": [{"connection": "other", "provider": "auth0"}]});
+    assert!(
+        matches!(o, Outcome::Profile { ref profile } if profile.user_metadata.get("plan") == Some(&json::Value::from("pro"))),
+        "{o:?}"
+    );
+    let elsewhere =
+        json!({"user_id": "auth0|u1", "email": "a@b.c", "identities": [{"connection": "other", "provider": "auth0"}]});
     assert!(is_error(&done(resume(ctx(&c), state, ok(elsewhere)))), "a record outside the connection is refused");
 }
 
@@ -193,7 +211,10 @@ fn a_username_login_without_a_username_claim_is_matched_through_the_management_a
     let state = login_to_verify(&c, "Bob", &tok);
     let (req, _) = sent(resume(ctx(&c), state, Input::Verified(true)));
     assert_eq!(req.label, "token");
-    let tok = id_token("k1", claims(json!({"https://migrationapp/user_metadata": {}, "https://migrationapp/username": "alice"})));
+    let tok = id_token(
+        "k1",
+        claims(json!({"https://migrationapp/user_metadata": {}, "https://migrationapp/username": "alice"})),
+    );
     let state = login_to_verify(&c, "Bob", &tok);
     assert!(is_error(&done(resume(ctx(&c), state, Input::Verified(true)))), "the token names someone else");
 }

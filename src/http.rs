@@ -100,7 +100,8 @@ impl Request {
 
     /// The request as the shim reads it.
     pub fn to_json(&self) -> Value {
-        let headers = self.headers.iter().map(|(k, v)| Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())]));
+        let headers =
+            self.headers.iter().map(|(k, v)| Value::Array(vec![Value::from(k.as_str()), Value::from(v.as_str())]));
         let mut fields = vec![
             ("label", Value::from(self.label.as_str())),
             ("method", Value::from(self.method.as_str())),
@@ -224,7 +225,9 @@ mod tests {
 
     #[test]
     fn reply_reads_the_rate_limit_headers() {
-        let r = Reply::from_value(&from_serde(json!({"status": 429, "body": "{}", "headers": {"retry-after": "2", "x-ratelimit-reset": "1700000000"}})));
+        let r = Reply::from_value(&from_serde(
+            json!({"status": 429, "body": "{}", "headers": {"retry-after": "2", "x-ratelimit-reset": "1700000000"}}),
+        ));
         assert_eq!(r.retry_after.as_deref(), Some("2"));
         assert_eq!(r.rate_limit_reset.as_deref(), Some("1700000000"));
         assert_eq!(Reply::from_value(&from_serde(json!({"status": 99999}))).status, None);

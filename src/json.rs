@@ -488,6 +488,7 @@ mod tests {
     }
 
     #[test]
+    #[rustfmt::skip] // valid texts on the first lines, invalid after: rustfmt would put one a line
     fn agrees_with_serde_json_on_valid_and_invalid_text() {
         for text in [
             "null", "true", "false", "0", "-0", "12", "-3.25e+10", "1E5", "0.5", "\"\"", "\"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\"",

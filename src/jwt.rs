@@ -5,8 +5,8 @@
 //! algorithm, which key, which issuer, audience and times - is decided here.
 
 use crate::base64url;
-use crate::text::{cat, excerpt};
 use crate::json::{self, Map, Value};
+use crate::text::{cat, excerpt};
 
 /// Allowed clock difference between the old tenant and the new one, in seconds.
 pub const SKEW_S: i64 = 60;
@@ -45,7 +45,9 @@ pub fn parse(token: &str) -> Result<Jwt, String> {
     let head = json_object(header, "header")?;
     match head.get("alg").and_then(Value::as_str) {
         Some("RS256") => {}
-        Some(other) => return Err(cat(&["the ID token is signed with ", &excerpt(other, 20), ", only RS256 is accepted"])),
+        Some(other) => {
+            return Err(cat(&["the ID token is signed with ", &excerpt(other, 20), ", only RS256 is accepted"]))
+        }
         None => return Err("the ID token header names no algorithm".to_string()),
     }
     if signature.is_empty() || base64url::decode(signature).is_none() {

@@ -4,12 +4,14 @@
 //! not yet in the new tenant logs in, check the password against the old tenant and hand back
 //! the profile Auth0 should store; when Auth0 asks whether a user exists, look them up.
 //!
-//! The core is *sans-IO*: a flow never performs a request itself. [`flow::start`] and
-//! [`flow::resume`] return the next [`flow::Step`] - either "send this HTTP request, then resume
-//! me with the reply" or "done, with this [`outcome::Outcome`]". The JavaScript shim performs the
-//! request with `fetch` and feeds the reply back. That keeps every decision here, in plain Rust
-//! that `cargo test` covers natively, and leaves the wasm boundary ([`boundary`], and `wasm.rs` on
-//! wasm32) as two functions that take and return JSON text.
+//! The core is *sans-IO*: a flow never performs a request itself. [`flow::start_login`],
+//! [`flow::start_get_user`] and [`flow::resume`] return the next [`flow::Step`] - either "send
+//! this HTTP request, then resume me with the reply" or "done, with this [`outcome::Outcome`]".
+//! The JavaScript shim performs the request with `fetch` and feeds the reply back. That keeps
+//! every decision here, in plain Rust that `cargo test` covers natively, and leaves the wasm
+//! boundary ([`boundary`], and `wasm.rs` on wasm32) as a few functions over text, JSON in and
+//! out: `start`, `resume` and `build_info` in the scripts' build, plus `import_record` and
+//! `check_settings` in the Node engine build (`--features engine`).
 #![deny(missing_docs)]
 
 pub mod base64url;

@@ -3,10 +3,10 @@
 
 use crate::config::Config;
 use crate::http::{encode_component, Request, API_TIMEOUT_MS};
-use crate::text::{cat, excerpt, num};
+use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
 use crate::profile::{self, Profile};
-use crate::json::{self, Map, Value};
+use crate::text::{cat, excerpt, num};
 
 /// Why a lookup is made: it decides what "not found" and "already migrated" mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ pub fn decide(cfg: &Config, identifier: &str, purpose: Purpose, body: &str) -> O
         return Outcome::NotFound;
     }
     match profile::from_user_record(user) {
-        Ok(p) => Outcome::Profile { profile: with_prefix(cfg, p) },
+        Ok(p) => Outcome::Profile { profile: Box::new(with_prefix(cfg, p)) },
         Err(e) => Outcome::error(cat(&["user lookup: ", &e])),
     }
 }

@@ -4,9 +4,9 @@
 
 use crate::config::Config;
 use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
+use crate::json::{self, Value};
 use crate::outcome::Outcome;
 use crate::text::{cat, excerpt, mentions, num};
-use crate::json::{self, Value};
 
 /// The grant that checks a password against a named connection.
 pub const PASSWORD_REALM_GRANT: &str = "http://auth0.com/oauth/grant-type/password-realm";
@@ -56,9 +56,18 @@ pub fn oauth_error(body: &str) -> (String, String) {
     (field("error"), field("error_description"))
 }
 
-/// "<what> (HTTP 400, error `x`: description)", with the upstream text cut short.
+/// ``<what> (HTTP 400, error `x`: description)``, with the upstream text cut short.
 fn unexpected(what: &str, status: u16, error: &str, description: &str) -> String {
-    cat(&[what, " (HTTP ", &num(status.into()), ", error `", &excerpt(error, 60), "`: ", &excerpt(description, 200), ")"])
+    cat(&[
+        what,
+        " (HTTP ",
+        &num(status.into()),
+        ", error `",
+        &excerpt(error, 60),
+        "`: ",
+        &excerpt(description, 200),
+        ")",
+    ])
 }
 
 /// A 429 from brute-force protection (`too_many_attempts`): an answer about this user, not a
@@ -73,12 +82,10 @@ pub fn transport_failure(reply: &Reply, what: &str) -> Option<Outcome> {
     match reply.status() {
         Err(why) => Some(Outcome::error(cat(&[what, ": no answer from the old tenant (", &why, ")"]))),
         Ok(429) if is_brute_force_lock(reply) => None,
-        Ok(429) => {
-            Some(Outcome::error(cat(&[
-                what,
-                ": the old tenant is rate limiting (HTTP 429); this is not a wrong password, retry later",
-            ])))
-        }
+        Ok(429) => Some(Outcome::error(cat(&[
+            what,
+            ": the old tenant is rate limiting (HTTP 429); this is not a wrong password, retry later",
+        ]))),
         Ok(s) if s >= 500 => Some(Outcome::error(cat(&[what, ": the old tenant failed (HTTP ", &num(s.into()), ")"]))),
         Ok(_) => None,
     }
@@ -261,7 +268,10 @@ mod tests {
 
     #[test]
     fn management_token_errors_name_the_setup_step() {
-        let r = Reply::response(403, json!({"error": "access_denied", "error_description": "Client is not authorized"}).to_string());
+        let r = Reply::response(
+            403,
+            json!({"error": "access_denied", "error_description": "Client is not authorized"}).to_string(),
+        );
         let Err(Outcome::Error { message }) = read_management_token(&r) else { panic!() };
         assert!(message.contains("read:users"), "{message}");
         let r = Reply::response(200, json!({"access_token": "t", "expires_in": 86400}).to_string());

@@ -8,8 +8,11 @@ use crate::profile::Profile;
 pub enum Outcome {
     /// `callback(null, profile)`: the user exists (and, for login, the password was right).
     Profile {
-        /// The profile Auth0 will store.
-        profile: Profile,
+        /// The profile Auth0 will store. Boxed: unboxed, it made every `Outcome` (and every
+        /// `Result<_, Outcome>`) 248 bytes natively (clippy's `large_enum_variant` and
+        /// `result_large_err`). Measured, same templates: login.js and get_user.js +32 bytes
+        /// (39,234 -> 39,266), engine.js +56; the optimised wasm itself is 17 bytes smaller.
+        profile: Box<Profile>,
     },
     /// `callback(null)`: get_user found no such user.
     NotFound,
@@ -46,7 +49,9 @@ impl Outcome {
     pub fn to_json(&self) -> Value {
         let message = |kind: &str, m: &str| Value::object([("kind", Value::from(kind)), ("message", Value::from(m))]);
         match self {
-            Outcome::Profile { profile } => Value::object([("kind", Value::from("profile")), ("profile", profile.to_json())]),
+            Outcome::Profile { profile } => {
+                Value::object([("kind", Value::from("profile")), ("profile", profile.to_json())])
+            }
             Outcome::NotFound => Value::object([("kind", Value::from("not_found"))]),
             Outcome::WrongPassword { message: m } => message("wrong_password", m),
             Outcome::Unauthorized { message: m } => message("unauthorized", m),

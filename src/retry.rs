@@ -27,12 +27,8 @@ pub fn delay_ms(reply: &Reply, tries: u8, now_ms: u64) -> Option<u32> {
     if !is_transient(reply) || tries >= MAX_RETRIES {
         return None;
     }
-    let hinted = reply
-        .retry_after
-        .as_deref()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .map(|s| s * 1000)
-        .or_else(|| {
+    let hinted =
+        reply.retry_after.as_deref().and_then(|s| s.trim().parse::<u64>().ok()).map(|s| s * 1000).or_else(|| {
             let reset = reply.rate_limit_reset.as_deref()?.trim().parse::<u64>().ok()?;
             Some((reset * 1000).saturating_sub(now_ms))
         });

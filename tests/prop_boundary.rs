@@ -35,10 +35,19 @@ fn step(out: &str) -> Result<S, TestCaseError> {
             prop_assert!(body["request"]["url"].as_str().is_some_and(|u| u.starts_with("https://")), "{}", out);
             prop_assert!(body["state"].is_object());
         }
-        "verify" => prop_assert!(body["jwk"].is_object() && body["input"].is_string() && body["signature"].is_string() && body["state"].is_object()),
+        "verify" => prop_assert!(
+            body["jwk"].is_object()
+                && body["input"].is_string()
+                && body["signature"].is_string()
+                && body["state"].is_object()
+        ),
         "done" => {
             let kind = body["kind"].as_str().unwrap_or("");
-            prop_assert!(["profile", "not_found", "wrong_password", "unauthorized", "error"].contains(&kind), "{}", out);
+            prop_assert!(
+                ["profile", "not_found", "wrong_password", "unauthorized", "error"].contains(&kind),
+                "{}",
+                out
+            );
             if kind == "profile" {
                 prop_assert!(body["profile"]["user_id"].as_str().is_some_and(|s| !s.is_empty()));
             }
@@ -53,9 +62,18 @@ fn no_secret_outside_its_request(v: &S) -> Result<(), TestCaseError> {
     let mut public = v.clone();
     let label = v["send"]["request"]["label"].as_str().unwrap_or("").to_string();
     if let Some(req) = public.get_mut("send").and_then(|s| s.get_mut("request")) {
-        let body = req.as_object_mut().unwrap().remove("body").and_then(|b| b.as_str().map(str::to_string)).unwrap_or_default();
+        let body = req
+            .as_object_mut()
+            .unwrap()
+            .remove("body")
+            .and_then(|b| b.as_str().map(str::to_string))
+            .unwrap_or_default();
         prop_assert!(!body.contains(PASSWORD) || label == "password", "the password in a {} request", label);
-        prop_assert!(!body.contains(SECRET) || label == "password" || label == "token", "the secret in a {} request", label);
+        prop_assert!(
+            !body.contains(SECRET) || label == "password" || label == "token",
+            "the secret in a {} request",
+            label
+        );
     }
     let text = public.to_string();
     prop_assert!(!text.contains(PASSWORD), "the password outside the password request: {}", text);
@@ -70,7 +88,11 @@ fn b64(v: &S) -> String {
 fn id_token(identifier: &str, variant: u8) -> String {
     let mut claims = json!({"iss": ISSUER, "aud": "cid", "sub": "auth0|u1", "exp": NOW_MS / 1000 + 3600, "iat": NOW_MS / 1000,
         "https://migrationapp/user_metadata": {"a": 1}, "https://migrationapp/app_metadata": {}});
-    if identifier.contains('@') { claims["email"] = json!(identifier); } else { claims["https://migrationapp/username"] = json!(identifier); }
+    if identifier.contains('@') {
+        claims["email"] = json!(identifier);
+    } else {
+        claims["https://migrationapp/username"] = json!(identifier);
+    }
     let mut header = json!({"alg": "RS256", "kid": "k1"});
     match variant {
         1 => header["alg"] = json!("none"),
@@ -79,7 +101,10 @@ fn id_token(identifier: &str, variant: u8) -> String {
         4 => claims["exp"] = json!(1),
         5 => claims["email"] = json!("someone.else@example.com"),
         6 => claims["iss"] = json!("https://evil.example.com/"),
-        7 => { claims.as_object_mut().unwrap().remove("https://migrationapp/user_metadata"); claims.as_object_mut().unwrap().remove("https://migrationapp/app_metadata"); }
+        7 => {
+            claims.as_object_mut().unwrap().remove("https://migrationapp/user_metadata");
+            claims.as_object_mut().unwrap().remove("https://migrationapp/app_metadata");
+        }
         _ => {}
     }
     format!("{}.{}.c2lnbmF0dXJl", b64(&header), b64(&claims))
@@ -87,12 +112,18 @@ fn id_token(identifier: &str, variant: u8) -> String {
 
 fn user_record(identifier: &str, variant: u8) -> S {
     let mut u = json!({"user_id": "auth0|u1", "identities": [{"connection": "db", "provider": "auth0", "user_id": "u1"}], "user_metadata": {"a": 1}});
-    if identifier.contains('@') { u["email"] = json!(identifier.to_lowercase()); } else { u["username"] = json!(identifier.to_lowercase()); }
+    if identifier.contains('@') {
+        u["email"] = json!(identifier.to_lowercase());
+    } else {
+        u["username"] = json!(identifier.to_lowercase());
+    }
     match variant {
         1 => u["blocked"] = json!(true),
         2 => u["app_metadata"] = json!({"migration_complete": true}),
         3 => u["identities"] = json!([{"connection": "other", "provider": "auth0"}]),
-        4 => { u.as_object_mut().unwrap().remove("user_id"); }
+        4 => {
+            u.as_object_mut().unwrap().remove("user_id");
+        }
         5 => u["blocked"] = json!("yes"),
         _ => {}
     }
@@ -119,17 +150,42 @@ fn arb_reply(label: String, identifier: String) -> impl Strategy<Value = S> {
         ].boxed(),
     };
     let any_reply = prop_oneof![
-        prop::sample::select(vec![200u16, 201, 204, 301, 400, 401, 403, 404, 429, 500, 502, 503, 0, 999]).prop_flat_map(|s| {
-            (Just(s), prop_oneof![Just(String::new()), Just("<html>".to_string()), Just("{}".to_string()), Just("[]".to_string()), Just("null".to_string()), "\\PC{0,30}"],
-                prop::option::of(prop::sample::select(vec!["0", "1", "3", "60", "soon", "-1", "99999999999999999999"])),
-                prop::option::of(prop::sample::select(vec!["0", "1800000003", "abc", "18446744073709551616"])))
-        }).prop_map(|(s, body, ra, reset)| {
-            let mut headers = json!({});
-            if let Some(r) = ra { headers["retry-after"] = json!(r); }
-            if let Some(r) = reset { headers["x-ratelimit-reset"] = json!(r); }
-            json!({"status": s, "body": body, "headers": headers})
-        }),
-        prop::sample::select(vec!["timeout", "network", "deadline", "malformed reply: not UTF-8"]).prop_map(|f| json!({"failure": f})),
+        prop::sample::select(vec![200u16, 201, 204, 301, 400, 401, 403, 404, 429, 500, 502, 503, 0, 999])
+            .prop_flat_map(|s| {
+                (
+                    Just(s),
+                    prop_oneof![
+                        Just(String::new()),
+                        Just("<html>".to_string()),
+                        Just("{}".to_string()),
+                        Just("[]".to_string()),
+                        Just("null".to_string()),
+                        "\\PC{0,30}"
+                    ],
+                    prop::option::of(prop::sample::select(vec![
+                        "0",
+                        "1",
+                        "3",
+                        "60",
+                        "soon",
+                        "-1",
+                        "99999999999999999999",
+                    ])),
+                    prop::option::of(prop::sample::select(vec!["0", "1800000003", "abc", "18446744073709551616"])),
+                )
+            })
+            .prop_map(|(s, body, ra, reset)| {
+                let mut headers = json!({});
+                if let Some(r) = ra {
+                    headers["retry-after"] = json!(r);
+                }
+                if let Some(r) = reset {
+                    headers["x-ratelimit-reset"] = json!(r);
+                }
+                json!({"status": s, "body": body, "headers": headers})
+            }),
+        prop::sample::select(vec!["timeout", "network", "deadline", "malformed reply: not UTF-8"])
+            .prop_map(|f| json!({"failure": f})),
         Just(json!({})),
         Just(json!({"status": "200", "body": 5})),
     ];
@@ -137,10 +193,18 @@ fn arb_reply(label: String, identifier: String) -> impl Strategy<Value = S> {
 }
 
 /// Drives a flow to its end with replies drawn from `arb_reply`. Returns the steps taken.
-fn drive(runner: &mut proptest::test_runner::TestRunner, op: &str, identifier: &str, source: &str) -> Result<(usize, String), TestCaseError> {
+fn drive(
+    runner: &mut proptest::test_runner::TestRunner,
+    op: &str,
+    identifier: &str,
+    source: &str,
+) -> Result<(usize, String), TestCaseError> {
     let settings = json!({"Domain": "old.example.com", "Client_ID": "cid", "Client_Secret": SECRET, "Connection": "db", "Profile_Source": source});
-    let mut out = step(&boundary::start(&json!({"op": op, "settings": settings, "now_ms": NOW_MS, "identifier": identifier,
-        "identifier_folded": identifier.to_lowercase(), "password": PASSWORD}).to_string()))?;
+    let mut out = step(&boundary::start(
+        &json!({"op": op, "settings": settings, "now_ms": NOW_MS, "identifier": identifier,
+        "identifier_folded": identifier.to_lowercase(), "password": PASSWORD})
+        .to_string(),
+    ))?;
     no_secret_outside_its_request(&out)?;
     let mut verified_true = false;
     let mut last: Option<(String, S)> = None;
@@ -151,10 +215,17 @@ fn drive(runner: &mut proptest::test_runner::TestRunner, op: &str, identifier: &
                 let (label, reply) = last.clone().unwrap();
                 prop_assert_eq!(label.as_str(), "password", "a wrong password only answers the password check");
                 let body = reply["body"].as_str().unwrap_or("");
-                prop_assert!(["invalid_grant", "invalid_user_password", "access_denied"].iter().any(|e| body.contains(e)), "wrong password from {}", reply);
+                prop_assert!(
+                    ["invalid_grant", "invalid_user_password", "access_denied"].iter().any(|e| body.contains(e)),
+                    "wrong password from {}",
+                    reply
+                );
             }
             if kind == "profile" {
-                let after_lookup = last.as_ref().is_some_and(|(l, r)| ["user", "users-by-email", "users-search"].contains(&l.as_str()) && r["status"].as_u64().is_some_and(|s| (200..300).contains(&s)));
+                let after_lookup = last.as_ref().is_some_and(|(l, r)| {
+                    ["user", "users-by-email", "users-search"].contains(&l.as_str())
+                        && r["status"].as_u64().is_some_and(|s| (200..300).contains(&s))
+                });
                 prop_assert!(verified_true || after_lookup, "a profile without a verified token or a found user");
             }
             return Ok((n, kind.to_string()));

@@ -48,7 +48,8 @@ fn ours_via_serde(v: &json::Value) -> S {
 /// refuses it), and numbers are kept as text, so one too large for an f64 is still read.
 fn documented_difference(text: &str, serde_error: &serde_json::Error) -> bool {
     let m = serde_error.to_string();
-    (m.contains("surrogate") || m.contains("number out of range")) && (text.contains("\\u") || text.contains('e') || text.contains('E') || text.len() > 300)
+    (m.contains("surrogate") || m.contains("number out of range"))
+        && (text.contains("\\u") || text.contains('e') || text.contains('E') || text.len() > 300)
 }
 
 /// Both accept and agree, or both refuse (or the one documented difference).
@@ -74,7 +75,10 @@ enum Edit {
 
 fn arb_edit() -> impl Strategy<Value = Edit> {
     let c = prop_oneof![
-        prop::sample::select(vec!['{', '}', '[', ']', '"', ':', ',', '\\', ' ', '0', '1', '-', '+', '.', 'e', 'E', 't', 'n', 'u', 'f', 'l', '\n', '\u{0}', 'x']),
+        prop::sample::select(vec![
+            '{', '}', '[', ']', '"', ':', ',', '\\', ' ', '0', '1', '-', '+', '.', 'e', 'E', 't', 'n', 'u', 'f', 'l',
+            '\n', '\u{0}', 'x'
+        ]),
         any::<char>(),
     ];
     prop_oneof![

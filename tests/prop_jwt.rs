@@ -40,7 +40,8 @@ fn reference_decode(text: &str) -> Option<Vec<u8>> {
 /// A generated JWKS entry: kty, use, alg, kid, modulus bytes, whether `e` is set.
 type Key = (&'static str, Option<&'static str>, Option<&'static str>, &'static str, usize, bool);
 
-const ALGS: &[&str] = &["RS256", "none", "None", "NONE", "HS256", "HS512", "RS512", "PS256", "ES256", "rs256", "RS256 ", ""];
+const ALGS: &[&str] =
+    &["RS256", "none", "None", "NONE", "HS256", "HS512", "RS512", "PS256", "ES256", "rs256", "RS256 ", ""];
 
 proptest! {
     #![proptest_config(config(256))]
@@ -206,7 +207,13 @@ fn named_tokens_are_refused() {
     }
     let good = format!("{}.{}.c2ln", b64(&json!({"alg": "RS256"})), b64(&payload));
     assert!(jwt::parse(&good).is_ok());
-    for broken in [format!("{good}."), good.replacen('.', "..", 1), good.replace('.', ""), format!("{good}\n"), format!(" {good}")] {
+    for broken in [
+        format!("{good}."),
+        good.replacen('.', "..", 1),
+        good.replace('.', ""),
+        format!("{good}\n"),
+        format!(" {good}"),
+    ] {
         assert!(jwt::parse(&broken).is_err(), "{broken}");
     }
     let now = 1_800_000_000;
@@ -239,7 +246,9 @@ fn named_tokens_are_refused() {
     }
     // Number forms serde_json would not write: an exponent is not read as a time (no expiry).
     let raw = |exp: &str| {
-        json::parse(&format!(r#"{{"iss":"https://old/","aud":"cid","sub":"auth0|x","exp":{exp}}}"#)).and_then(|v| v.as_object().cloned()).unwrap()
+        json::parse(&format!(r#"{{"iss":"https://old/","aud":"cid","sub":"auth0|x","exp":{exp}}}"#))
+            .and_then(|v| v.as_object().cloned())
+            .unwrap()
     };
     assert!(jwt::check_claims(&raw("1.8000001e9"), "https://old/", "cid", now).is_err(), "exponent form");
     assert!(jwt::check_claims(&raw("-1"), "https://old/", "cid", now).is_err(), "negative");

@@ -16,7 +16,10 @@ fn build_info_names_the_version() {
 
 #[wasm_bindgen_test]
 fn non_ascii_identifiers_cross_the_boundary_intact() {
-    let out = start(&format!(r#"{{"op":"login","settings":{},"now_ms":1,"identifier":"zoë@exämple.com","password":"pässwörd ✓"}}"#, settings()));
+    let out = start(&format!(
+        r#"{{"op":"login","settings":{},"now_ms":1,"identifier":"zoë@exämple.com","password":"pässwörd ✓"}}"#,
+        settings()
+    ));
     assert!(out.contains(r#""identifier":"zoë@exämple.com""#), "{out}");
     assert!(out.contains("pässwörd ✓"), "the password goes out in the request body: {out}");
 }
@@ -31,7 +34,10 @@ fn get_user_runs_through_the_exports() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["send"]["request"]["url"], "https://old.eu.auth0.com/api/v2/users-by-email?email=a%40b.c");
     let state = v["send"]["state"].to_string();
-    let out = resume(&format!(r#"{{"settings":{},"now_ms":1,"state":{state},"reply":{{"status":200,"body":"[]"}}}}"#, settings()));
+    let out = resume(&format!(
+        r#"{{"settings":{},"now_ms":1,"state":{state},"reply":{{"status":200,"body":"[]"}}}}"#,
+        settings()
+    ));
     assert_eq!(out, r#"{"done":{"kind":"not_found"}}"#);
 }
 
