@@ -1,6 +1,7 @@
 # auth0-lazy-migrate: the two commands a user needs.
 #   make dist   - set up what is missing, build, and write the pasteable scripts to dist/
-#   make test   - every test: Rust natively, Rust as wasm under Node, Node end-to-end on dist/
+#   make test   - style gates (rustfmt, clippy, rustdoc, Biome), then every test: Rust natively,
+#                 Rust as wasm under Node, Node end-to-end on dist/
 # Set-up is idempotent: a second run installs nothing.
 
 SHELL := bash
@@ -97,12 +98,18 @@ $(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(ENGINE_WASM) $(ENGINE_PKG)/mig
 	node js/build/assemble.js --wasm $(WASM) --glue $(PKG)/migrate.js \
 	  --engine-wasm $(ENGINE_WASM) --engine-glue $(ENGINE_PKG)/migrate.js --toolchain target/toolchain.json --out $(OUT)
 
-test: test-rust test-wasm test-js
+# Style gates first: they are quick and name the exact line.
+test: lint test-rust test-wasm test-js
+
+lint: lint-rust lint-js
+.PHONY: lint
 
 test-rust:
 	cargo test --quiet
 
-# The same unit tests, plus the exported boundary, compiled to wasm32 and run under Node.
+# The exported boundary (tests/wasm_boundary.rs, wasm-bindgen tests) compiled to wasm32 and run under
+# Node. The library's plain #[test] unit tests are not run there (the runner runs only
+# #[wasm_bindgen_test] ones); they run natively in test-rust.
 test-wasm: setup
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	  cargo test --target wasm32-unknown-unknown
@@ -154,3 +161,22 @@ soak: dist
 
 clean:
 	rm -rf $(OUT) target/pkg target/pkg-engine target/wasm target/.stamps
+
+# Rust style gates: formatting (rustfmt.toml), clippy natively (tests included) and for wasm32 with
+# both feature sets (src/wasm.rs and the engine exports compile only there), and the docs, private
+# items included, with warnings denied (broken intra-doc links, unescaped `<tags>`).
+.PHONY: lint-rust
+lint-rust: $(STAMP)/rust-target
+	cargo fmt --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib --features engine -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
+	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items --target wasm32-unknown-unknown --features engine
+
+# JavaScript format and lint (Biome, pinned in package.json; rules and file set in biome.json): fails
+# on any formatting difference or lint warning, changes nothing. `npx biome check --write` applies the format.
+lint-js: $(STAMP)/node
+	node_modules/.bin/biome ci --colors=off --error-on-warnings .
+
+.PHONY: lint-js

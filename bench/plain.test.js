@@ -115,8 +115,9 @@ test.describe('login: plain JS and dist agree', () => {
   });
 
   test('Profile_Source=management reads the Management API even with claims', async () => {
-    const r = await compare([{ op: 'login', tenant: 'claims', args: [U.defaultDirectory.email, U.defaultDirectory.password],
-      settings: { Connection: '', Profile_Source: 'management', User_ID_Prefix: 'old-' } }]);
+    const r = await compare([
+      { op: 'login', tenant: 'claims', args: [U.defaultDirectory.email, U.defaultDirectory.password], settings: { Connection: '', Profile_Source: 'management', User_ID_Prefix: 'old-' } },
+    ]);
     assert.equal(r[0].outcome, 'success');
     assert.equal(r[0].profile.user_id, `old-${U.defaultDirectory.user_id.slice(6)}`);
   });
@@ -129,18 +130,19 @@ test.describe('login: plain JS and dist agree', () => {
       { op: 'login', tenant: 'claims', args: [U.mfa.email, U.mfa.password] },
       { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password], settings: { Domain: 'http://old.example.com' } },
     ]);
-    assert.deepEqual(r.map((x) => x.outcome), ['wrong_password', 'unauthorized', 'unauthorized', 'success', 'error']);
+    assert.deepEqual(
+      r.map((x) => x.outcome),
+      ['wrong_password', 'unauthorized', 'unauthorized', 'success', 'error']
+    );
     assert.deepEqual(r[3].requests, ['password', 'token', 'users-by-email']);
     assert.deepEqual(r[4].requests, []);
   });
 
   test('a transient outage of discovery is retried; a rotated key is fetched again', async () => {
     const r = await compare([
-      { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password],
-        before: (t) => t.faults.set('discovery', { kind: 'status', status: 503, times: 1 }) },
+      { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password], before: (t) => t.faults.set('discovery', { kind: 'status', status: 503, times: 1 }) },
       { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password], fresh: false, before: (t) => t.rotateKeys() },
-      { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password],
-        before: (t) => t.faults.set('token', { kind: 'id_token', variant: 'wrong_aud', times: 1 }) },
+      { op: 'login', tenant: 'claims', args: [U.minimal.email, U.minimal.password], before: (t) => t.faults.set('token', { kind: 'id_token', variant: 'wrong_aud', times: 1 }) },
     ]);
     assert.deepEqual(r[0].requests, ['password', 'discovery', 'discovery', 'jwks']);
     assert.deepEqual(r[1].requests, ['password', 'jwks']);
@@ -158,7 +160,10 @@ test.describe('get_user: plain JS and dist agree', () => {
       { op: 'get_user', tenant: 'bare', args: [U.sameEmailLegacy.email], settings: { Connection: '' } },
       { op: 'get_user', tenant: 'claims', args: [U.full.email] }, // migrated by the login tests above
     ]);
-    assert.deepEqual(r.map((x) => x.outcome), ['found', 'found', 'not_found', 'unauthorized', 'error', 'not_found']);
+    assert.deepEqual(
+      r.map((x) => x.outcome),
+      ['found', 'found', 'not_found', 'unauthorized', 'error', 'not_found']
+    );
     assert.deepEqual(r[0].requests, ['token', 'users-by-email']);
     assert.deepEqual(r[1].requests, ['users-search']);
     assert.equal(r[0].stored.user_id, U.full.user_id);
@@ -171,7 +176,10 @@ test.describe('get_user: plain JS and dist agree', () => {
       { op: 'login', tenant: 'bare', args: [U.minimal.email, U.minimal.password], before: (t) => t.faults.set('token', { kind: 'reset', times: 1 }) },
       { op: 'get_user', tenant: 'bare', args: [U.full.email], before: (t) => t.faults.set('token', { kind: 'malformed', times: 1 }) },
     ]);
-    assert.deepEqual(r.map((x) => x.outcome), ['found', 'error', 'error', 'error']);
+    assert.deepEqual(
+      r.map((x) => x.outcome),
+      ['found', 'error', 'error', 'error']
+    );
     assert.deepEqual(r[0].requests, ['token', 'users-by-email', 'users-by-email']);
   });
 
@@ -193,7 +201,7 @@ test('the helpers bench/plain/get_user.js shares with login.js are the same text
       const m = /^ {2}(?:async function|function|const|let) (\w+)/.exec(line);
       if (m) name = m[1];
       else if (/^ {2}\S/.test(line) && !/^ {2}[})\]]/.test(line)) name = null;
-      if (name) out.set(name, (out.get(name) || '') + line + '\n');
+      if (name) out.set(name, `${out.get(name) || ''}${line}\n`);
     }
     return out;
   };

@@ -76,13 +76,41 @@ const V = Object.keys(VARIANTS); // ['dist', 'plain']
 const SCRIPT_LIMIT = 100000;
 
 /** How much of everything: the full run, or a smoke run that only checks the harness works. */
-const PLAN = opts.quick ? {
-  coldRuns: 2, warmup: 20, warmCalls: 40, warmChunks: 2, liveCalls: 20, loadCalls: 200, loadConcurrency: 50, loadRounds: ['dist', 'plain'],
-  economyCalls: 10, tokenCalls: 100, burst: 50, metadataLogins: 60, memoryCalls: 2000, memoryConcurrency: 50, memorySettleMs: 8500,
-} : {
-  coldRuns: 7, warmup: 200, warmCalls: 1000, warmChunks: 4, liveCalls: 300, loadCalls: 5000, loadConcurrency: 50, loadRounds: ['dist', 'plain', 'plain', 'dist'],
-  economyCalls: 100, tokenCalls: 1000, burst: 50, metadataLogins: 100, memoryCalls: 100000, memoryConcurrency: 50, memorySettleMs: 8500,
-};
+const PLAN = opts.quick
+  ? {
+      coldRuns: 2,
+      warmup: 20,
+      warmCalls: 40,
+      warmChunks: 2,
+      liveCalls: 20,
+      loadCalls: 200,
+      loadConcurrency: 50,
+      loadRounds: ['dist', 'plain'],
+      economyCalls: 10,
+      tokenCalls: 100,
+      burst: 50,
+      metadataLogins: 60,
+      memoryCalls: 2000,
+      memoryConcurrency: 50,
+      memorySettleMs: 8500,
+    }
+  : {
+      coldRuns: 7,
+      warmup: 200,
+      warmCalls: 1000,
+      warmChunks: 4,
+      liveCalls: 300,
+      loadCalls: 5000,
+      loadConcurrency: 50,
+      loadRounds: ['dist', 'plain', 'plain', 'dist'],
+      economyCalls: 100,
+      tokenCalls: 1000,
+      burst: 50,
+      metadataLogins: 100,
+      memoryCalls: 100000,
+      memoryConcurrency: 50,
+      memorySettleMs: 8500,
+    };
 
 const startedAt = Date.now();
 function progress(text) {
@@ -95,7 +123,7 @@ function runChild(args) {
       if (err) return reject(new Error(`${path.basename(args.find((a) => a.endsWith('.js')) || 'child')} failed: ${stderr || err.message}`));
       try {
         resolve(JSON.parse(stdout.trim().split('\n').pop()));
-      } catch (e) {
+      } catch {
         reject(new Error(`child printed no JSON: ${stdout.slice(0, 200)} ${stderr.slice(0, 500)}`));
       }
     });
@@ -205,9 +233,11 @@ async function coldStart(fake, paths) {
 /** A script that does nothing but log one line and call back with `profile`: the sandbox's own cost. */
 function floorScript(op, profile) {
   const head = op === 'login' ? 'function login(userNameOrEmail, password, context, callback) {' : 'function getByEmail(email, context, callback) {';
-  return `${head}\n  if (typeof callback !== 'function') callback = context;\n` +
+  return (
+    `${head}\n  if (typeof callback !== 'function') callback = context;\n` +
     `  console.log('floor ${op} outcome=profile ms=0 upstream=1 user=0123456789ab');\n` +
-    `  callback(null, ${JSON.stringify(profile)});\n}\n`;
+    `  callback(null, ${JSON.stringify(profile)});\n}\n`
+  );
 }
 
 async function cpuSamples(c, script, op, args, n, expect, tally) {
@@ -240,7 +270,8 @@ async function warmCpu(fake, scripts) {
       replay.record();
       for (const v of V) {
         const c = createContainer({ configuration: settingsFor(fake.tenants[cs.tenant].domain), graceMs: 0 });
-        for (let i = 0; i < 2; i++) { // cold, then warm: every request either makes is recorded
+        for (let i = 0; i < 2; i++) {
+          // cold, then warm: every request either makes is recorded
           const r = await c.invoke(scripts[v][cs.op], { kind: cs.op, args: cs.args, timeoutMs: 19000 });
           if (r.outcome !== cs.expect) throw new Error(`warm ${cs.key} ${v}: ${r.outcome} ${r.error ? r.error.message : ''}`);
           profile = profile || r.profile;
@@ -255,14 +286,15 @@ async function warmCpu(fake, scripts) {
       const per = Math.ceil(PLAN.warmCalls / PLAN.warmChunks);
       for (let k = 0; k < PLAN.warmChunks; k++) {
         const order = k % 2 ? [...names].reverse() : names;
-        for (const n of order) samples[n].push(...await cpuSamples(runners[n].c, runners[n].script, cs.op, cs.args, per, n === 'floor' ? (cs.op === 'login' ? 'success' : 'found') : cs.expect, tally));
+        for (const n of order)
+          samples[n].push(...(await cpuSamples(runners[n].c, runners[n].script, cs.op, cs.args, per, n === 'floor' ? (cs.op === 'login' ? 'success' : 'found') : cs.expect, tally)));
       }
       replay.off();
       const live = { dist: [], plain: [] };
       const livePer = Math.ceil(PLAN.liveCalls / 2);
       for (let k = 0; k < 2; k++) {
         for (const v of k % 2 ? ['plain', 'dist'] : ['dist', 'plain']) {
-          live[v].push(...await cpuSamples(runners[v].c, runners[v].script, cs.op, cs.args, livePer, cs.expect, tally));
+          live[v].push(...(await cpuSamples(runners[v].c, runners[v].script, cs.op, cs.args, livePer, cs.expect, tally)));
         }
       }
       const floor = median(samples.floor);
@@ -392,10 +424,13 @@ async function economy(fake, scripts) {
 // ---- memory -----------------------------------------------------------------------------------------------
 async function memory(fake, dir) {
   const child = path.join(__dirname, 'lib', 'memory-child.js');
-  const results = await Promise.all(V.map((v) => runChild(['--expose-gc', child, dir, v, fake.tenants.bare.domain,
-    String(PLAN.memoryCalls), String(PLAN.memoryConcurrency), String(PLAN.memorySettleMs)])));
+  const results = await Promise.all(
+    V.map((v) => runChild(['--expose-gc', child, dir, v, fake.tenants.bare.domain, String(PLAN.memoryCalls), String(PLAN.memoryConcurrency), String(PLAN.memorySettleMs)]))
+  );
   const out = { calls: PLAN.memoryCalls, concurrency: PLAN.memoryConcurrency, settleMs: PLAN.memorySettleMs, mode: 'replayed upstream, fresh process per variant, both variants in parallel' };
-  V.forEach((v, i) => { out[v] = results[i]; });
+  V.forEach((v, i) => {
+    out[v] = results[i];
+  });
   return out;
 }
 
@@ -405,7 +440,9 @@ function machine() {
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
     if (m) model = m[1].trim();
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   const git = (args) => {
     const r = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
     return r.status === 0 ? r.stdout.trim() : null;
@@ -429,7 +466,8 @@ function machine() {
 async function main() {
   const meta = machine();
   const dir = snapshotScripts();
-  process.once('SIGINT', () => { // the fake's child process exits when its IPC channel closes
+  process.once('SIGINT', () => {
+    // the fake's child process exits when its IPC channel closes
     fs.rmSync(dir, { recursive: true, force: true });
     process.exit(130);
   });
@@ -441,7 +479,11 @@ async function main() {
     const { sizes: sizeInfo, wasmBytes } = sizes(scripts, dir);
     const breakdown = { shipped: wasmSize.sectionTable(wasmBytes), named: wasmSize.topContributors(15) };
     fake = await startFakeChild(TENANT_SPEC);
-    progress(`fake tenants ready (pid ${fake.pid}): ${Object.values(fake.tenants).map((t) => t.domain).join(', ')}`);
+    progress(
+      `fake tenants ready (pid ${fake.pid}): ${Object.values(fake.tenants)
+        .map((t) => t.domain)
+        .join(', ')}`
+    );
     const results = { meta: { ...meta, quick: opts.quick, plan: PLAN, distCommit: sizeInfo.manifest ? sizeInfo.manifest.commit : null } };
     results.sizes = sizeInfo;
     results.wasm_breakdown = breakdown;
@@ -449,7 +491,7 @@ async function main() {
     results.warm_cpu = await warmCpu(fake, scripts);
     results.load = await load(fake, scripts);
     results.upstream = await economy(fake, scripts);
-    progress(`memory: ${PLAN.memoryCalls} calls per variant (+${2 * PLAN.memorySettleMs / 1000} s settling)`);
+    progress(`memory: ${PLAN.memoryCalls} calls per variant (+${(2 * PLAN.memorySettleMs) / 1000} s settling)`);
     results.memory = await memory(fake, dir);
     results.meta.loadAverageAtEnd = os.loadavg();
     results.meta.seconds = (Date.now() - startedAt) / 1000;
@@ -469,4 +511,3 @@ main().catch((err) => {
   process.stderr.write(`bench failed: ${err.stack || err}\n`);
   process.exit(1);
 });
-

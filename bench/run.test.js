@@ -12,14 +12,18 @@ const report = require('./lib/report');
 
 let results;
 let stderr;
-test.before(async () => {
-  const out = await new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(__dirname, 'run.js'), '--quick', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300000 },
-      (err, so, se) => (err ? reject(new Error(`bench/run.js failed: ${se || err.message}`)) : resolve({ so, se })));
-  });
-  stderr = out.se;
-  results = JSON.parse(out.so);
-}, { timeout: 320000 });
+test.before(
+  async () => {
+    const out = await new Promise((resolve, reject) => {
+      execFile(process.execPath, [path.join(__dirname, 'run.js'), '--quick', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300000 }, (err, so, se) =>
+        err ? reject(new Error(`bench/run.js failed: ${se || err.message}`)) : resolve({ so, se })
+      );
+    });
+    stderr = out.se;
+    results = JSON.parse(out.so);
+  },
+  { timeout: 320000 }
+);
 
 const finite = (x, what) => assert.ok(typeof x === 'number' && Number.isFinite(x), `${what} is ${x}`);
 const VARIANTS = ['dist', 'plain'];
@@ -141,7 +145,10 @@ test('memory: the calls asked for in each variant, growth figures after GC', () 
 test('the table: every section, both columns, budgets with a verdict; text and markdown render', () => {
   const sections = new Set(results.rows.map((r) => r.section.split(/[:(]/)[0].trim()));
   for (const s of ['Size', 'Cold start', 'Warm CPU per call', 'Load', 'Upstream economy', 'Memory over 2,000 calls']) {
-    assert.ok([...sections].some((x) => x.startsWith(s.split(' over')[0])), `section ${s} missing from ${[...sections].join(' | ')}`);
+    assert.ok(
+      [...sections].some((x) => x.startsWith(s.split(' over')[0])),
+      `section ${s} missing from ${[...sections].join(' | ')}`
+    );
   }
   for (const r of results.rows) {
     assert.ok(r.dist && typeof r.dist.text === 'string' && r.plain && typeof r.plain.text === 'string', r.metric);

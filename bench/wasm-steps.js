@@ -12,10 +12,15 @@ const engine = require(process.argv[2] ? path.resolve(process.argv[2]) : path.jo
 const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const now = Date.now();
 const claims = {
-  iss: 'https://old.example.com/', aud: 'cid', sub: 'auth0|5f7c8ec7c33c6c004bbafe82', email: 'a@b.c',
-  exp: Math.floor(now / 1000) + 3600, iat: Math.floor(now / 1000), name: 'Ada',
+  iss: 'https://old.example.com/',
+  aud: 'cid',
+  sub: 'auth0|5f7c8ec7c33c6c004bbafe82',
+  email: 'a@b.c',
+  exp: Math.floor(now / 1000) + 3600,
+  iat: Math.floor(now / 1000),
+  name: 'Ada',
   'https://migrationapp/user_metadata': { plan: 'pro', prefs: { a: 1, b: [1, 2, 3] } },
-  'https://migrationapp/app_metadata': { roles: ['x'] }
+  'https://migrationapp/app_metadata': { roles: ['x'] },
 };
 const idToken = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64(claims)}.${'s'.repeat(342)}`;
 const key = (kid) => ({ kty: 'RSA', use: 'sig', kid, n: 'x'.repeat(342), e: 'AQAB', x5c: ['y'.repeat(1200)] });

@@ -27,7 +27,8 @@ const { caPath } = ensureTestCa();
 // again in a child that has it (the scripts keep certificate checks on, as in production).
 if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
   const r = spawnSync(process.execPath, [__filename, ...process.argv.slice(2)], {
-    stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
   });
   process.exit(r.status === null ? 1 : r.status);
 }
@@ -45,9 +46,16 @@ function tailUsers() {
   return Array.from({ length: TAIL_SIZE }, (_, i) => {
     const n = String(i + 1).padStart(2, '0');
     return {
-      user_id: `auth0|64b0c0de00000000000000${n}`, connection: CONNECTION, password: crypto.randomBytes(12).toString('hex'),
-      email: `tail.user${n}@example.com`, email_verified: true, name: `Tail User ${n}`, nickname: `tail${n}`,
-      created_at: '2022-02-02T00:00:00.000Z', updated_at: '2022-02-02T00:00:00.000Z', logins_count: 0,
+      user_id: `auth0|64b0c0de00000000000000${n}`,
+      connection: CONNECTION,
+      password: crypto.randomBytes(12).toString('hex'),
+      email: `tail.user${n}@example.com`,
+      email_verified: true,
+      name: `Tail User ${n}`,
+      nickname: `tail${n}`,
+      created_at: '2022-02-02T00:00:00.000Z',
+      updated_at: '2022-02-02T00:00:00.000Z',
+      logins_count: 0,
     };
   });
 }
@@ -79,7 +87,11 @@ function calls(requests) {
   return requests.map((q) => `${short(q)}:${q.status}`).join(' ') || '-';
 }
 
-const row = (cells) => cells.map(([text, width]) => String(text).padEnd(width)).join(' ').trimEnd();
+const row = (cells) =>
+  cells
+    .map(([text, width]) => String(text).padEnd(width))
+    .join(' ')
+    .trimEnd();
 
 async function main() {
   const started = Date.now();
@@ -100,7 +112,18 @@ async function main() {
     console.log(`  old tenant: fake at ${tenant.url}, connection ${CONNECTION} with ${population.length} users`);
     console.log('  new tenant: dist/login.js and dist/get_user.js in the sandbox emulation, Import Users on');
     console.log('');
-    console.log(row([['#', 2], ['script', 8], ['who', 26], ['case', 31], ['outcome', 14], ['event', 5], ['stored user_id (= old id?)', 37], ['old-tenant requests', 0]]));
+    console.log(
+      row([
+        ['#', 2],
+        ['script', 8],
+        ['who', 26],
+        ['case', 31],
+        ['outcome', 14],
+        ['event', 5],
+        ['stored user_id (= old id?)', 37],
+        ['old-tenant requests', 0],
+      ])
+    );
     for (const [i, [kind, who, password, what, expected]] of STEPS.entries()) {
       const from = tenant.requests.length;
       let outcome;
@@ -112,9 +135,7 @@ async function main() {
         outcome = 'new_tenant';
         note = 'already migrated: the new tenant checks the password itself, the script is not called';
       } else {
-        const r = kind === 'login'
-          ? await container.invoke(login, { kind, args: [who, password] })
-          : await container.invoke(getUser, { kind, args: [who] });
+        const r = kind === 'login' ? await container.invoke(login, { kind, args: [who, password] }) : await container.invoke(getUser, { kind, args: [who] });
         outcome = r.outcome;
         event = r.event || '-';
         if (r.violations.length) note = `sandbox: ${r.violations.join('; ')}`;
@@ -130,8 +151,18 @@ async function main() {
       }
       const ok = outcome === expected;
       if (!ok) unexpected += 1;
-      console.log(row([[i + 1, 2], [kind, 8], [who, 26], [what, 31], [outcome, 14], [event, 5], [stored, 37],
-        [calls(tenant.requests.slice(from)), 0]]));
+      console.log(
+        row([
+          [i + 1, 2],
+          [kind, 8],
+          [who, 26],
+          [what, 31],
+          [outcome, 14],
+          [event, 5],
+          [stored, 37],
+          [calls(tenant.requests.slice(from)), 0],
+        ])
+      );
       if (note) console.log(`${' '.repeat(12)}${note}`);
       if (!ok) console.log(`${' '.repeat(12)}UNEXPECTED: the story expects ${expected}`);
     }
@@ -139,20 +170,28 @@ async function main() {
     const migrated = new Set([...newTenant.values()].map((p) => p.user_id));
     const tail = population.filter((u) => !migrated.has(u.user_id));
     console.log('');
-    console.log(`migrated ${migrated.size} of ${population.length} users of ${CONNECTION} by logging in ` +
-      `(${Math.round((100 * migrated.size) / population.length)}%), each with the id it had in the old tenant`);
-    console.log(`tail: ${tail.length} users not migrated (${tail.filter((u) => u.blocked).length} blocked, ` +
-      `${tail.filter((u) => u.password_leaked).length} with a breached password, the rest never logged in): ` +
-      'at the end they are moved in bulk (users-exports, then users-imports), without passwords: they reset them');
-    console.log(`done in ${Date.now() - started} ms, ${tenant.requests.length} requests to the old tenant` +
-      `${unexpected ? `; ${unexpected} UNEXPECTED step(s)` : ''}`);
+    console.log(
+      `migrated ${migrated.size} of ${population.length} users of ${CONNECTION} by logging in ` +
+        `(${Math.round((100 * migrated.size) / population.length)}%), each with the id it had in the old tenant`
+    );
+    console.log(
+      `tail: ${tail.length} users not migrated (${tail.filter((u) => u.blocked).length} blocked, ` +
+        `${tail.filter((u) => u.password_leaked).length} with a breached password, the rest never logged in): ` +
+        'at the end they are moved in bulk (users-exports, then users-imports), without passwords: they reset them'
+    );
+    console.log(`done in ${Date.now() - started} ms, ${tenant.requests.length} requests to the old tenant` + `${unexpected ? `; ${unexpected} UNEXPECTED step(s)` : ''}`);
   } finally {
     await tenant.close();
   }
   return unexpected === 0 ? 0 : 1;
 }
 
-main().then((code) => { process.exitCode = code; }, (err) => {
-  console.error(`demo failed: ${err && err.stack ? err.stack : err}`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(`demo failed: ${err && err.stack ? err.stack : err}`);
+    process.exitCode = 1;
+  }
+);

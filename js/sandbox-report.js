@@ -25,11 +25,13 @@ function formatReport(report) {
   if (r.outcome === 'violation' && r.callbackOutcome) out.push(`  the callback itself said: ${r.callbackOutcome}`);
   if (r.stored) out.push(`stored user: ${clip(JSON.stringify(r.stored), 2000)}`);
   if (r.error) {
-    const extra = r.error.identifier !== undefined ? ` [identifier: ${JSON.stringify(r.error.identifier)}]`
-      : r.error.code !== undefined ? ` [code: ${JSON.stringify(r.error.code)}]` : '';
+    const extra = r.error.identifier !== undefined ? ` [identifier: ${JSON.stringify(r.error.identifier)}]` : r.error.code !== undefined ? ` [code: ${JSON.stringify(r.error.code)}]` : '';
     out.push(`error: ${r.error.name}: ${clip(r.error.message)}${extra}`);
   }
-  for (const [title, list] of [['violations', r.violations], ['warnings', r.warnings]]) {
+  for (const [title, list] of [
+    ['violations', r.violations],
+    ['warnings', r.warnings],
+  ]) {
     if (list && list.length) {
       out.push(`${title}:`);
       for (const v of list) out.push(`  - ${clip(v)}`);

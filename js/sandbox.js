@@ -30,8 +30,7 @@ const { formatReport } = require('./sandbox-report');
 const SCRIPT_LIMIT_BYTES = 100000;
 
 /** Fields Auth0 accepts at the top level of a returned profile; anything else only earns a warning. */
-const PROFILE_FIELDS = Object.freeze(['user_id', 'email', 'email_verified', 'username', 'name', 'nickname',
-  'given_name', 'family_name', 'picture', 'user_metadata', 'app_metadata', 'mfa_factors']);
+const PROFILE_FIELDS = Object.freeze(['user_id', 'email', 'email_verified', 'username', 'name', 'nickname', 'given_name', 'family_name', 'picture', 'user_metadata', 'app_metadata', 'mfa_factors']);
 
 /** The canonical function name for each script kind (the dashboard's Login and Get User tabs). */
 const EXPECTED_NAMES = Object.freeze({ login: 'login', get_user: 'getByEmail' });
@@ -88,8 +87,7 @@ class ValidationError extends Error {
 const AUTH0_ERRORS = { WrongUsernameOrPasswordError, UnauthorizedError, ValidationError };
 
 /** Names the compiled wrapper takes as parameters, shadowing Node's globals of the same names. */
-const SCOPE_NAMES = Object.freeze(['configuration', 'global', 'WrongUsernameOrPasswordError', 'UnauthorizedError',
-  'ValidationError', 'require', 'console']);
+const SCOPE_NAMES = Object.freeze(['configuration', 'global', 'WrongUsernameOrPasswordError', 'UnauthorizedError', 'ValidationError', 'require', 'console']);
 
 // --- compiling ------------------------------------------------------------------------------------------
 
@@ -132,7 +130,10 @@ function paramsOf(src) {
       if (depth === 0) break;
       depth -= 1;
     }
-    if (c === ',' && depth === 0) { parts.push(cur); cur = ''; } else cur += c;
+    if (c === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
   }
   parts.push(cur);
   return parts.map((p) => p.split('=')[0].trim()).filter(Boolean);
@@ -142,10 +143,16 @@ function paramsOf(src) {
 function describeStatements(text) {
   try {
     const ctx = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
-    try { vm.runInContext(text, ctx, { timeout: 1000 }); } catch (_) { /* declarations are hoisted anyway */ }
+    try {
+      vm.runInContext(text, ctx, { timeout: 1000 });
+    } catch (_) {
+      /* declarations are hoisted anyway */
+    }
     const fns = Object.keys(ctx).filter((k) => typeof ctx[k] === 'function');
     if (fns.length > 1) return `it declares ${fns.length} top-level functions (${fns.join(', ')})`;
-  } catch (_) { /* fall through to the generic reason */ }
+  } catch (_) {
+    /* fall through to the generic reason */
+  }
   return 'it has statements besides the function declaration';
 }
 
@@ -162,8 +169,7 @@ function analyseScript(text) {
   if (typeof text !== 'string') throw new TypeError('script text must be a string');
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > SCRIPT_LIMIT_BYTES) {
-    throw new SandboxError('too_large', `script is ${bytes} bytes; the limit is ${SCRIPT_LIMIT_BYTES} bytes ` +
-      `(Auth0 allows 100 KB per script), ${bytes - SCRIPT_LIMIT_BYTES} bytes over`);
+    throw new SandboxError('too_large', `script is ${bytes} bytes; the limit is ${SCRIPT_LIMIT_BYTES} bytes ` + `(Auth0 allows 100 KB per script), ${bytes - SCRIPT_LIMIT_BYTES} bytes over`);
   }
   const start = skipTrivia(text, 0);
   if (start < 0) throw new SandboxError('syntax', 'syntax error: unterminated /* comment');
@@ -173,37 +179,32 @@ function analyseScript(text) {
     const ctx = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
     value = vm.runInContext(`(${text}\n)`, ctx, { filename: 'script.js', timeout: 1000 });
   } catch (err) {
-    if (!(err && err.name === 'SyntaxError')) { // err comes from the other context: no instanceof
-      throw new SandboxError('not_one_function', `not exactly one function: code around the function ran and threw ` +
-        `(${err && err.message})`);
+    if (!(err && err.name === 'SyntaxError')) {
+      // err comes from the other context: no instanceof
+      throw new SandboxError('not_one_function', `not exactly one function: code around the function ran and threw (${err && err.message})`);
     }
     try {
       new vm.Script(text, { filename: 'script.js' }); // eslint-disable-line no-new
     } catch (err2) {
       throw new SandboxError('syntax', `syntax error at ${whereOf(err2)}: ${err2.message}`);
     }
-    throw new SandboxError('not_one_function', `not exactly one function: ${describeStatements(text)}; Auth0 takes ` +
-      'exactly one function declaration, with only comments before or after it');
+    throw new SandboxError('not_one_function', `not exactly one function: ${describeStatements(text)}; Auth0 takes exactly one function declaration, with only comments before or after it`);
   }
   if (typeof value !== 'function') {
-    throw new SandboxError('not_one_function', `not exactly one function: the text as a whole evaluates to ${typeof value} ` +
-      '(is code after the function calling or combining it?)');
+    throw new SandboxError('not_one_function', `not exactly one function: the text as a whole evaluates to ${typeof value} (is code after the function calling or combining it?)`);
   }
   const src = Function.prototype.toString.call(value);
   const end = start + src.length;
   if (!text.startsWith(src, start)) {
-    throw new SandboxError('not_one_function', `not exactly one function: unexpected code at line ${lineOf(text, start)} ` +
-      `before the function (${JSON.stringify(text.slice(start, start + 40))})`);
+    throw new SandboxError('not_one_function', `not exactly one function: unexpected code at line ${lineOf(text, start)} ` + `before the function (${JSON.stringify(text.slice(start, start + 40))})`);
   }
   const after = skipTrivia(text, end);
   if (after !== text.length) {
     const at = after < 0 ? end : after;
-    throw new SandboxError('not_one_function', `not exactly one function: code after the function's closing brace ` +
-      `at line ${lineOf(text, at)} (${JSON.stringify(text.slice(at, at + 40))})`);
+    throw new SandboxError('not_one_function', `not exactly one function: code after the function's closing brace at line ${lineOf(text, at)} (${JSON.stringify(text.slice(at, at + 40))})`);
   }
   if (!/^(async\s+)?function\b/.test(src) || /^(async\s+)?function\s*\*/.test(src)) {
-    throw new SandboxError('not_one_function', 'not a function declaration: use `function name(...) { ... }` ' +
-      '(no arrow function, class or generator)');
+    throw new SandboxError('not_one_function', 'not a function declaration: use `function name(...) { ... }` ' + '(no arrow function, class or generator)');
   }
   if (!value.name) throw new SandboxError('not_one_function', 'the function has no name; Auth0 expects e.g. `function login(...)`');
   return { name: value.name, params: paramsOf(src) };
@@ -222,7 +223,11 @@ function compileScript(text, expectedName) {
   }
   // `return (` on the script's first line keeps stack-trace line numbers equal to the pasted text's.
   const raw = vm.compileFunction(`return (${text}\n);`, SCOPE_NAMES.slice(), { filename: `${name}.js` });
-  const fn = (scope) => raw.apply(undefined, SCOPE_NAMES.map((k) => scope[k]));
+  const fn = (scope) =>
+    raw.apply(
+      undefined,
+      SCOPE_NAMES.map((k) => scope[k])
+    );
   return { fn, name, params };
 }
 
@@ -231,8 +236,7 @@ function compileScript(text, expectedName) {
 /** The invocation currently running (for console and require, which are shared by a container's scripts). */
 const current = new AsyncLocalStorage();
 
-const isBuiltin = typeof nodeModule.isBuiltin === 'function' ? nodeModule.isBuiltin
-  : (id) => nodeModule.builtinModules.includes(String(id).replace(/^node:/, '')); // Node < 18.6
+const isBuiltin = typeof nodeModule.isBuiltin === 'function' ? nodeModule.isBuiltin : (id) => nodeModule.builtinModules.includes(String(id).replace(/^node:/, '')); // Node < 18.6
 
 /** The dashboard stores configuration values as strings only; anything else is a mistake in the caller. */
 function freezeConfiguration(configuration) {
@@ -243,8 +247,7 @@ function freezeConfiguration(configuration) {
   const copy = {};
   for (const [key, value] of Object.entries(configuration)) {
     if (typeof value !== 'string') {
-      throw new SandboxError('bad_configuration', `configuration key "${key}" is a ${value === null ? 'null' : typeof value}; ` +
-        'the Auth0 dashboard stores strings only');
+      throw new SandboxError('bad_configuration', `configuration key "${key}" is a ${value === null ? 'null' : typeof value}; the Auth0 dashboard stores strings only`);
     }
     copy[key] = value;
   }
@@ -256,15 +259,18 @@ function mergeContext(base, extra) {
   const out = {};
   for (const src of [base, extra || {}]) {
     for (const [k, v] of Object.entries(src)) {
-      out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object'
-        ? { ...out[k], ...v } : v;
+      out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? { ...out[k], ...v } : v;
     }
   }
   return out;
 }
 
 function cloneContext(ctx) {
-  try { return structuredClone(ctx); } catch (_) { return ctx; }
+  try {
+    return structuredClone(ctx);
+  } catch (_) {
+    return ctx;
+  }
 }
 
 /** A short, password-free description of a callback's first argument (for violation messages). */
@@ -285,8 +291,7 @@ function errorInfo(err) {
 }
 
 function pathOf(path, key) {
-  return typeof key === 'number' ? `${path}[${key}]`
-    : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+  return typeof key === 'number' ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
 /**
@@ -297,26 +302,48 @@ function pathOf(path, key) {
 function checkJson(value, path, depth, stack, bad, warn) {
   const t = typeof value;
   if (value === null || t === 'string' || t === 'boolean') return;
-  if (t === 'number') { if (!Number.isFinite(value)) bad.push(`${path} is ${value}; JSON stores null`); return; }
+  if (t === 'number') {
+    if (!Number.isFinite(value)) bad.push(`${path} is ${value}; JSON stores null`);
+    return;
+  }
   if (t === 'undefined') {
     if (depth === 1) warn.push(`${path} is undefined; JSON drops it`);
     else bad.push(`${path} is undefined; JSON drops it (or stores null in an array)`);
     return;
   }
-  if (t === 'function' || t === 'symbol') { bad.push(`${path} is a ${t}; JSON drops it`); return; }
-  if (t === 'bigint') { bad.push(`${path} is a BigInt; JSON.stringify throws`); return; }
-  if (stack.includes(value)) { bad.push(`${path} refers back to an enclosing object (a cycle); JSON.stringify throws`); return; }
-  if (value instanceof Date) { warn.push(`${path} is a Date; stored as its ISO string`); return; }
+  if (t === 'function' || t === 'symbol') {
+    bad.push(`${path} is a ${t}; JSON drops it`);
+    return;
+  }
+  if (t === 'bigint') {
+    bad.push(`${path} is a BigInt; JSON.stringify throws`);
+    return;
+  }
+  if (stack.includes(value)) {
+    bad.push(`${path} refers back to an enclosing object (a cycle); JSON.stringify throws`);
+    return;
+  }
+  if (value instanceof Date) {
+    warn.push(`${path} is a Date; stored as its ISO string`);
+    return;
+  }
   const proto = Object.getPrototypeOf(value);
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
     const kind = (value.constructor && value.constructor.name) || 'non-plain object';
     let json;
-    try { json = JSON.stringify(value); } catch (_) { json = 'nothing (it throws)'; }
+    try {
+      json = JSON.stringify(value);
+    } catch (_) {
+      json = 'nothing (it throws)';
+    }
     bad.push(`${path} is a ${kind}, not plain JSON; Auth0 would store ${String(json).slice(0, 60)}`);
     return;
   }
   stack.push(value);
-  if (Array.isArray(value)) value.forEach((v, i) => checkJson(v, pathOf(path, i), depth + 1, stack, bad, warn));
+  if (Array.isArray(value))
+    value.forEach((v, i) => {
+      checkJson(v, pathOf(path, i), depth + 1, stack, bad, warn);
+    });
   else for (const k of Object.keys(value)) checkJson(value[k], pathOf(path, k), depth + 1, stack, bad, warn);
   stack.pop();
 }
@@ -329,15 +356,23 @@ function checkProfile(profile) {
   const warnings = [];
   const proto = profile !== null && typeof profile === 'object' ? Object.getPrototypeOf(profile) : undefined;
   if (Array.isArray(profile) || (proto !== Object.prototype && proto !== null)) {
-    const what = Array.isArray(profile) ? 'an array' : profile === null ? 'null' : typeof profile === 'object'
-      ? `a ${(profile.constructor && profile.constructor.name) || 'non-plain object'}` : `a ${typeof profile}`;
+    const what = Array.isArray(profile)
+      ? 'an array'
+      : profile === null
+        ? 'null'
+        : typeof profile === 'object'
+          ? `a ${(profile.constructor && profile.constructor.name) || 'non-plain object'}`
+          : `a ${typeof profile}`;
     return { violations: [`profile is ${what}, not a plain object`], warnings, stored: null, fatal: true };
   }
   let fatal = false;
   if (typeof profile.user_id !== 'string' || profile.user_id === '') {
     fatal = true;
-    violations.push(profile.user_id === undefined ? 'profile.user_id is missing (Auth0 requires it)'
-      : `profile.user_id must be a non-empty string (got ${typeof profile.user_id === 'string' ? 'an empty string' : typeof profile.user_id})`);
+    violations.push(
+      profile.user_id === undefined
+        ? 'profile.user_id is missing (Auth0 requires it)'
+        : `profile.user_id must be a non-empty string (got ${typeof profile.user_id === 'string' ? 'an empty string' : typeof profile.user_id})`
+    );
   } else if (profile.user_id.startsWith('auth0|')) {
     warnings.push(`profile.user_id already starts with "auth0|"; Auth0 will store "auth0|${profile.user_id}"`);
   }
@@ -357,7 +392,10 @@ function checkProfile(profile) {
     try {
       stored = JSON.parse(JSON.stringify(profile));
       stored.user_id = `auth0|${profile.user_id}`;
-    } catch (_) { stored = null; fatal = true; } // a cycle or a BigInt: nothing Auth0 could store
+    } catch (_) {
+      stored = null;
+      fatal = true;
+    } // a cycle or a BigInt: nothing Auth0 could store
   }
   return { violations, warnings, stored, fatal };
 }
@@ -381,7 +419,7 @@ function classify(kind, args) {
       r.event = login ? 'f' : null;
       if (err instanceof WrongUsernameOrPasswordError) r.warnings.push('WrongUsernameOrPasswordError means nothing to Get User; it is a plain failure there');
       if (!(err instanceof Error)) r.warnings.push(`the error is ${summarise(err)}, not an Error object`);
-      else if (!(Object.values(AUTH0_ERRORS).some((C) => err instanceof C)) && err.name in AUTH0_ERRORS) {
+      else if (!Object.values(AUTH0_ERRORS).some((C) => err instanceof C) && err.name in AUTH0_ERRORS) {
         r.warnings.push(`the error is named ${err.name} but is not the sandbox's ${err.name} class; Auth0 may treat it as a plain error`);
       }
     }
@@ -405,7 +443,9 @@ function classify(kind, args) {
   return r;
 }
 
-function round(ms) { return Math.round(ms * 10) / 10; }
+function round(ms) {
+  return Math.round(ms * 10) / 10;
+}
 
 /** A container-wide console whose lines also go to the invocation running when they are printed. */
 function makeConsole(container) {
@@ -418,11 +458,21 @@ function makeConsole(container) {
     if (container.logs.length > 10000) container.logs.splice(0, container.logs.length - 10000);
     if (mine && !inv.closed) inv.logs.push(line);
   };
-  const at = (level) => (...a) => emit(level, util.format(...a));
+  const at =
+    (level) =>
+    (...a) =>
+      emit(level, util.format(...a));
   return Object.freeze({
-    log: at('log'), info: at('info'), debug: at('debug'), warn: at('warn'), error: at('error'), trace: at('trace'),
+    log: at('log'),
+    info: at('info'),
+    debug: at('debug'),
+    warn: at('warn'),
+    error: at('error'),
+    trace: at('trace'),
     dir: (v, opts) => emit('log', util.inspect(v, opts)),
-    assert: (ok, ...a) => { if (!ok) emit('error', `Assertion failed${a.length ? `: ${util.format(...a)}` : ''}`); },
+    assert: (ok, ...a) => {
+      if (!ok) emit('error', `Assertion failed${a.length ? `: ${util.format(...a)}` : ''}`);
+    },
   });
 }
 
@@ -457,10 +507,14 @@ class Container {
   }
 
   /** How many distinct script texts this container has compiled (each text once, like a warm container). */
-  get compiledScripts() { return this._scripts.size; }
+  get compiledScripts() {
+    return this._scripts.size;
+  }
 
   /** A cold start: same configuration, empty `global`, nothing compiled, no logs. */
-  fresh() { return new Container(this.configuration, this.contextDefaults, this.graceMs); }
+  fresh() {
+    return new Container(this.configuration, this.contextDefaults, this.graceMs);
+  }
 
   _compile(text) {
     let entry = this._scripts.get(text);
@@ -498,12 +552,28 @@ class Container {
     const expectedName = options.expectedName === undefined ? EXPECTED_NAMES[kind] : options.expectedName;
     const secret = kind === 'login' && typeof args[1] === 'string' && args[1].length >= 4 ? args[1] : null;
     const inv = {
-      container: this, logs: [], violations: [], warnings: [], closed: false, leaks: new Set(),
+      container: this,
+      logs: [],
+      violations: [],
+      warnings: [],
+      closed: false,
+      leaks: new Set(),
       redact: (s) => (secret ? String(s).split(secret).join('[password redacted]') : String(s)),
     };
     const report = {
-      kind, name: null, outcome: null, callbackOutcome: null, event: null, profile: null, stored: null, error: null,
-      violations: inv.violations, warnings: inv.warnings, logs: inv.logs, callbackCalls: 0, durationMs: 0,
+      kind,
+      name: null,
+      outcome: null,
+      callbackOutcome: null,
+      event: null,
+      profile: null,
+      stored: null,
+      error: null,
+      violations: inv.violations,
+      warnings: inv.warnings,
+      logs: inv.logs,
+      callbackCalls: 0,
+      durationMs: 0,
     };
     let entry;
     try {
@@ -519,13 +589,14 @@ class Container {
       return report;
     }
     report.name = entry.name;
-    const context = withContext ? cloneContext(options.context !== undefined ? options.context
-      : mergeContext(DEFAULT_CONTEXT, this.contextDefaults)) : undefined;
+    const context = withContext ? cloneContext(options.context !== undefined ? options.context : mergeContext(DEFAULT_CONTEXT, this.contextDefaults)) : undefined;
 
     const calls = [];
     let thrown = null;
     let wake;
-    const woken = new Promise((resolve) => { wake = resolve; });
+    const woken = new Promise((resolve) => {
+      wake = resolve;
+    });
     const callback = (...a) => {
       if (inv.closed) {
         this.lateEvents.push(`${entry.name}: callback called after its report was final (first argument: ${inv.redact(summarise(a[0]))})`);
@@ -533,9 +604,19 @@ class Container {
       }
       let result = null;
       if (calls.length === 0 && !thrown) {
-        try { result = classify(kind, a); } catch (err) { // e.g. a profile getter that throws
-          result = { callbackOutcome: 'error', event: kind === 'login' ? 'f' : null, error: null, profile: null, stored: null,
-            violations: [`the callback's arguments could not be read: ${err && err.message}`], warnings: [] };
+        try {
+          result = classify(kind, a);
+        } catch (err) {
+          // e.g. a profile getter that throws
+          result = {
+            callbackOutcome: 'error',
+            event: kind === 'login' ? 'f' : null,
+            error: null,
+            profile: null,
+            stored: null,
+            violations: [`the callback's arguments could not be read: ${err && err.message}`],
+            warnings: [],
+          };
         }
       }
       calls.push({ args: a, result }); // classified now: what Auth0 sees is the value at call time
@@ -548,8 +629,10 @@ class Container {
     };
     const callArgs = [...args, ...(withContext ? [context] : []), callback];
     if (entry.run.length !== callArgs.length) {
-      report.warnings.push(`${entry.name} declares ${entry.run.length} parameters but Auth0 passes ${callArgs.length}` +
-        ` (script context ${withContext ? 'on' : 'off'}): fine only if it takes the callback from the last argument`);
+      report.warnings.push(
+        `${entry.name} declares ${entry.run.length} parameters but Auth0 passes ${callArgs.length}` +
+          ` (script context ${withContext ? 'on' : 'off'}): fine only if it takes the callback from the last argument`
+      );
     }
 
     const started = performance.now();
@@ -562,7 +645,12 @@ class Container {
       }
     });
     let timer;
-    const why = await Promise.race([woken, new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs, 'timeout'); })]);
+    const why = await Promise.race([
+      woken,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs, 'timeout');
+      }),
+    ]);
     clearTimeout(timer);
     report.durationMs = round(performance.now() - started);
     if (why !== 'timeout') await new Promise((resolve) => setTimeout(resolve, this.graceMs));
@@ -586,8 +674,13 @@ class Container {
       report.violations.push(`${entry.name} ${thrown.how} (${summarise(thrown.err)}) and also called back (with ${summarise(calls[0].args[0])})`);
     }
     if (calls.length > 1) {
-      report.violations.push(`callback called ${calls.length} times (must be exactly once): ` +
-        calls.slice(0, 3).map((c, i) => `call ${i + 1} with ${summarise(c.args[0])}`).join(', '));
+      report.violations.push(
+        `callback called ${calls.length} times (must be exactly once): ` +
+          calls
+            .slice(0, 3)
+            .map((c, i) => `call ${i + 1} with ${summarise(c.args[0])}`)
+            .join(', ')
+      );
     }
     finishLeaks(report, inv);
     report.outcome = report.violations.length > 0 ? 'violation' : report.callbackOutcome;
@@ -621,7 +714,10 @@ function redactDeep(v, redact, seen) {
 function finishLeaks(report, inv) {
   if (report.error) {
     const msg = inv.redact(report.error.message);
-    if (msg !== report.error.message) { inv.leaks.add('the error message'); report.error.message = msg; }
+    if (msg !== report.error.message) {
+      inv.leaks.add('the error message');
+      report.error.message = msg;
+    }
   }
   if (report.profile !== null) {
     const deep = { depth: Infinity, maxArrayLength: Infinity, maxStringLength: Infinity, breakLength: Infinity };
@@ -632,8 +728,12 @@ function finishLeaks(report, inv) {
       report.stored = report.stored && JSON.parse(inv.redact(JSON.stringify(report.stored)));
     }
   }
-  report.violations.forEach((v, i) => { report.violations[i] = inv.redact(v); });
-  report.warnings.forEach((v, i) => { report.warnings[i] = inv.redact(v); });
+  report.violations.forEach((v, i) => {
+    report.violations[i] = inv.redact(v);
+  });
+  report.warnings.forEach((v, i) => {
+    report.warnings[i] = inv.redact(v);
+  });
   for (const where of inv.leaks) report.violations.push(`the password appeared in ${where} (redacted in this report)`);
 }
 

@@ -43,8 +43,7 @@ async function main() {
     const t4 = performance.now();
     new WebAssembly.Instance(module, imports); // eslint-disable-line no-new
     const t5 = performance.now();
-    process.stdout.write(`${JSON.stringify({ encoding: found.encoding, decodeMs: t1 - t0, decompressMs: t2 - t1, compileMs: t3 - t2,
-      instantiateMs: t5 - t4, wasmBytes: bytes.length })}\n`);
+    process.stdout.write(`${JSON.stringify({ encoding: found.encoding, decodeMs: t1 - t0, decompressMs: t2 - t1, compileMs: t3 - t2, instantiateMs: t5 - t4, wasmBytes: bytes.length })}\n`);
     return;
   }
   if (mode === 'e2e') {

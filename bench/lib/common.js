@@ -90,7 +90,7 @@ const TEXT91 = (() => {
 })();
 
 function decodeText91(text) {
-  const out = Buffer.alloc(Math.floor((text.length >> 1) * 13 / 8));
+  const out = Buffer.alloc(Math.floor(((text.length >> 1) * 13) / 8));
   let acc = 0;
   let bits = 0;
   let o = 0;
@@ -121,7 +121,9 @@ function brotliWasm(compressed) {
     try {
       const raw = zlib.brotliDecompressSync(bytes);
       if (raw.length > 8 && raw.readUInt32LE(0) === 0x6d736100) return { compressed: bytes, raw };
-    } catch { /* not this one */ }
+    } catch {
+      /* not this one */
+    }
   }
   return null;
 }

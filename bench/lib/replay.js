@@ -15,7 +15,12 @@ function canonical(body) {
   try {
     const sort = (v) => {
       if (Array.isArray(v)) return v.map(sort);
-      if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]));
+      if (v && typeof v === 'object')
+        return Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sort(v[k])])
+        );
       return v;
     };
     return JSON.stringify(sort(JSON.parse(body)));
@@ -52,11 +57,19 @@ function installReplay() {
   };
   return {
     state,
-    record() { state.mode = 'record'; },
-    replay() { state.mode = 'replay'; },
-    off() { state.mode = 'off'; },
+    record() {
+      state.mode = 'record';
+    },
+    replay() {
+      state.mode = 'replay';
+    },
+    off() {
+      state.mode = 'off';
+    },
     size: () => recorded.size,
-    uninstall() { globalThis.fetch = realFetch; },
+    uninstall() {
+      globalThis.fetch = realFetch;
+    },
   };
 }
 

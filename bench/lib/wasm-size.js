@@ -10,8 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element',
-  'code', 'data', 'datacount', 'tag'];
+const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount', 'tag'];
 
 function leb(bytes, pos) {
   let result = 0;
@@ -61,8 +60,24 @@ function sectionTable(bytes) {
 
 // ---- names (fallback when twiggy is missing) --------------------------------------------------------------
 
-const LEGACY_ESCAPES = { $LT$: '<', $GT$: '>', $RF$: '&', $BP$: '*', $C$: ',', $SP$: '@', $u20$: ' ', $u27$: "'",
-  $u5b$: '[', $u5d$: ']', $u7b$: '{', $u7d$: '}', $u7e$: '~', $u3b$: ';', $u2b$: '+', $u22$: '"' };
+const LEGACY_ESCAPES = {
+  $LT$: '<',
+  $GT$: '>',
+  $RF$: '&',
+  $BP$: '*',
+  $C$: ',',
+  $SP$: '@',
+  $u20$: ' ',
+  $u27$: "'",
+  $u5b$: '[',
+  $u5d$: ']',
+  $u7b$: '{',
+  $u7d$: '}',
+  $u7e$: '~',
+  $u3b$: ';',
+  $u2b$: '+',
+  $u22$: '"',
+};
 
 /** Rust's legacy symbol mangling (`_ZN...E`) back to a path, without the trailing hash. */
 function demangle(name) {
@@ -78,7 +93,14 @@ function demangle(name) {
     pos += len;
   }
   if (parts.length > 1 && /^h[0-9a-f]{16}$/.test(parts[parts.length - 1])) parts.pop();
-  return parts.map((p) => p.replace(/^_\$/, '$').replace(/\$[A-Za-z0-9]+\$/g, (e) => LEGACY_ESCAPES[e] || e).replace(/\.\./g, '::')).join('::');
+  return parts
+    .map((p) =>
+      p
+        .replace(/^_\$/, '$')
+        .replace(/\$[A-Za-z0-9]+\$/g, (e) => LEGACY_ESCAPES[e] || e)
+        .replace(/\.\./g, '::')
+    )
+    .join('::');
 }
 
 /** Every function body and data segment of a module with a `name` section: [{name, bytes}]. */
@@ -92,7 +114,24 @@ function namedItems(bytes) {
       [, p] = readName(bytes, p);
       [, p] = readName(bytes, p);
       const kind = bytes[p++];
-      if (kind === 0) { imported++; [, p] = leb(bytes, p); } else if (kind === 1) { p += 1; const [flags, q] = leb(bytes, p); [, p] = leb(bytes, q); if (flags & 1) [, p] = leb(bytes, p); } else if (kind === 2) { const [flags, q] = leb(bytes, p); [, p] = leb(bytes, q); if (flags & 1) [, p] = leb(bytes, p); } else if (kind === 3) { p += 2; } else { p += 1; [, p] = leb(bytes, p); }
+      if (kind === 0) {
+        imported++;
+        [, p] = leb(bytes, p);
+      } else if (kind === 1) {
+        p += 1;
+        const [flags, q] = leb(bytes, p);
+        [, p] = leb(bytes, q);
+        if (flags & 1) [, p] = leb(bytes, p);
+      } else if (kind === 2) {
+        const [flags, q] = leb(bytes, p);
+        [, p] = leb(bytes, q);
+        if (flags & 1) [, p] = leb(bytes, p);
+      } else if (kind === 3) {
+        p += 2;
+      } else {
+        p += 1;
+        [, p] = leb(bytes, p);
+      }
     }
   }
   const names = new Map();
@@ -190,7 +229,10 @@ function topContributors(n = 15) {
     input: path.relative(path.join(__dirname, '..', '..'), RELEASE_WASM),
     inputBytes,
     unshippedBytes: items.filter((i) => isUnshipped(i.name)).reduce((a, i) => a + i.bytes, 0),
-    top: shipped.sort((a, b) => b.bytes - a.bytes).slice(0, n).map((i) => ({ name: i.name.replace(/::h[0-9a-f]{16}$/, ''), bytes: i.bytes })),
+    top: shipped
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, n)
+      .map((i) => ({ name: i.name.replace(/::h[0-9a-f]{16}$/, ''), bytes: i.bytes })),
     crates: [...crates.entries()].map(([crate, bytes]) => ({ crate, bytes })).sort((a, b) => b.bytes - a.bytes),
     mtime: fs.statSync(RELEASE_WASM).mtime.toISOString(),
   };

@@ -40,8 +40,7 @@ function getByEmail(email, context, callback) {
     const named = String((configuration && configuration.Log_Identifiers) || '').toLowerCase() === 'true';
     const id = String(email);
     const who = named ? JSON.stringify(id) : crypto.createHash('sha256').update(id).digest('hex').slice(0, 12);
-    console.log('plain-migrate ' + VERSION + ' get_user outcome=' + outcome.kind + ' ms=' + (Date.now() - started) +
-      ' upstream=' + upstream + ' user=' + who);
+    console.log('plain-migrate ' + VERSION + ' get_user outcome=' + outcome.kind + ' ms=' + (Date.now() - started) + ' upstream=' + upstream + ' user=' + who);
     if (outcome.kind === 'profile') return callback(null, outcome.profile);
     if (outcome.kind === 'not_found') return callback(null);
     if (outcome.kind === 'unauthorized') return callback(new UnauthorizedError(outcome.message));
@@ -60,7 +59,7 @@ function getByEmail(email, context, callback) {
     const optional = (key) => (raw[key] === undefined || raw[key].trim() === '' ? null : raw[key].trim());
     const required = (key, what) => {
       const v = optional(key);
-      if (v === null) throw bad(key, 'is missing: add it under the connection\'s Settings with ' + what);
+      if (v === null) throw bad(key, "is missing: add it under the connection's Settings with " + what);
       return v;
     };
     const flag = (key, dflt) => {
@@ -70,13 +69,13 @@ function getByEmail(email, context, callback) {
       if (v.toLowerCase() === 'false') return false;
       throw bad(key, 'must be `true` or `false` (or empty for ' + dflt + ')');
     };
-    const domain = normaliseDomain(required('Domain', 'the old tenant\'s domain, e.g. old-tenant.eu.auth0.com'), bad);
-    const clientId = required('Client_ID', 'the old tenant\'s Migration App client id');
-    const clientSecret = required('Client_Secret', 'the old tenant\'s Migration App client secret');
+    const domain = normaliseDomain(required('Domain', "the old tenant's domain, e.g. old-tenant.eu.auth0.com"), bad);
+    const clientId = required('Client_ID', "the old tenant's Migration App client id");
+    const clientSecret = required('Client_Secret', "the old tenant's Migration App client secret");
     let audience = optional('Audience');
     if (audience === null) audience = 'https://' + domain + '/api/v2/';
     else if (!audience.startsWith('https://')) {
-      throw bad('Audience', 'must be an https:// URL (the old tenant\'s Management API identifier), or left empty for https://{Domain}/api/v2/');
+      throw bad('Audience', "must be an https:// URL (the old tenant's Management API identifier), or left empty for https://{Domain}/api/v2/");
     }
     const namespace = optional('Claims_Namespace') || DEFAULT_NAMESPACE;
     const source = (optional('Profile_Source') || 'auto').toLowerCase();
@@ -218,13 +217,16 @@ function getByEmail(email, context, callback) {
   async function send(req, leftMs) {
     const limit = timeLimit(Math.max(1, Math.min(req.timeout, leftMs)));
     try {
-      const res = await Promise.race([fetch(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        redirect: 'error',
-        signal: limit.signal
-      }), limit.expired]);
+      const res = await Promise.race([
+        fetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          redirect: 'error',
+          signal: limit.signal
+        }),
+        limit.expired
+      ]);
       const reply = { status: res.status, retryAfter: res.headers.get('retry-after'), rateLimitReset: res.headers.get('x-ratelimit-reset') };
       reply.body = await readText(res, limit.expired);
       return reply;
@@ -268,15 +270,14 @@ function getByEmail(email, context, callback) {
   // Idempotent calls are tried again on no answer, 429 (not brute-force) and 5xx: after 200 ms, 600 ms,
   // or what Retry-After / X-RateLimit-Reset ask when that is at most 4 s. `null`: do not retry.
   function retryDelay(r, tries) {
-    const transient = r.failure ? r.failure !== 'deadline'
-      : r.status === 429 ? !r.body.includes('"too_many_attempts"') : r.status >= 500;
+    const transient = r.failure ? r.failure !== 'deadline' : r.status === 429 ? !r.body.includes('"too_many_attempts"') : r.status >= 500;
     if (!transient || tries >= MAX_RETRIES) return null;
     let wait = null;
     if (r.retryAfter != null && /^\+?[0-9]+$/.test(r.retryAfter.trim())) wait = Number(r.retryAfter.trim()) * 1000;
     else if (r.rateLimitReset != null && /^\+?[0-9]+$/.test(r.rateLimitReset.trim())) {
       wait = Math.max(0, Number(r.rateLimitReset.trim()) * 1000 - Date.now());
     }
-    if (wait === null) wait = 200 * Math.pow(3, tries);
+    if (wait === null) wait = 200 * 3 ** tries;
     return wait <= MAX_WAIT_MS ? wait : null;
   }
 
@@ -354,18 +355,20 @@ function getByEmail(email, context, callback) {
     if (r.status >= 200 && r.status < 300) {
       const body = json(r);
       const token = body !== null && typeof body === 'object' ? body.access_token : undefined;
-      if (typeof token !== 'string' || token === '') throw stop('Management API token: the old tenant\'s reply has no access_token');
+      if (typeof token !== 'string' || token === '') throw stop("Management API token: the old tenant's reply has no access_token");
       return token;
     }
     const e = oauthError(r);
     if (e.error === 'unauthorized_client') {
-      throw stop('setup: the old tenant\'s Migration App does not allow the Client Credentials grant; enable it in Applications > Migration App > Advanced Settings > Grant Types');
+      throw stop("setup: the old tenant's Migration App does not allow the Client Credentials grant; enable it in Applications > Migration App > Advanced Settings > Grant Types");
     }
     if (e.error === 'access_denied' && r.status === 403) {
-      throw stop('setup: the Migration App is not authorised for the old tenant\'s Management API; authorise it with the read:users scope (Applications > APIs > Auth0 Management API > Machine to Machine Applications), and check the `Audience` setting');
+      throw stop(
+        "setup: the Migration App is not authorised for the old tenant's Management API; authorise it with the read:users scope (Applications > APIs > Auth0 Management API > Machine to Machine Applications), and check the `Audience` setting"
+      );
     }
     if (e.error === 'access_denied' || e.error === 'invalid_client') {
-      throw stop('setup: the old tenant refused the Migration App\'s credentials; check the `Client_ID` and `Client_Secret` settings');
+      throw stop("setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings");
     }
     throw stop('Management API token: unexpected reply (HTTP ' + r.status + ', error `' + excerpt(e.error, 60) + '`: ' + excerpt(e.description, 200) + ')');
   }
@@ -410,7 +413,7 @@ function getByEmail(email, context, callback) {
       if (t) return t;
       if (isSuccess(reply)) return decide(cfg, identifier, purpose, json(reply));
       if (reply.status === 401 || reply.status === 403) {
-        return fail('setup: the old tenant\'s Management API refused the lookup (HTTP ' + reply.status + '); grant the Migration App the read:users scope');
+        return fail("setup: the old tenant's Management API refused the lookup (HTTP " + reply.status + '); grant the Migration App the read:users scope');
       }
       return fail('user lookup: unexpected reply (HTTP ' + reply.status + ': ' + excerpt(reply.body, 200) + ')');
     }
@@ -421,19 +424,17 @@ function getByEmail(email, context, callback) {
     let users;
     if (Array.isArray(body)) users = body;
     else if (purpose === 'login_profile' && body !== null && typeof body === 'object') users = [body];
-    else return fail('user lookup: the old tenant\'s reply is not what the Management API sends');
+    else return fail("user lookup: the old tenant's reply is not what the Management API sends");
     const field = isEmail(identifier) ? 'email' : 'username';
     const matches = users.filter((u) => {
       if (u === null || typeof u !== 'object' || Array.isArray(u)) return false;
       const value = str(u[field]);
       if (!value || value.toLowerCase() !== identifier) return false;
       if (!Array.isArray(u.identities)) return false;
-      return u.identities.some((i) => i !== null && typeof i === 'object' &&
-        (cfg.connection !== null ? i.connection === cfg.connection : i.provider === 'auth0'));
+      return u.identities.some((i) => i !== null && typeof i === 'object' && (cfg.connection !== null ? i.connection === cfg.connection : i.provider === 'auth0'));
     });
     if (matches.length === 0) {
-      return purpose === 'get_user' ? { kind: 'not_found' }
-        : fail('login: the password was accepted but the Management API does not find that user in the connection; refusing to migrate');
+      return purpose === 'get_user' ? { kind: 'not_found' } : fail('login: the password was accepted but the Management API does not find that user in the connection; refusing to migrate');
     }
     if (matches.length > 1) {
       return fail('user lookup: ' + matches.length + ' users in the old tenant match; set the `Connection` setting to the database connection being migrated');
@@ -442,8 +443,7 @@ function getByEmail(email, context, callback) {
     // Auth0 sends `blocked` as a boolean; any other value fails closed.
     if (user.blocked !== undefined && user.blocked !== null && user.blocked !== false) return { kind: 'unauthorized', message: BLOCKED };
     const app = user.app_metadata;
-    if (purpose === 'get_user' && cfg.skipMigrated && app !== null && typeof app === 'object' && !Array.isArray(app) &&
-      app.migration_complete === true) {
+    if (purpose === 'get_user' && cfg.skipMigrated && app !== null && typeof app === 'object' && !Array.isArray(app) && app.migration_complete === true) {
       return { kind: 'not_found' };
     }
     if (typeof user.user_id !== 'string') return fail('user lookup: a user record has no `user_id`');

@@ -50,8 +50,7 @@ function login(userNameOrEmail, password, context, callback) {
     const named = String((configuration && configuration.Log_Identifiers) || '').toLowerCase() === 'true';
     const id = String(userNameOrEmail);
     const who = named ? JSON.stringify(id) : crypto.createHash('sha256').update(id).digest('hex').slice(0, 12);
-    console.log('plain-migrate ' + VERSION + ' login outcome=' + outcome.kind + ' ms=' + (Date.now() - started) +
-      ' upstream=' + upstream + ' user=' + who);
+    console.log('plain-migrate ' + VERSION + ' login outcome=' + outcome.kind + ' ms=' + (Date.now() - started) + ' upstream=' + upstream + ' user=' + who);
     if (outcome.kind === 'profile') return callback(null, outcome.profile);
     if (outcome.kind === 'wrong_password') return callback(new WrongUsernameOrPasswordError(userNameOrEmail, outcome.message));
     if (outcome.kind === 'unauthorized') return callback(new UnauthorizedError(outcome.message));
@@ -70,7 +69,7 @@ function login(userNameOrEmail, password, context, callback) {
     const optional = (key) => (raw[key] === undefined || raw[key].trim() === '' ? null : raw[key].trim());
     const required = (key, what) => {
       const v = optional(key);
-      if (v === null) throw bad(key, 'is missing: add it under the connection\'s Settings with ' + what);
+      if (v === null) throw bad(key, "is missing: add it under the connection's Settings with " + what);
       return v;
     };
     const flag = (key, dflt) => {
@@ -80,13 +79,13 @@ function login(userNameOrEmail, password, context, callback) {
       if (v.toLowerCase() === 'false') return false;
       throw bad(key, 'must be `true` or `false` (or empty for ' + dflt + ')');
     };
-    const domain = normaliseDomain(required('Domain', 'the old tenant\'s domain, e.g. old-tenant.eu.auth0.com'), bad);
-    const clientId = required('Client_ID', 'the old tenant\'s Migration App client id');
-    const clientSecret = required('Client_Secret', 'the old tenant\'s Migration App client secret');
+    const domain = normaliseDomain(required('Domain', "the old tenant's domain, e.g. old-tenant.eu.auth0.com"), bad);
+    const clientId = required('Client_ID', "the old tenant's Migration App client id");
+    const clientSecret = required('Client_Secret', "the old tenant's Migration App client secret");
     let audience = optional('Audience');
     if (audience === null) audience = 'https://' + domain + '/api/v2/';
     else if (!audience.startsWith('https://')) {
-      throw bad('Audience', 'must be an https:// URL (the old tenant\'s Management API identifier), or left empty for https://{Domain}/api/v2/');
+      throw bad('Audience', "must be an https:// URL (the old tenant's Management API identifier), or left empty for https://{Domain}/api/v2/");
     }
     const namespace = optional('Claims_Namespace') || DEFAULT_NAMESPACE;
     const source = (optional('Profile_Source') || 'auto').toLowerCase();
@@ -228,13 +227,16 @@ function login(userNameOrEmail, password, context, callback) {
   async function send(req, leftMs) {
     const limit = timeLimit(Math.max(1, Math.min(req.timeout, leftMs)));
     try {
-      const res = await Promise.race([fetch(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        redirect: 'error',
-        signal: limit.signal
-      }), limit.expired]);
+      const res = await Promise.race([
+        fetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          redirect: 'error',
+          signal: limit.signal
+        }),
+        limit.expired
+      ]);
       const reply = { status: res.status, retryAfter: res.headers.get('retry-after'), rateLimitReset: res.headers.get('x-ratelimit-reset') };
       reply.body = await readText(res, limit.expired);
       return reply;
@@ -278,15 +280,14 @@ function login(userNameOrEmail, password, context, callback) {
   // Idempotent calls are tried again on no answer, 429 (not brute-force) and 5xx: after 200 ms, 600 ms,
   // or what Retry-After / X-RateLimit-Reset ask when that is at most 4 s. `null`: do not retry.
   function retryDelay(r, tries) {
-    const transient = r.failure ? r.failure !== 'deadline'
-      : r.status === 429 ? !r.body.includes('"too_many_attempts"') : r.status >= 500;
+    const transient = r.failure ? r.failure !== 'deadline' : r.status === 429 ? !r.body.includes('"too_many_attempts"') : r.status >= 500;
     if (!transient || tries >= MAX_RETRIES) return null;
     let wait = null;
     if (r.retryAfter != null && /^\+?[0-9]+$/.test(r.retryAfter.trim())) wait = Number(r.retryAfter.trim()) * 1000;
     else if (r.rateLimitReset != null && /^\+?[0-9]+$/.test(r.rateLimitReset.trim())) {
       wait = Math.max(0, Number(r.rateLimitReset.trim()) * 1000 - Date.now());
     }
-    if (wait === null) wait = 200 * Math.pow(3, tries);
+    if (wait === null) wait = 200 * 3 ** tries;
     return wait <= MAX_WAIT_MS ? wait : null;
   }
 
@@ -316,13 +317,12 @@ function login(userNameOrEmail, password, context, callback) {
   async function getMetadata(url, key, what, refresh) {
     let reply = null;
     for (let tries = 0, delay = 0; ; tries++) {
-      reply = await request({ method: 'GET', url: url, headers: {}, timeout: API_TIMEOUT_MS,
-        cache: { key: key, ttl: METADATA_TTL_S, refresh: refresh } }, delay);
+      reply = await request({ method: 'GET', url: url, headers: {}, timeout: API_TIMEOUT_MS, cache: { key: key, ttl: METADATA_TTL_S, refresh: refresh } }, delay);
       delay = retryDelay(reply, tries);
       if (delay === null) break;
     }
     if (!isSuccess(reply)) {
-      throw new Stop(transportFailure(reply, what) || fail('login: the old tenant\'s ' + what + ' answered HTTP ' + reply.status));
+      throw new Stop(transportFailure(reply, what) || fail("login: the old tenant's " + what + ' answered HTTP ' + reply.status));
     }
     return reply;
   }
@@ -401,22 +401,21 @@ function login(userNameOrEmail, password, context, callback) {
   function checkClaims(claims, issuer, clientId) {
     const nowS = Math.floor(Date.now() / 1000);
     const number = (v) => (typeof v === 'number' ? Math.trunc(v) : null);
-    if (claims.iss !== issuer) return 'the ID token\'s issuer is not the old tenant\'s';
+    if (claims.iss !== issuer) return "the ID token's issuer is not the old tenant's";
     const aud = claims.aud;
-    const audienceOk = typeof aud === 'string' ? aud === clientId
-      : Array.isArray(aud) ? aud.includes(clientId) && (aud.length === 1 || claims.azp === clientId) : false;
+    const audienceOk = typeof aud === 'string' ? aud === clientId : Array.isArray(aud) ? aud.includes(clientId) && (aud.length === 1 || claims.azp === clientId) : false;
     if (!audienceOk) return 'the ID token was not issued to the Migration App (`aud`)';
     const exp = number(claims.exp);
     if (exp === null) return 'the ID token has no expiry';
     if (!(nowS < exp + SKEW_S)) return 'the ID token has expired (check the clocks)';
     for (const name of ['iat', 'nbf']) {
       const t = number(claims[name]);
-      if (t !== null && t > nowS + SKEW_S) return 'the ID token\'s `' + name + '` is in the future (check the clocks)';
+      if (t !== null && t > nowS + SKEW_S) return "the ID token's `" + name + '` is in the future (check the clocks)';
     }
     return null;
   }
 
-  const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+  const has = (o, k) => Object.hasOwn(o, k);
   const str = (v) => (typeof v === 'string' ? v : null);
   const isEmail = (identifier) => identifier.includes('@');
 
@@ -474,18 +473,20 @@ function login(userNameOrEmail, password, context, callback) {
     if (r.status >= 200 && r.status < 300) {
       const body = json(r);
       const token = body !== null && typeof body === 'object' ? body.access_token : undefined;
-      if (typeof token !== 'string' || token === '') throw stop('Management API token: the old tenant\'s reply has no access_token');
+      if (typeof token !== 'string' || token === '') throw stop("Management API token: the old tenant's reply has no access_token");
       return token;
     }
     const e = oauthError(r);
     if (e.error === 'unauthorized_client') {
-      throw stop('setup: the old tenant\'s Migration App does not allow the Client Credentials grant; enable it in Applications > Migration App > Advanced Settings > Grant Types');
+      throw stop("setup: the old tenant's Migration App does not allow the Client Credentials grant; enable it in Applications > Migration App > Advanced Settings > Grant Types");
     }
     if (e.error === 'access_denied' && r.status === 403) {
-      throw stop('setup: the Migration App is not authorised for the old tenant\'s Management API; authorise it with the read:users scope (Applications > APIs > Auth0 Management API > Machine to Machine Applications), and check the `Audience` setting');
+      throw stop(
+        "setup: the Migration App is not authorised for the old tenant's Management API; authorise it with the read:users scope (Applications > APIs > Auth0 Management API > Machine to Machine Applications), and check the `Audience` setting"
+      );
     }
     if (e.error === 'access_denied' || e.error === 'invalid_client') {
-      throw stop('setup: the old tenant refused the Migration App\'s credentials; check the `Client_ID` and `Client_Secret` settings');
+      throw stop("setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings");
     }
     throw stop('Management API token: unexpected reply (HTTP ' + r.status + ', error `' + excerpt(e.error, 60) + '`: ' + excerpt(e.description, 200) + ')');
   }
@@ -530,7 +531,7 @@ function login(userNameOrEmail, password, context, callback) {
       if (t) return t;
       if (isSuccess(reply)) return decide(cfg, identifier, purpose, json(reply));
       if (reply.status === 401 || reply.status === 403) {
-        return fail('setup: the old tenant\'s Management API refused the lookup (HTTP ' + reply.status + '); grant the Migration App the read:users scope');
+        return fail("setup: the old tenant's Management API refused the lookup (HTTP " + reply.status + '); grant the Migration App the read:users scope');
       }
       return fail('user lookup: unexpected reply (HTTP ' + reply.status + ': ' + excerpt(reply.body, 200) + ')');
     }
@@ -541,19 +542,17 @@ function login(userNameOrEmail, password, context, callback) {
     let users;
     if (Array.isArray(body)) users = body;
     else if (purpose === 'login_profile' && body !== null && typeof body === 'object') users = [body];
-    else return fail('user lookup: the old tenant\'s reply is not what the Management API sends');
+    else return fail("user lookup: the old tenant's reply is not what the Management API sends");
     const field = isEmail(identifier) ? 'email' : 'username';
     const matches = users.filter((u) => {
       if (u === null || typeof u !== 'object' || Array.isArray(u)) return false;
       const value = str(u[field]);
       if (!value || value.toLowerCase() !== identifier) return false;
       if (!Array.isArray(u.identities)) return false;
-      return u.identities.some((i) => i !== null && typeof i === 'object' &&
-        (cfg.connection !== null ? i.connection === cfg.connection : i.provider === 'auth0'));
+      return u.identities.some((i) => i !== null && typeof i === 'object' && (cfg.connection !== null ? i.connection === cfg.connection : i.provider === 'auth0'));
     });
     if (matches.length === 0) {
-      return purpose === 'get_user' ? { kind: 'not_found' }
-        : fail('login: the password was accepted but the Management API does not find that user in the connection; refusing to migrate');
+      return purpose === 'get_user' ? { kind: 'not_found' } : fail('login: the password was accepted but the Management API does not find that user in the connection; refusing to migrate');
     }
     if (matches.length > 1) {
       return fail('user lookup: ' + matches.length + ' users in the old tenant match; set the `Connection` setting to the database connection being migrated');
@@ -562,8 +561,7 @@ function login(userNameOrEmail, password, context, callback) {
     // Auth0 sends `blocked` as a boolean; any other value fails closed.
     if (user.blocked !== undefined && user.blocked !== null && user.blocked !== false) return { kind: 'unauthorized', message: BLOCKED };
     const app = user.app_metadata;
-    if (purpose === 'get_user' && cfg.skipMigrated && app !== null && typeof app === 'object' && !Array.isArray(app) &&
-      app.migration_complete === true) {
+    if (purpose === 'get_user' && cfg.skipMigrated && app !== null && typeof app === 'object' && !Array.isArray(app) && app.migration_complete === true) {
       return { kind: 'not_found' };
     }
     if (typeof user.user_id !== 'string') return fail('user lookup: a user record has no `user_id`');
@@ -595,16 +593,18 @@ function login(userNameOrEmail, password, context, callback) {
       case 'password_leaked':
         return { kind: 'unauthorized', message: 'This password was found in a data breach and can no longer be used. Please reset your password.' };
       case 'unauthorized_client':
-        return fail('setup: the old tenant\'s Migration App does not allow the Password grant; enable Password in Applications > Migration App > Advanced Settings > Grant Types');
+        return fail("setup: the old tenant's Migration App does not allow the Password grant; enable Password in Applications > Migration App > Advanced Settings > Grant Types");
       default:
         break;
     }
     if (e.error === 'access_denied' && lower.includes('wrong') && lower.includes('password')) return { kind: 'wrong_password', message: WRONG };
     if (e.error === 'invalid_request' && lower.includes('realm')) {
-      return fail('setup: the old tenant does not know the connection `' + (cfg.connection || '') + '` or it is not enabled for the Migration App; check the `Connection` setting and the app\'s Connections tab');
+      return fail(
+        'setup: the old tenant does not know the connection `' + (cfg.connection || '') + "` or it is not enabled for the Migration App; check the `Connection` setting and the app's Connections tab"
+      );
     }
     if ((e.error === 'access_denied' || e.error === 'invalid_client') && r.status === 401) {
-      return fail('setup: the old tenant refused the Migration App\'s credentials; check the `Client_ID` and `Client_Secret` settings');
+      return fail("setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings");
     }
     return fail('password check: unexpected reply from the old tenant (HTTP ' + r.status + ', error `' + excerpt(e.error, 60) + '`: ' + excerpt(e.description, 200) + ')');
   }
@@ -617,21 +617,22 @@ function login(userNameOrEmail, password, context, callback) {
     const folded = identifier.toLowerCase();
 
     // 1. The password, against the old tenant. Never retried: it would count twice in brute-force protection.
-    const body = { grant_type: 'password', username: identifier, password: String(password), client_id: cfg.clientId,
-      client_secret: cfg.clientSecret, scope: 'openid profile email' };
+    const body = { grant_type: 'password', username: identifier, password: String(password), client_id: cfg.clientId, client_secret: cfg.clientSecret, scope: 'openid profile email' };
     if (cfg.connection !== null) {
       body.grant_type = REALM_GRANT;
       body.realm = cfg.connection;
     }
-    const reply = await request({ method: 'POST', url: 'https://' + cfg.domain + '/oauth/token',
-      headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeout: PASSWORD_TIMEOUT_MS }, 0);
+    const reply = await request(
+      { method: 'POST', url: 'https://' + cfg.domain + '/oauth/token', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeout: PASSWORD_TIMEOUT_MS },
+      0
+    );
     if (!isSuccess(reply)) {
       const verdict = classifyPasswordFailure(reply, cfg);
       return verdict || lookupUser(cfg, folded, 'login_after_mfa', null);
     }
     const tokens = json(reply);
     const idToken = tokens !== null && typeof tokens === 'object' ? str(tokens.id_token) : null;
-    if (idToken === null) return fail('password check: the old tenant\'s reply has no id_token (is the `openid` scope allowed?)');
+    if (idToken === null) return fail("password check: the old tenant's reply has no id_token (is the `openid` scope allowed?)");
     const jwt = parseJwt(idToken);
 
     // 2. Who signs the old tenant's tokens (cached on `global`), and the key that signed this one.
@@ -652,21 +653,20 @@ function login(userNameOrEmail, password, context, callback) {
     }
 
     // 3. Signature, claims, and that the token is about the user who typed the identifier.
-    if (!verifySignature(jwk, jwt)) return fail('login: the ID token\'s signature is not valid; refusing to migrate');
+    if (!verifySignature(jwk, jwt)) return fail("login: the ID token's signature is not valid; refusing to migrate");
     const claims = jwt.claims;
     const wrongClaim = checkClaims(claims, issuer, cfg.clientId);
     if (wrongClaim) return fail('login: ' + wrongClaim + '; refusing to migrate');
     const ns = cfg.namespace;
     const tokenValue = isEmail(folded) ? str(claims.email) : tokenUsername(claims, ns);
     if ((isEmail(folded) || tokenValue !== null) && (tokenValue === null || tokenValue.toLowerCase() !== folded)) {
-      return fail('login: the old tenant\'s ID token is for a different user than the one logging in; refusing to migrate');
+      return fail("login: the old tenant's ID token is for a different user than the one logging in; refusing to migrate");
     }
     const sub = str(claims.sub);
     if (!sub) return fail('login: the ID token has no `sub`');
 
     // 4. The profile: from the claims the old tenant's Action added, or from the Management API.
-    const complete = (has(claims, ns + 'user_metadata') || has(claims, ns + 'app_metadata')) &&
-      (isEmail(folded) || tokenUsername(claims, ns) !== null);
+    const complete = (has(claims, ns + 'user_metadata') || has(claims, ns + 'app_metadata')) && (isEmail(folded) || tokenUsername(claims, ns) !== null);
     if (cfg.source === 'management' || (cfg.source === 'auto' && !complete)) return lookupUser(cfg, folded, 'login_profile', sub);
     if (!complete) {
       return fail('setup: `Profile_Source` is `claims` but the ID token has no metadata claims; deploy dist/metadata-action.js in the old tenant, check `Claims_Namespace`, or use `auto`');

@@ -59,7 +59,11 @@ function prepareGlue(glue) {
     throw new Error('the wasm-bindgen glue does not have the expected no-modules shape; was the wasm-bindgen version changed?');
   }
   const synced = glue.replace(GLUE_EXPORT, GLUE_EXPORT_SYNC);
-  return synced.trimEnd().split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+  return synced
+    .trimEnd()
+    .split('\n')
+    .map((l) => (l ? `    ${l}` : l))
+    .join('\n');
 }
 
 /**

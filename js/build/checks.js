@@ -112,7 +112,7 @@ function isWasmPayload(body, sha256) {
   if (!sha256) return false;
   const candidates = [];
   if (/^[A-Za-z0-9+/]+=*$/.test(body)) candidates.push(Buffer.from(body, 'base64'));
-  const most = Math.floor((body.length / 2) * 13 / 8);
+  const most = Math.floor(((body.length / 2) * 13) / 8);
   for (const length of [most, most - 1]) {
     const bytes = decodeText91(body, length);
     if (bytes) candidates.push(bytes);
@@ -142,10 +142,10 @@ const SECRET_PATTERNS = [
   {
     what: 'a secret-named key with a literal value',
     // Also inside a string holding JSON (`"{\"client_secret\":\"...\"}"`): quotes may be escaped.
-    re: /\b(?:client[_-]?secret|secret|password|passwd|api[_-]?key|access[_-]?token|id[_-]?token|refresh[_-]?token|mfa[_-]?token|private[_-]?key)\\?["']?\s*[:=]\s*\\?(["'`])[^"'`\n\\]{6,}\\?\1/gi,
+    re: /\b(?:client[_-]?secret|secret|password|passwd|api[_-]?key|access[_-]?token|id[_-]?token|refresh[_-]?token|mfa[_-]?token|private[_-]?key)\\?["']?\s*[:=]\s*\\?(["'`])[^"'`\n\\]{6,}\\?\1/gi
   },
   { what: 'a Bearer token', re: /\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*/g },
-  { what: 'credentials in a URL', re: /\bhttps?:\/\/[^\s/:@'"`]+:[^\s/@'"`]+@/g },
+  { what: 'credentials in a URL', re: /\bhttps?:\/\/[^\s/:@'"`]+:[^\s/@'"`]+@/g }
 ];
 
 /**

@@ -7,7 +7,11 @@
 
 /** "Domain, Client_ID, Client_Secret; optional: Connection, ..." from the engine's own key list. */
 function settingsLine(keys) {
-  const names = (required) => keys.filter((k) => k.required === required).map((k) => k.name).join(', ');
+  const names = (required) =>
+    keys
+      .filter((k) => k.required === required)
+      .map((k) => k.name)
+      .join(', ');
   return `${names(true)}; optional: ${names(false)}`;
 }
 const SETTINGS = '__SETTINGS__';
@@ -24,18 +28,12 @@ const WHERE = {
   },
   'get_user.js': {
     title: 'Get User script for lazy migration from the old tenant',
-    paste: [
-      'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
-      'paste into Database Action Scripts > Get User.'
-    ],
+    paste: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.'],
     reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
   },
   'metadata-action.js': {
     title: 'post-login Action for the OLD tenant: metadata claims + migration mark',
-    paste: [
-      'OLD tenant > Actions > Library > Create Action > Build from scratch, trigger Login / Post Login;',
-      'paste, add the secrets, Deploy, then add it to Actions > Triggers > post-login.'
-    ],
+    paste: ['OLD tenant > Actions > Library > Create Action > Build from scratch, trigger Login / Post Login;', 'paste, add the secrets, Deploy, then add it to Actions > Triggers > post-login.'],
     reads: 'Action secrets: MIGRATION_APP_CLIENT_ID, CLAIMS_NAMESPACE (optional)'
   },
   'retired/login.js': {
@@ -67,7 +65,7 @@ const WHERE = {
 function header(file, build) {
   const w = WHERE[file];
   if (!w) throw new Error(`no header text for ${file}`);
-  if (!Array.isArray(build.settingsKeys)) throw new Error('the header needs the engine\'s settings keys');
+  if (!Array.isArray(build.settingsKeys)) throw new Error("the header needs the engine's settings keys");
   const lines = [
     `auth0-lazy-migrate ${build.version} - ${w.title}`,
     `commit ${build.commit}`,

@@ -48,7 +48,11 @@ function retryAfterMs(headers, nowMs = Date.now()) {
 
 function parseBody(text) {
   if (text === '') return null;
-  try { return JSON.parse(text); } catch { return text; }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** A short description of an error reply (OAuth or Management shape). */
@@ -58,7 +62,9 @@ function describe(status, body) {
     const msg = body.error_description !== undefined ? body.error_description : body.message;
     return `HTTP ${status}${code ? ` ${code}` : ''}${msg ? `: ${msg}` : ''}`;
   }
-  const text = String(body || '').replace(/\s+/g, ' ').trim();
+  const text = String(body || '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
 }
 
@@ -77,7 +83,7 @@ class Auth0Client {
     const d = normaliseDomain(domain);
     if (!d) {
       throw new UsageError(`${label}: "${domain}" is not a domain`, {
-        hint: 'give the tenant\'s canonical domain over HTTPS, e.g. tenant.eu.auth0.com or host:port (no http://, path or credentials)',
+        hint: "give the tenant's canonical domain over HTTPS, e.g. tenant.eu.auth0.com or host:port (no http://, path or credentials)",
       });
     }
     this.domain = d;
@@ -110,7 +116,8 @@ class Auth0Client {
         }
         const why = err && err.name === 'TimeoutError' ? 'timed out' : (err && err.cause && (err.cause.code || err.cause.message)) || (err && err.message);
         throw new UpstreamError(`${this.label}: cannot reach ${this.base} (${why})`, {
-          hint: 'check the domain, your network and proxy settings', unreachable: true,
+          hint: 'check the domain, your network and proxy settings',
+          unreachable: true,
         });
       }
       const text = await res.text().catch(() => '');
@@ -137,15 +144,21 @@ class Auth0Client {
   /** A Management API token (client credentials), cached. */
   async token() {
     if (this.tokenValue) return this.tokenValue;
-    const r = await this.exchange(`${this.base}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'client_credentials', client_id: this.clientId, client_secret: this.clientSecret, audience: this.audience }),
-    }, { idempotent: true });
+    const r = await this.exchange(
+      `${this.base}/oauth/token`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'client_credentials', client_id: this.clientId, client_secret: this.clientSecret, audience: this.audience }),
+      },
+      { idempotent: true }
+    );
     if (r.status !== 200 || !r.body || typeof r.body.access_token !== 'string') throw this.tokenError(r);
     this.tokenValue = r.body.access_token;
     this.out.addSecret(this.tokenValue);
-    this.grantedScopes = String(r.body.scope || '').split(/\s+/).filter(Boolean);
+    this.grantedScopes = String(r.body.scope || '')
+      .split(/\s+/)
+      .filter(Boolean);
     return this.tokenValue;
   }
 
@@ -164,7 +177,7 @@ class Auth0Client {
       return err('the app is not authorised for the Management API', 'Applications > APIs > Auth0 Management API > Machine to Machine Applications: authorise the app');
     }
     if (b.error === 'access_denied' && /Service not found/i.test(b.error_description || '')) {
-      return err(`no API with audience ${this.audience}`, 'use the tenant\'s canonical domain (not a custom domain), or set the audience');
+      return err(`no API with audience ${this.audience}`, "use the tenant's canonical domain (not a custom domain), or set the audience");
     }
     return err('the token request failed');
   }
@@ -219,7 +232,9 @@ class Auth0Client {
     return err;
   }
 
-  get(path, query, opts = {}) { return this.api('GET', path, { ...opts, query }).then((r) => r.body); }
+  get(path, query, opts = {}) {
+    return this.api('GET', path, { ...opts, query }).then((r) => r.body);
+  }
 }
 
 /** GET of a pre-signed download link: no Authorization header (the token must not leave the tenant). */

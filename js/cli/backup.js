@@ -88,8 +88,8 @@ function readBackup(file) {
       hint: `give a file deploy wrote in ./${DEFAULT_DIR}/ (or --backup-dir)`,
     });
   }
-  const ok = doc && doc.format === FORMAT && doc.version === 1 && doc.connection && typeof doc.connection.id === 'string'
-    && doc.options && typeof doc.options === 'object' && !Array.isArray(doc.options);
+  const ok =
+    doc && doc.format === FORMAT && doc.version === 1 && doc.connection && typeof doc.connection.id === 'string' && doc.options && typeof doc.options === 'object' && !Array.isArray(doc.options);
   if (!ok) {
     throw new UsageError(`--restore ${file} is not a connection backup written by auth0-lazy-migrate`, {
       hint: `give a file deploy wrote in ./${DEFAULT_DIR}/ (or --backup-dir)`,

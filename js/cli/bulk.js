@@ -23,8 +23,7 @@ const { didYouMean } = require('./suggest');
 const MAX_CHUNK_BYTES = 500000;
 const DEFAULT_CHUNK_BYTES = 480000;
 
-const OLD_FIELDS = ['user_id', 'email', 'email_verified', 'username', 'name', 'nickname', 'given_name', 'family_name',
-  'picture', 'user_metadata', 'app_metadata', 'blocked'];
+const OLD_FIELDS = ['user_id', 'email', 'email_verified', 'username', 'name', 'nickname', 'given_name', 'family_name', 'picture', 'user_metadata', 'app_metadata', 'blocked'];
 const NEW_FIELDS = ['user_id', 'email'];
 const CONNECTION_FIELD = { name: 'identities[0].connection', export_as: 'connection' };
 
@@ -69,7 +68,9 @@ function requireUsers(client, connection, records, kept, { wholeTenant, optionHi
   if (kept.length) return;
   const fix = `correct ${optionHint || 'the connection name'} (Auth0 connection names are case-sensitive)`;
   if (!wholeTenant) {
-    throw new UpstreamError(`${client.label}: the connection "${connection}" has no users: nothing to count or migrate there`, { hint: `check that ${optionHint || 'the connection name'} names the connection your users are in` });
+    throw new UpstreamError(`${client.label}: the connection "${connection}" has no users: nothing to count or migrate there`, {
+      hint: `check that ${optionHint || 'the connection name'} names the connection your users are in`,
+    });
   }
   const seen = new Map();
   for (const r of records) {
@@ -77,7 +78,10 @@ function requireUsers(client, connection, records, kept, { wholeTenant, optionHi
     seen.set(c, (seen.get(c) || 0) + 1);
   }
   const list = [...seen].map(([c, n]) => `${c} (${n} user${n === 1 ? '' : 's'})`).join(', ');
-  throw new UpstreamError(`${client.label}: no user of the export is in the connection "${connection}"${didYouMean(connection, [...seen.keys()])}; connections seen in the export: ${list || 'none (the tenant has no users)'}`, { hint: fix });
+  throw new UpstreamError(
+    `${client.label}: no user of the export is in the connection "${connection}"${didYouMean(connection, [...seen.keys()])}; connections seen in the export: ${list || 'none (the tenant has no users)'}`,
+    { hint: fix }
+  );
 }
 
 /** Polls a job until it is completed or failed. */
@@ -164,12 +168,21 @@ function plan(oldRecords, newRecords, { engine, settings, skip = null }) {
       out.matched.add(newId);
       continue;
     }
-    if (r.error) { out.invalid.push({ user_id: rec.user_id, error: r.error }); continue; }
-    if (r.skip === 'blocked') { out.blocked.push(rec.user_id); continue; }
+    if (r.error) {
+      out.invalid.push({ user_id: rec.user_id, error: r.error });
+      continue;
+    }
+    if (r.skip === 'blocked') {
+      out.blocked.push(rec.user_id);
+      continue;
+    }
     // The mark is set on a successful password check, which does not prove the new tenant stored the
     // user: a marked user absent from the new tenant is imported like any other, and listed.
     const marked = r.marked === true || !!(rec.app_metadata && rec.app_metadata.migration_complete === true);
-    if (hit) { out.skippedListed.push(rec.user_id); continue; }
+    if (hit) {
+      out.skippedListed.push(rec.user_id);
+      continue;
+    }
     if (typeof r.user.email === 'string' && newEmails.has(r.user.email.toLowerCase())) {
       out.conflicts.push({ user_id: rec.user_id, newUserId: newId, reason: 'the new tenant has a user with this email under another id' });
       continue;
@@ -215,7 +228,10 @@ function chunk(records, maxBytes) {
   for (const rec of [...records].sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0))) {
     const text = JSON.stringify(rec);
     const n = Buffer.byteLength(text) + (cur.length ? 1 : 0);
-    if (2 + Buffer.byteLength(text) > maxBytes) { tooLarge.push(rec.user_id); continue; }
+    if (2 + Buffer.byteLength(text) > maxBytes) {
+      tooLarge.push(rec.user_id);
+      continue;
+    }
     if (size + n > maxBytes) {
       chunks.push(cur);
       cur = [];
@@ -230,7 +246,9 @@ function chunk(records, maxBytes) {
       const body = `[${texts.join(',')}]`;
       const recs = texts.map((t) => JSON.parse(t));
       return {
-        text: body, bytes: Buffer.byteLength(body), userIds: recs.map((r) => r.user_id),
+        text: body,
+        bytes: Buffer.byteLength(body),
+        userIds: recs.map((r) => r.user_id),
         // Who the file creates in the new tenant, for the record of imported users.
         users: recs.map((r) => ({ user_id: `auth0|${r.user_id}`, email: typeof r.email === 'string' ? r.email : null })),
       };
@@ -253,6 +271,15 @@ function multipart(fields, file) {
 }
 
 module.exports = {
-  MAX_CHUNK_BYTES, DEFAULT_CHUNK_BYTES, OLD_FIELDS, NEW_FIELDS,
-  connectionId, waitForJob, exportUsers, plan, readUserList, chunk, multipart,
+  MAX_CHUNK_BYTES,
+  DEFAULT_CHUNK_BYTES,
+  OLD_FIELDS,
+  NEW_FIELDS,
+  connectionId,
+  waitForJob,
+  exportUsers,
+  plan,
+  readUserList,
+  chunk,
+  multipart,
 };

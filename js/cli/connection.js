@@ -26,7 +26,7 @@ async function findConnection(client, name) {
   }
   if (conn.options === undefined || conn.options === null) {
     throw new UpstreamError(`new tenant: the options of "${name}" are not readable`, {
-      hint: 'grant the app read:connections_options (and update:connections_options); without them a PATCH would wipe the connection\'s options',
+      hint: "grant the app read:connections_options (and update:connections_options); without them a PATCH would wipe the connection's options",
     });
   }
   return conn;
@@ -64,12 +64,22 @@ function planOptions(current, { scripts, configuration, force, dropSettings = fa
       else warnings.push(`replacing a ${name} script auth0-lazy-migrate did not write (--force)`);
     }
     options.customScripts[name] = next;
-    changes.push({ path: `options.customScripts.${name}`, op: old ? 'replace' : 'add', from: scriptSummary(old), to: scriptSummary(next), fromSha256: old ? sha256(old) : null, toSha256: sha256(next) });
+    changes.push({
+      path: `options.customScripts.${name}`,
+      op: old ? 'replace' : 'add',
+      from: scriptSummary(old),
+      to: scriptSummary(next),
+      fromSha256: old ? sha256(old) : null,
+      toSha256: sha256(next),
+    });
   }
   const others = Object.keys(curScripts).filter((k) => k !== 'login' && k !== 'get_user' && curScripts[k]);
   if (others.length) warnings.push(`the connection also has ${others.join(', ')} script(s); they are kept, but only login and get_user are used in import mode`);
 
-  for (const [key, value] of [['enabledDatabaseCustomization', true], ['import_mode', true]]) {
+  for (const [key, value] of [
+    ['enabledDatabaseCustomization', true],
+    ['import_mode', true],
+  ]) {
     if (current[key] !== value) {
       options[key] = value;
       changes.push({ path: `options.${key}`, op: current[key] === undefined ? 'add' : 'replace', from: current[key] === undefined ? '(none)' : String(current[key]), to: String(value) });
@@ -80,7 +90,9 @@ function planOptions(current, { scripts, configuration, force, dropSettings = fa
   const dropped = Object.keys(curCfg).filter((k) => !(k in configuration));
   if (dropped.length && !force && !dropSettings) {
     const unread = knownKeys ? dropped.filter((k) => !knownKeys.includes(k)) : [];
-    refusals.push(`options.configuration has key(s) ${dropped.join(', ')} that would be lost (Auth0 returns them encrypted, so they cannot be carried over); ${unread.length === dropped.length ? 'the scripts do not read them: rerun with --force to drop them (the backup keeps their names)' : 'give them with their flags or --setting KEY=VALUE, or rerun with --force to drop them'}`);
+    refusals.push(
+      `options.configuration has key(s) ${dropped.join(', ')} that would be lost (Auth0 returns them encrypted, so they cannot be carried over); ${unread.length === dropped.length ? 'the scripts do not read them: rerun with --force to drop them (the backup keeps their names)' : 'give them with their flags or --setting KEY=VALUE, or rerun with --force to drop them'}`
+    );
   }
   options.configuration = { ...configuration };
   changes.push(configurationChange(curCfg, configuration, dropped));
@@ -93,7 +105,7 @@ function configurationChange(curCfg, configuration, dropped) {
   const shown = Object.fromEntries(Object.entries(configuration).map(([k, v]) => [k, SECRET_SETTING.test(k) ? MASK : v]));
   return {
     path: 'options.configuration',
-    op: Object.keys(configuration).length ? 'write' : (Object.keys(curCfg).length ? 'remove' : 'write'),
+    op: Object.keys(configuration).length ? 'write' : Object.keys(curCfg).length ? 'remove' : 'write',
     from: Object.keys(curCfg).length ? `${Object.keys(curCfg).join(', ')} (stored encrypted: not comparable)` : '(none)',
     to: shown,
     dropped,
@@ -123,8 +135,12 @@ function planRestore(current, saved, { configuration, force }) {
     const next = newScripts[name];
     if (old === next) continue;
     changes.push({
-      path: `options.customScripts.${name}`, op: next === undefined ? 'remove' : old === undefined ? 'add' : 'replace',
-      from: scriptSummary(old), to: scriptSummary(next), fromSha256: old ? sha256(old) : null, toSha256: next ? sha256(next) : null,
+      path: `options.customScripts.${name}`,
+      op: next === undefined ? 'remove' : old === undefined ? 'add' : 'replace',
+      from: scriptSummary(old),
+      to: scriptSummary(next),
+      fromSha256: old ? sha256(old) : null,
+      toSha256: next ? sha256(next) : null,
     });
   }
   for (const key of [...new Set([...Object.keys(current), ...Object.keys(saved)])]) {
@@ -136,11 +152,19 @@ function planRestore(current, saved, { configuration, force }) {
   const savedKeys = saved.configuration && typeof saved.configuration === 'object' ? Object.keys(saved.configuration) : [];
   const missing = savedKeys.filter((k) => !(k in configuration));
   if (missing.length && !force) {
-    refusals.push(`the backup had the setting(s) ${missing.join(', ')}, whose values it cannot hold (Auth0 returns them encrypted); give them with the usual settings options (--domain, --client-id, ALM_CLIENT_SECRET, ...), or rerun with --force to restore without them and re-enter ${missing.join(', ')} by hand`);
+    refusals.push(
+      `the backup had the setting(s) ${missing.join(', ')}, whose values it cannot hold (Auth0 returns them encrypted); give them with the usual settings options (--domain, --client-id, ALM_CLIENT_SECRET, ...), or rerun with --force to restore without them and re-enter ${missing.join(', ')} by hand`
+    );
   }
   options.configuration = { ...configuration };
   if (!savedKeys.length && !Object.keys(configuration).length) delete options.configuration;
-  changes.push(configurationChange(curCfg, configuration, Object.keys(curCfg).filter((k) => !(k in configuration))));
+  changes.push(
+    configurationChange(
+      curCfg,
+      configuration,
+      Object.keys(curCfg).filter((k) => !(k in configuration))
+    )
+  );
   const unchanged = changes.every((c) => c.path === 'options.configuration');
   return { options, changes, refusals, warnings: [], unchanged };
 }
@@ -159,8 +183,9 @@ function describePlan(conn, domain, plan) {
       lines.push(`  ${{ add: '+', remove: '-' }[c.op] || '~'} ${c.path}: ${c.from} -> ${c.to}`);
     }
   }
-  const kept = Object.keys(plan.options).filter((k) => !['customScripts', 'configuration', 'enabledDatabaseCustomization', 'import_mode'].includes(k)
-    && !plan.changes.some((c) => c.path === `options.${k}`));
+  const kept = Object.keys(plan.options).filter(
+    (k) => !['customScripts', 'configuration', 'enabledDatabaseCustomization', 'import_mode'].includes(k) && !plan.changes.some((c) => c.path === `options.${k}`)
+  );
   if (kept.length) lines.push(`  = kept as they are: ${kept.join(', ')}`);
   return lines;
 }

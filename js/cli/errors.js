@@ -28,7 +28,10 @@ class CliError extends Error {
 
 /** The command line is wrong (exit 2). */
 class UsageError extends CliError {
-  constructor(message, opts) { super(message, EXIT.USAGE, opts); this.name = 'UsageError'; }
+  constructor(message, opts) {
+    super(message, EXIT.USAGE, opts);
+    this.name = 'UsageError';
+  }
 }
 
 /** Auth0 or the local setup failed (exit 3). */

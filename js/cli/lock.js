@@ -64,7 +64,11 @@ function acquire(file, { command, out } = {}) {
       const stale = holder && holder.host === os.hostname() && !pidAlive(holder.pid);
       if (stale && attempt < 3) {
         if (out) out.warn(`taking over the stale lock ${lockPath} left by ${describe(holder)} (that process no longer exists)`);
-        try { fs.unlinkSync(lockPath); } catch (e) { if (e.code !== 'ENOENT') throw e; }
+        try {
+          fs.unlinkSync(lockPath);
+        } catch (e) {
+          if (e.code !== 'ENOENT') throw e;
+        }
         continue;
       }
       throw new UpstreamError(`${lockPath} is held by ${describe(holder)}: another run is using ${path.resolve(file)}`, {
@@ -90,7 +94,9 @@ function acquire(file, { command, out } = {}) {
     try {
       const now = fs.readFileSync(lockPath, 'utf8');
       if (now === text) fs.unlinkSync(lockPath); // only if it is still ours
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   };
   // A command with its own signal handler (tail: saves its state, prints its result) exits from there,
   // and 'exit' releases the lock. Without one, this listener keeps the default behaviour: exit 130.

@@ -18,7 +18,11 @@ const options = require('./options');
 const COMMANDS = ['try', 'deploy', 'doctor', 'tail', 'reset-passwords', 'status', 'export', 'retire', 'build'];
 const load = (name) => require(path.join(__dirname, 'commands', `${name}.js`));
 const VERSION = (() => {
-  try { return require('../../package.json').version; } catch { return 'unknown'; }
+  try {
+    return require('../../package.json').version;
+  } catch {
+    return 'unknown';
+  }
 })();
 
 function topHelp() {
@@ -72,8 +76,14 @@ async function run(argv) {
     return EXIT.OK;
   }
   if (name === 'help') {
-    if (!rest[0]) { process.stdout.write(topHelp()); return EXIT.OK; }
-    if (!COMMANDS.includes(rest[0])) { process.stderr.write(`error: unknown command "${rest[0]}"\n`); return EXIT.USAGE; }
+    if (!rest[0]) {
+      process.stdout.write(topHelp());
+      return EXIT.OK;
+    }
+    if (!COMMANDS.includes(rest[0])) {
+      process.stderr.write(`error: unknown command "${rest[0]}"\n`);
+      return EXIT.USAGE;
+    }
     process.stdout.write(options.helpText(load(rest[0])));
     return EXIT.OK;
   }
@@ -92,7 +102,11 @@ async function run(argv) {
       return EXIT.OK;
     }
     const env = { ...process.env };
-    if (values['secrets-file']) Object.assign(env, options.loadSecretsFile(values['secrets-file'], (m) => out.warn(m)));
+    if (values['secrets-file'])
+      Object.assign(
+        env,
+        options.loadSecretsFile(values['secrets-file'], (m) => out.warn(m))
+      );
     for (const k of options.SECRET_ENV) out.addSecret(env[k]);
     const ctx = { values, positionals, env, out, spec, command: name };
     const code = await cmd.run(ctx);

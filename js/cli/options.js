@@ -34,8 +34,8 @@ const OLD_TENANT = {
   domain: { type: 'string', arg: 'DOMAIN', env: 'ALM_DOMAIN', setting: 'Domain', help: "old tenant's domain (setting Domain)" },
   'client-id': { type: 'string', arg: 'ID', env: 'ALM_CLIENT_ID', setting: 'Client_ID', help: "old tenant's Migration App client id (setting Client_ID); its secret: ALM_CLIENT_SECRET" },
   connection: { type: 'string', arg: 'NAME', env: 'ALM_CONNECTION', setting: 'Connection', help: "old tenant's database connection (setting Connection; empty: Default Directory)" },
-  audience: { type: 'string', arg: 'URL', env: 'ALM_AUDIENCE', setting: 'Audience', help: "old Management API audience (setting Audience; for custom domains)" },
-  'claims-namespace': { type: 'string', arg: 'URL', env: 'ALM_CLAIMS_NAMESPACE', setting: 'Claims_Namespace', help: 'namespace of the Action\'s claims (setting Claims_Namespace)' },
+  audience: { type: 'string', arg: 'URL', env: 'ALM_AUDIENCE', setting: 'Audience', help: 'old Management API audience (setting Audience; for custom domains)' },
+  'claims-namespace': { type: 'string', arg: 'URL', env: 'ALM_CLAIMS_NAMESPACE', setting: 'Claims_Namespace', help: "namespace of the Action's claims (setting Claims_Namespace)" },
   setting: { type: 'string', multiple: true, arg: 'KEY=VALUE', help: 'any other setting, e.g. User_ID_Prefix=old- (repeatable; never a secret)' },
 };
 
@@ -74,10 +74,12 @@ function loadSecretsFile(file, warn) {
     if (typeof v !== 'string') throw new UsageError(`--secrets-file ${file}: the value of ${k} must be a string`);
   }
   try {
-    if (process.platform !== 'win32' && (fs.statSync(file).mode & 0o077)) {
+    if (process.platform !== 'win32' && fs.statSync(file).mode & 0o077) {
       warn(`${file} can be read by other users; chmod 600 it`);
     }
-  } catch { /* stat failed after a successful read: ignore */ }
+  } catch {
+    /* stat failed after a successful read: ignore */
+  }
   return obj;
 }
 
@@ -208,6 +210,21 @@ function hasAny(ctx, spec) {
 }
 
 module.exports = {
-  BIN, COMMON, OLD_TENANT, NEW_TENANT, DIST, SECRET_ENV, SECRET_SETTING,
-  loadSecretsFile, parse, helpText, pickValue, requireValue, requireSecret, oldSettings, settingSource, newTenant, hasAny,
+  BIN,
+  COMMON,
+  OLD_TENANT,
+  NEW_TENANT,
+  DIST,
+  SECRET_ENV,
+  SECRET_SETTING,
+  loadSecretsFile,
+  parse,
+  helpText,
+  pickValue,
+  requireValue,
+  requireSecret,
+  oldSettings,
+  settingSource,
+  newTenant,
+  hasAny,
 };

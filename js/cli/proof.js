@@ -19,11 +19,15 @@ const { UpstreamError } = require('./errors');
 
 const PROBES = [
   {
-    kind: 'get_user', expect: 'not_found', proves: 'domain, client credentials, read:users',
+    kind: 'get_user',
+    expect: 'not_found',
+    proves: 'domain, client credentials, read:users',
     fix: 'check Domain (--domain), Client_ID (--client-id) and ALM_CLIENT_SECRET, and that the Migration App has read:users; `auth0-lazy-migrate doctor` names the exact problem',
   },
   {
-    kind: 'login', expect: 'wrong_password', proves: 'password grant, connection',
+    kind: 'login',
+    expect: 'wrong_password',
+    proves: 'password grant, connection',
     fix: 'check the Migration App allows the Password grant and that Connection (--connection) names a database connection enabled for it; `auth0-lazy-migrate doctor` names the exact problem',
   },
 ];
@@ -45,7 +49,7 @@ async function runProbe(out, kind, text, settings, container = createContainer({
     args = [identifier, password];
   }
   const report = await container.invoke(text, { kind, args });
-  const why = report.error ? report.error.message : (report.violations.join('; ') || `the outcome was ${report.outcome}`);
+  const why = report.error ? report.error.message : report.violations.join('; ') || `the outcome was ${report.outcome}`;
   return { ok: report.outcome === p.expect, kind, identifier, outcome: report.outcome, expected: p.expect, why, proves: p.proves, fix: p.fix };
 }
 

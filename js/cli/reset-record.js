@@ -29,13 +29,19 @@ function parseLines(text, file, { tolerateTornTail = false, what }) {
     const raw = lines[i].trim();
     if (raw === '') continue;
     let value;
-    try { value = JSON.parse(raw); } catch { value = undefined; }
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = undefined;
+    }
     if (!value || typeof value !== 'object' || Array.isArray(value) || typeof value.user_id !== 'string' || !value.user_id) {
       const last = i === lines.length - 1; // no newline after it
-      if (tolerateTornTail && last) { torn = i + 1; continue; }
+      if (tolerateTornTail && last) {
+        torn = i + 1;
+        continue;
+      }
       throw new UsageError(`${file}:${i + 1} is not ${what} (expected one JSON object a line with a "user_id")`, {
-        hint: last ? `the last line looks cut short (a crash while writing?): remove line ${i + 1} and run again`
-          : `fix or remove line ${i + 1}; the file must be NDJSON as \`tail\` writes it`,
+        hint: last ? `the last line looks cut short (a crash while writing?): remove line ${i + 1} and run again` : `fix or remove line ${i + 1}; the file must be NDJSON as \`tail\` writes it`,
       });
     }
     out.push({ n: i + 1, value });
@@ -119,7 +125,11 @@ class SentLog {
 
   close() {
     if (this.fd !== null) {
-      try { fs.closeSync(this.fd); } catch { /* already closed */ }
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
       this.fd = null;
     }
   }

@@ -54,12 +54,21 @@ function checkSettings(engine, settings, { where = () => null } = {}) {
 /** JSON with the object keys sorted: one text per configuration, whatever order it was built in. */
 function canonical(configuration) {
   const c = configuration && typeof configuration === 'object' ? configuration : {};
-  return JSON.stringify(Object.fromEntries(Object.keys(c).sort().map((k) => [k, c[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(c)
+        .sort()
+        .map((k) => [k, c[k]])
+    )
+  );
 }
 
 /** `v1:<16 hex salt>:<sha256 hex of salt + canonical JSON>`; a fresh salt unless one is given. */
 function settingsRecord(configuration, salt = crypto.randomBytes(8).toString('hex')) {
-  const digest = crypto.createHash('sha256').update(salt + canonical(configuration)).digest('hex');
+  const digest = crypto
+    .createHash('sha256')
+    .update(salt + canonical(configuration))
+    .digest('hex');
   return `v1:${salt}:${digest}`;
 }
 
@@ -79,7 +88,10 @@ function compareRecord(record, configuration) {
 function metadataWithRecord(current, configuration) {
   const base = current && typeof current === 'object' && !Array.isArray(current) ? { ...current } : {};
   if (!(RECORD_KEY in base) && Object.keys(base).length >= METADATA_MAX_KEYS) {
-    return { metadata: null, warning: `the connection's metadata already has ${METADATA_MAX_KEYS} keys (Auth0's limit): no record of the deployed settings was written, so doctor cannot compare them` };
+    return {
+      metadata: null,
+      warning: `the connection's metadata already has ${METADATA_MAX_KEYS} keys (Auth0's limit): no record of the deployed settings was written, so doctor cannot compare them`,
+    };
   }
   base[RECORD_KEY] = settingsRecord(configuration);
   return { metadata: base, warning: null };

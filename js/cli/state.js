@@ -56,7 +56,11 @@ function readRecordIds(file) {
   lines.forEach((line, i) => {
     if (!line.trim()) return;
     let o;
-    try { o = JSON.parse(line); } catch { o = undefined; }
+    try {
+      o = JSON.parse(line);
+    } catch {
+      o = undefined;
+    }
     const last = i === lines.length - 1;
     if (o && typeof o.user_id === 'string') {
       ids.add(o.user_id);

@@ -35,7 +35,7 @@ function plant(text, code) {
 const randomSecret = () => crypto.randomBytes(48).toString('base64url'); // like an Auth0 client secret
 const PLANTS = {
   'a JWT in a string': () => `var t="eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhdXRoMHwxMjMiLCJhdWQiOiJ4In0.${randomSecret()}";`,
-  'a JWT without its signature': () => 'var t=\'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL29sZC8ifQ.\';',
+  'a JWT without its signature': () => "var t='eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL29sZC8ifQ.';",
   'a client secret as an object literal': () => `var s={client_secret:"${randomSecret()}"};`,
   'a client secret in JSON text': () => `var s='{"client_secret":"${randomSecret()}"}';`,
   'a client secret in escaped JSON': () => `var s="{\\"client_secret\\":\\"plain-words-secret\\"}";`,
@@ -76,10 +76,14 @@ for (const [name, code] of Object.entries(PLANTS)) {
   test(`a script with ${name} is refused`, () => {
     for (const file of ['login.js', 'get_user.js', 'engine.js', 'metadata-action.js']) {
       const planted = plant(read(file), code());
-      assert.throws(() => checkScript(file, planted, ARTIFACTS[file]), (e) => {
-        assert.match(e.message, /looks like a secret/, `${file}: ${e.message}`);
-        return true;
-      }, file);
+      assert.throws(
+        () => checkScript(file, planted, ARTIFACTS[file]),
+        (e) => {
+          assert.match(e.message, /looks like a secret/, `${file}: ${e.message}`);
+          return true;
+        },
+        file
+      );
     }
   });
 }

@@ -109,7 +109,11 @@ describe('export', () => {
     assert.equal(db.options.enabledDatabaseCustomization, true);
     assert.equal(db.options.import_mode, true);
     assert.deepEqual(db.options.configuration, {
-      Domain: 'old-tenant.eu.auth0.com', Client_ID: 'migration-app-client-id', Connection: 'legacy-db', User_ID_Prefix: 'old-', Client_Secret: '##ALM_CLIENT_SECRET##',
+      Domain: 'old-tenant.eu.auth0.com',
+      Client_ID: 'migration-app-client-id',
+      Connection: 'legacy-db',
+      User_ID_Prefix: 'old-',
+      Client_Secret: '##ALM_CLIENT_SECRET##',
     });
     const dist = fs.readFileSync(path.join(h.ROOT, 'dist/login.js'), 'utf8');
     assert.equal(fs.readFileSync(path.join(outDir, 'deploy-cli/database-connections/Users DB/login.js'), 'utf8'), dist);
@@ -122,7 +126,15 @@ describe('export', () => {
     assert.match(tf, /Client_Secret += var\.alm_old_client_secret/);
     assert.match(tf, /variable "alm_old_client_secret" \{[\s\S]*sensitive {3}= true/);
     assert.equal(fs.readFileSync(path.join(outDir, 'terraform/get_user.js'), 'utf8'), fs.readFileSync(path.join(h.ROOT, 'dist/get_user.js'), 'utf8'));
-    const everything = [r.stdout, r.stderr, ...fs.readdirSync(outDir, { recursive: true }).map((f) => path.join(outDir, f)).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f, 'utf8'))].join('\n');
+    const everything = [
+      r.stdout,
+      r.stderr,
+      ...fs
+        .readdirSync(outDir, { recursive: true })
+        .map((f) => path.join(outDir, f))
+        .filter((f) => fs.statSync(f).isFile())
+        .map((f) => fs.readFileSync(f, 'utf8')),
+    ].join('\n');
     assert.equal(everything.includes('never-written-SECRET'), false);
   });
 
@@ -159,21 +171,37 @@ describe('build and retire (no tenant)', () => {
   it('retire without --deploy names the retired scripts and where they go', async () => {
     const r = await h.runCli(['retire', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.json.scripts.map((s) => s.file), ['retired/login.js', 'retired/get_user.js']);
+    assert.deepEqual(
+      r.json.scripts.map((s) => s.file),
+      ['retired/login.js', 'retired/get_user.js']
+    );
     assert.match(r.stderr, /Custom Database > Login/);
   });
 });
 
 describe('output', () => {
   const { Output } = require('../../js/cli/output');
-  const sink = (isTTY) => { const s = { isTTY, text: '', write(t, cb) { s.text += t; if (cb) cb(); return true; } }; return s; };
+  const sink = (isTTY) => {
+    const s = {
+      isTTY,
+      text: '',
+      write(t, cb) {
+        s.text += t;
+        if (cb) cb();
+        return true;
+      },
+    };
+    return s;
+  };
 
   it('draws a progress bar only on a terminal; plain lines otherwise', () => {
     const tty = sink(true);
     const o = new Output({ stdout: sink(false), stderr: tty });
     o.progress({ done: 5, total: 10, label: 'users', plain: 'five of ten' });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequence is what is checked
     assert.match(tty.text, /^\r\x1b\[2K\[#{15}\.{15}\] {2}50% 5\/10 users$/);
     o.info('done');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequence is what is checked
     assert.match(tty.text, /\r\x1b\[2Kdone\n$/, 'the bar is cleared before a line');
     const pipe = sink(false);
     const p = new Output({ stdout: sink(false), stderr: pipe });

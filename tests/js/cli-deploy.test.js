@@ -20,7 +20,9 @@ const DIST = path.join(h.ROOT, 'dist');
 const read = (f) => fs.readFileSync(path.join(DIST, f), 'utf8');
 
 let pair;
-beforeEach(async () => { pair = await h.startPair(); });
+beforeEach(async () => {
+  pair = await h.startPair();
+});
 afterEach(() => pair.close());
 after(() => h.assertNoSecrets(h.allOutput()));
 
@@ -33,12 +35,22 @@ describe('deploy', () => {
     const r = await h.runCli(['deploy', '--dry-run', '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.dryRun, true);
-    assert.deepEqual(r.json.changes.map((c) => c.path), ['options.customScripts.login', 'options.customScripts.get_user', 'options.enabledDatabaseCustomization', 'options.import_mode', 'options.configuration']);
+    assert.deepEqual(
+      r.json.changes.map((c) => c.path),
+      ['options.customScripts.login', 'options.customScripts.get_user', 'options.enabledDatabaseCustomization', 'options.import_mode', 'options.configuration']
+    );
     assert.equal(r.json.changes[4].to.Client_Secret, '********');
     assert.equal(r.json.changes[4].to.Client_ID, C.migrationApp.client_id);
     assert.match(r.stderr, /Client_Secret = \*{8}/);
     assert.match(r.stderr, /dry run: nothing was changed/);
-    assert.deepEqual(r.json.probes.map((p) => [p.script, p.outcome]), [['get_user', 'not_found'], ['login', 'wrong_password']], 'the settings were proved, even in a dry run');
+    assert.deepEqual(
+      r.json.probes.map((p) => [p.script, p.outcome]),
+      [
+        ['get_user', 'not_found'],
+        ['login', 'wrong_password'],
+      ],
+      'the settings were proved, even in a dry run'
+    );
     assert.equal(r.json.backup, undefined, 'a dry run writes no backup');
     assert.deepEqual(stored().options, before);
     assert.equal(pair.new.connectionPatches, 0);
@@ -59,7 +71,10 @@ describe('deploy', () => {
     const again = await h.runCli(['deploy', '--json'], { env: env() });
     assert.equal(again.code, 0);
     assert.match(again.stderr, /already in place; settings rewritten/);
-    assert.deepEqual(again.json.changes.map((c) => c.path), ['options.configuration']);
+    assert.deepEqual(
+      again.json.changes.map((c) => c.path),
+      ['options.configuration']
+    );
     assert.equal(stored().options.configuration.Client_Secret, C.migrationApp.client_secret, 'never the encrypted value sent back');
     assert.equal(pair.new.connectionPatches, 2);
   });

@@ -28,9 +28,10 @@ function exitTable(file, marker) {
   return rows;
 }
 
-
 let pair;
-before(async () => { pair = await h.startPair(); });
+before(async () => {
+  pair = await h.startPair();
+});
 after(async () => {
   await pair.close();
   h.assertNoSecrets(h.allOutput());
@@ -56,8 +57,11 @@ describe('the exit-code table', () => {
   it('README, runbook, --help and errors.js name the same codes with the same meanings', async () => {
     const readme = exitTable('README.md', 'Exit codes, one rule for every command');
     const runbook = exitTable('docs/runbook.md', '### Exit codes');
-    assert.deepEqual(readme.map((r) => r.code), Object.values(EXIT));
-    assert.deepEqual(runbook, readme, 'the runbook carries the README\'s table');
+    assert.deepEqual(
+      readme.map((r) => r.code),
+      Object.values(EXIT)
+    );
+    assert.deepEqual(runbook, readme, "the runbook carries the README's table");
     const help = await h.runCli(['--help']);
     for (const { code } of readme) assert.match(help.stdout, new RegExp(`^  ${code} `, 'm'), `--help lists ${code}`);
   });
@@ -87,7 +91,7 @@ describe('the exit-code table', () => {
     }
   });
 
-  it('2: the new tenant\'s domain of the wrong shape, for every command that calls it', async () => {
+  it("2: the new tenant's domain of the wrong shape, for every command that calls it", async () => {
     for (const name of ['deploy', 'doctor', 'tail', 'status', 'retire', 'reset-passwords']) {
       const r = await h.runCli([...INVOCATION[name], '--json'], { env: { ...env(), ALM_NEW_DOMAIN: 'http://new.example.com' } });
       assert.equal(r.code, EXIT.USAGE, `${name}: ${r.stdout}${r.stderr}`);

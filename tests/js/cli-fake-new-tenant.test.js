@@ -19,17 +19,27 @@ const CLI = SEED.clients.cli;
 async function call(t, pathname, { method = 'GET', json, body, headers = {}, bearer } = {}) {
   const init = { method, headers: { ...headers } };
   if (bearer) init.headers.authorization = `Bearer ${bearer}`;
-  if (json !== undefined) { init.headers['content-type'] = 'application/json'; init.body = JSON.stringify(json); }
+  if (json !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(json);
+  }
   if (body !== undefined) init.body = body;
   const res = await fetch(pathname.startsWith('https://') ? pathname : `${t.url}${pathname}`, init);
   const buf = Buffer.from(await res.arrayBuffer());
   let parsed;
-  try { parsed = JSON.parse(buf.toString('utf8')); } catch { parsed = buf; }
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+  } catch {
+    parsed = buf;
+  }
   return { status: res.status, headers: res.headers, body: parsed };
 }
 
 async function token(t, client = CLI, scope) {
-  const r = await call(t, '/oauth/token', { method: 'POST', json: { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, audience: t.audience, ...(scope ? { scope } : {}) } });
+  const r = await call(t, '/oauth/token', {
+    method: 'POST',
+    json: { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, audience: t.audience, ...(scope ? { scope } : {}) },
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body.access_token;
 }
@@ -43,14 +53,13 @@ async function untilJob(t, bearer, id, statuses = ['completed', 'failed']) {
   throw new Error(`job ${id} never finished`);
 }
 
-function importForm(users, extra = {}) {
-  return multipart({ connection_id: NEW_CONNECTION_ID, upsert: 'false', send_completion_email: 'false', ...extra }, { name: 'users.json', text: typeof users === 'string' ? users : JSON.stringify(users) });
-}
-
 describe('fake new tenant: connections', () => {
   let t;
   let bearer;
-  before(async () => { t = await startFakeTenant({ seed: newTenantSeed() }); bearer = await token(t); });
+  before(async () => {
+    t = await startFakeTenant({ seed: newTenantSeed() });
+    bearer = await token(t);
+  });
   after(() => t.close());
 
   it('finds a connection by name, with options only for read:connections_options', async () => {
@@ -71,7 +80,11 @@ describe('fake new tenant: connections', () => {
   });
 
   it('PATCH replaces the whole options object; configuration comes back encrypted', async () => {
-    const r = await call(t, `/api/v2/connections/${NEW_CONNECTION_ID}`, { method: 'PATCH', bearer, json: { options: { import_mode: true, configuration: { Domain: 'old.example.com', Client_Secret: 'shh-not-in-replies' } } } });
+    const r = await call(t, `/api/v2/connections/${NEW_CONNECTION_ID}`, {
+      method: 'PATCH',
+      bearer,
+      json: { options: { import_mode: true, configuration: { Domain: 'old.example.com', Client_Secret: 'shh-not-in-replies' } } },
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(Object.keys(r.body.options).sort(), ['configuration', 'import_mode']);
     assert.ok(r.body.options.configuration.Client_Secret.startsWith(t.encryptedPrefix));
@@ -115,7 +128,15 @@ describe('fake new tenant: jobs', () => {
   after(() => t.close());
 
   it('an export job yields gzipped NDJSON with the requested fields at a link that refuses tokens', async () => {
-    const created = await call(t, '/api/v2/jobs/users-exports', { method: 'POST', bearer, json: { connection_id: 'con_LegacyDb00000002', format: 'json', fields: [{ name: 'user_id' }, { name: 'email' }, { name: 'user_metadata' }, { name: 'identities[0].connection', export_as: 'connection' }] } });
+    const created = await call(t, '/api/v2/jobs/users-exports', {
+      method: 'POST',
+      bearer,
+      json: {
+        connection_id: 'con_LegacyDb00000002',
+        format: 'json',
+        fields: [{ name: 'user_id' }, { name: 'email' }, { name: 'user_metadata' }, { name: 'identities[0].connection', export_as: 'connection' }],
+      },
+    });
     assert.equal(created.status, 201);
     assert.equal(created.body.type, 'users_export');
     assert.equal(created.body.status, 'pending');
@@ -126,7 +147,12 @@ describe('fake new tenant: jobs', () => {
     assert.equal(withToken.status, 400);
     const file = await call(t, job.location);
     assert.equal(file.status, 200);
-    const lines = zlib.gunzipSync(file.body).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = zlib
+      .gunzipSync(file.body)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, t.users.filter((u) => u.connection === 'legacy-db').length);
     const ada = lines.find((l) => l.email === SEED.users.full.email);
     assert.deepEqual(Object.keys(ada).sort(), ['connection', 'email', 'user_id', 'user_metadata']);
@@ -164,7 +190,10 @@ describe('fake new tenant: jobs', () => {
     assert.equal(errors.body.length, 1);
     assert.equal(errors.body[0].errors[0].code, 'DUPLICATED_USER');
     assert.equal(errors.body[0].user.user_id, '5f7c8ec7c33c6c004bbafe99');
-    const login = await call(t, '/oauth/token', { method: 'POST', json: { grant_type: 'password', username: 'new.one@example.com', password: 'undefined', client_id: SEED.clients.migrationApp.client_id, client_secret: SEED.clients.migrationApp.client_secret } });
+    const login = await call(t, '/oauth/token', {
+      method: 'POST',
+      json: { grant_type: 'password', username: 'new.one@example.com', password: 'undefined', client_id: SEED.clients.migrationApp.client_id, client_secret: SEED.clients.migrationApp.client_secret },
+    });
     assert.equal(login.status, 403, 'an imported user has no password until reset');
   });
 

@@ -34,11 +34,17 @@ beforeEach(async () => {
   record = path.join(tmp, 'alm-imported.ndjson');
   sentLog = `${record}.sent.ndjson`;
   const line = (u, job) => JSON.stringify({ ...u, job, at: '2026-03-01T10:00:00.000Z' });
-  fs.writeFileSync(record, [
-    line(USERS[0], 'job_a'), line(USERS[1], 'job_a'), line(NO_EMAIL, 'job_a'),
-    line(USERS[0], 'job_a'), // repeated after a crash
-    line(USERS[2], 'job_b'), line(USERS[3], 'job_b'),
-  ].join('\n') + '\n');
+  fs.writeFileSync(
+    record,
+    `${[
+      line(USERS[0], 'job_a'),
+      line(USERS[1], 'job_a'),
+      line(NO_EMAIL, 'job_a'),
+      line(USERS[0], 'job_a'), // repeated after a crash
+      line(USERS[2], 'job_b'),
+      line(USERS[3], 'job_b'),
+    ].join('\n')}\n`
+  );
 });
 afterEach(async () => {
   await pair.close();
@@ -49,7 +55,14 @@ after(() => h.assertNoSecrets(h.allOutput()));
 const env = (extra = {}) => h.newEnv(pair.new, extra);
 const FAST = ['--rate', '1000'];
 const resets = () => pair.new.passwordResets.map((r) => r.email).sort();
-const sentLines = () => (fs.existsSync(sentLog) ? fs.readFileSync(sentLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const sentLines = () =>
+  fs.existsSync(sentLog)
+    ? fs
+        .readFileSync(sentLog, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `test()` is true (polling), or fails the test. */
@@ -73,7 +86,12 @@ describe('reset-passwords', () => {
     assert.deepEqual({ ...r.json.counts }, { users: 5, duplicates: 1, alreadySent: 0, withoutEmail: 1, toSend: 4, sent: 4, failed: 0, remaining: 0 });
     assert.deepEqual(r.json.withoutEmail, [{ user_id: NO_EMAIL.user_id }]);
     assert.equal(r.json.sentLog, sentLog);
-    assert.deepEqual(sentLines().map((l) => l.user_id).sort(), USERS.map((u) => u.user_id).sort());
+    assert.deepEqual(
+      sentLines()
+        .map((l) => l.user_id)
+        .sort(),
+      USERS.map((u) => u.user_id).sort()
+    );
     assert.match(r.stderr, new RegExp(`without an email \\(nothing can be sent\\): 1[\\s\\S]*${NO_EMAIL.user_id.replace('|', '\\|')}`));
 
     const again = await h.runCli(['reset-passwords', '--record', record, ...FAST, '--yes'], { env: env() });
@@ -130,7 +148,12 @@ describe('reset-passwords', () => {
 
   it('interrupted midway (Ctrl-C), then run again: the rest are sent, nobody twice', async () => {
     let child;
-    const first = h.runCli(['reset-passwords', '--record', record, '--rate', '60', '--yes', '--json'], { env: env(), onSpawn: (c) => { child = c; } });
+    const first = h.runCli(['reset-passwords', '--record', record, '--rate', '60', '--yes', '--json'], {
+      env: env(),
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
     await until(() => sentLines().length >= 1, 'the first line of the sent log');
     child.kill('SIGINT');
     const r1 = await first;
@@ -205,7 +228,12 @@ describe('reset-passwords', () => {
 
   it('a second run at the same time is refused (exit 3) while the first holds the lock', async () => {
     let child;
-    const first = h.runCli(['reset-passwords', '--record', record, '--rate', '60', '--yes'], { env: env(), onSpawn: (c) => { child = c; } });
+    const first = h.runCli(['reset-passwords', '--record', record, '--rate', '60', '--yes'], {
+      env: env(),
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
     await until(() => sentLines().length >= 1, 'the first run to start sending');
     const second = await h.runCli(['reset-passwords', '--record', record, ...FAST, '--yes', '--json'], { env: env() });
     assert.equal(second.code, 3, second.stderr);

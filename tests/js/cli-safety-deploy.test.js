@@ -39,8 +39,13 @@ after(() => h.assertNoSecrets(h.allOutput()));
 const env = (extraOld = {}, extraNew = {}) => ({ ...h.oldEnv(pair.old, extraOld), ...h.newEnv(pair.new, { ALM_BACKUP_DIR: backups, ...extraNew }) });
 const newOnly = (extra = {}) => h.newEnv(pair.new, { ALM_BACKUP_DIR: backups, ...extra });
 const stored = () => pair.new.connection(h.NEW_CONNECTION);
-const backupFiles = () => (fs.existsSync(backups) ? fs.readdirSync(backups).sort().map((f) => path.join(backups, f)) : []);
-
+const backupFiles = () =>
+  fs.existsSync(backups)
+    ? fs
+        .readdirSync(backups)
+        .sort()
+        .map((f) => path.join(backups, f))
+    : [];
 
 describe('deploy proves the settings before it writes', () => {
   it('a wrong old-tenant client secret: exit 3 naming the probe and the refusal, the connection unchanged', async () => {

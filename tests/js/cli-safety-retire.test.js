@@ -37,8 +37,10 @@ afterEach(async () => {
 after(() => h.assertNoSecrets(h.allOutput()));
 
 const env = (extraOld = {}, extraNew = {}) => ({
-  ...h.oldEnv(pair.old, extraOld), ...h.newEnv(pair.new, extraNew),
-  ALM_TAIL_STATE: path.join(tmp, 'tail.json'), ALM_BACKUP_DIR: path.join(tmp, 'backups'),
+  ...h.oldEnv(pair.old, extraOld),
+  ...h.newEnv(pair.new, extraNew),
+  ALM_TAIL_STATE: path.join(tmp, 'tail.json'),
+  ALM_BACKUP_DIR: path.join(tmp, 'backups'),
 });
 const stored = () => pair.new.connection(h.NEW_CONNECTION);
 const exportJobs = () => pair.old.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2/jobs/users-exports').length;
@@ -178,7 +180,7 @@ describe('retire --deploy: nobody is left behind', () => {
     assert.equal(pair.new.connectionPatches, patches);
   });
 
-  it('on a terminal it asks for the connection\'s name: anything else aborts (exit 1), the name goes ahead', { skip: !HAS_SCRIPT && 'needs script(1)' }, async () => {
+  it("on a terminal it asks for the connection's name: anything else aborts (exit 1), the name goes ahead", { skip: !HAS_SCRIPT && 'needs script(1)' }, async () => {
     await deployed();
     migrated(LEGACY_ACTIVE);
     const patches = pair.new.connectionPatches;
@@ -227,19 +229,33 @@ describe('doctor after retire never advises un-retiring', () => {
     assert.notEqual(other('retired/login.js'), read('retired/login.js'));
     Object.assign(stored().options, {
       customScripts: { login: other('retired/login.js'), get_user: other('retired/get_user.js') },
-      enabledDatabaseCustomization: true, import_mode: true, configuration: {},
+      enabledDatabaseCustomization: true,
+      import_mode: true,
+      configuration: {},
     });
     const doc = await h.runCli(['doctor', '--json'], { env: h.newEnv(pair.new) });
     assert.equal(doc.code, 0, doc.stderr);
     const checks = doc.json.checks;
-    assert.ok(checks.every((c) => !/auth0-lazy-migrate deploy/.test(c.fix || '')), JSON.stringify(checks, null, 1));
+    assert.ok(
+      checks.every((c) => !/auth0-lazy-migrate deploy/.test(c.fix || '')),
+      JSON.stringify(checks, null, 1)
+    );
     const retired = checks.filter((c) => /script retired$/.test(c.name));
-    assert.deepEqual(retired.map((c) => [c.name, c.status]), [['login script retired', 'ok'], ['get_user script retired', 'ok']]);
+    assert.deepEqual(
+      retired.map((c) => [c.name, c.status]),
+      [
+        ['login script retired', 'ok'],
+        ['get_user script retired', 'ok'],
+      ]
+    );
     assert.match(retired[0].detail, /0123456789ab \(retired\).*the migration is over/);
     const stale = checks.filter((c) => c.status === 'warn' && /retired script is the current build/.test(c.name));
     assert.equal(stale.length, 2);
     assert.match(stale[0].fix, /retire --deploy/);
-    assert.ok(checks.some((c) => c.name === 'settings keys' && c.status === 'ok'), 'no settings are expected of a retired script');
+    assert.ok(
+      checks.some((c) => c.name === 'settings keys' && c.status === 'ok'),
+      'no settings are expected of a retired script'
+    );
 
     // Half retired (the get_user script live): a failure, fixed by retiring both, never by deploy.
     stored().options.customScripts.get_user = read('get_user.js');

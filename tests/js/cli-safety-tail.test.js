@@ -36,12 +36,19 @@ after(() => h.assertNoSecrets(h.allOutput()));
 const STATE = () => path.join(tmp, 'tail.json');
 const RECORD = () => path.join(tmp, 'alm-imported.ndjson');
 const env = (extraOld = {}, extraNew = {}) => ({
-  ...h.oldEnv(pair.old, extraOld), ...h.newEnv(pair.new, extraNew),
-  ALM_TAIL_STATE: STATE(), ALM_STATUS_STATE: path.join(tmp, 'status.json'),
+  ...h.oldEnv(pair.old, extraOld),
+  ...h.newEnv(pair.new, extraNew),
+  ALM_TAIL_STATE: STATE(),
+  ALM_STATUS_STATE: path.join(tmp, 'status.json'),
 });
 const imports = () => pair.new.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2/jobs/users-imports' && r.status === 202).length;
 const newUser = (id) => pair.new.users.find((u) => u.user_id === id);
-const readRecord = () => fs.readFileSync(RECORD(), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const readRecord = () =>
+  fs
+    .readFileSync(RECORD(), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const esc = (s) => s.replace(/[|.]/g, (c) => `\\${c}`);
 
@@ -64,7 +71,9 @@ function submittedJob() {
   try {
     const s = JSON.parse(fs.readFileSync(STATE(), 'utf8'));
     return Object.values(s.jobs).some((j) => j.status === 'submitted');
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 describe('a mistyped old connection', () => {
@@ -164,7 +173,7 @@ describe('the record of imported users', () => {
     const lines = readRecord();
     const ids = lines.map((l) => l.user_id);
     assert.equal(new Set(ids).size, ids.length, 'no duplicates');
-    assert.deepEqual([...ids].sort(), pair.new.users.map((u) => u.user_id).sort(), 'exactly the new tenant\'s users');
+    assert.deepEqual([...ids].sort(), pair.new.users.map((u) => u.user_id).sort(), "exactly the new tenant's users");
     for (const l of lines) {
       assert.equal(l.email, newUser(l.user_id).email);
       assert.match(l.job, /^job_/);
@@ -212,7 +221,12 @@ describe('an interrupted tail --json', () => {
   it('prints one JSON object (interrupted, exit 130); the rerun records the job and imports nobody twice', async () => {
     pair.new.jobs.hold('users_import');
     let child;
-    const first = h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1', '--json'], { env: env(), onSpawn: (c) => { child = c; } });
+    const first = h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1', '--json'], {
+      env: env(),
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
     await until(submittedJob, 'a submitted job');
     child.kill('SIGINT');
     const r1 = await first;
@@ -228,8 +242,15 @@ describe('an interrupted tail --json', () => {
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal(r2.json.counts.resumedJobs, 1);
     const jobs = pair.new.jobs.list().filter((x) => x.type === 'users_import');
-    assert.equal(jobs.reduce((n, j) => n + j.summary.inserted, 0), LEGACY_ACTIVE.length, 'each user imported once');
-    assert.equal(jobs.reduce((n, j) => n + j.summary.failed, 0), 0);
+    assert.equal(
+      jobs.reduce((n, j) => n + j.summary.inserted, 0),
+      LEGACY_ACTIVE.length,
+      'each user imported once'
+    );
+    assert.equal(
+      jobs.reduce((n, j) => n + j.summary.failed, 0),
+      0
+    );
     const ids = readRecord().map((l) => l.user_id);
     assert.deepEqual([...ids].sort(), LEGACY_ACTIVE.map((u) => u.user_id).sort(), 'the resumed job is recorded too, once');
     assert.equal(r2.json.recordedUsers, LEGACY_ACTIVE.length);
@@ -240,7 +261,12 @@ describe('one run at a time', () => {
   it('a second tail refuses (exit 3, names the pid) while the first holds the lock', async () => {
     pair.old.jobs.hold('users_export'); // the first run waits on its export, holding the lock
     let child;
-    const first = h.runCli(['tail', ...FAST, '--json'], { env: env(), onSpawn: (c) => { child = c; } });
+    const first = h.runCli(['tail', ...FAST, '--json'], {
+      env: env(),
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
     await until(() => fs.existsSync(`${STATE()}.lock`), 'the lock file');
     const second = await h.runCli(['tail', ...FAST], { env: env() });
     assert.equal(second.code, 3, second.stderr);
@@ -281,14 +307,17 @@ describe('suggest.js', () => {
 });
 
 describe('lock.js', () => {
-  it('refuses a second holder, releases only its own, takes over a dead pid, not another host\'s', () => {
+  it("refuses a second holder, releases only its own, takes over a dead pid, not another host's", () => {
     const file = path.join(tmp, 'x.json');
     const warnings = [];
     const out = { warn: (m) => warnings.push(m) };
     const a = lock.acquire(file, { command: 'test', out });
     assert.equal(a.path, `${file}.lock`);
     assert.equal(JSON.parse(fs.readFileSync(a.path, 'utf8')).pid, process.pid);
-    assert.throws(() => lock.acquire(file, { command: 'test', out }), (err) => err.exitCode === 3 && err.message.includes(`pid ${process.pid}`) && /remove .*x\.json\.lock/.test(err.hint));
+    assert.throws(
+      () => lock.acquire(file, { command: 'test', out }),
+      (err) => err.exitCode === 3 && err.message.includes(`pid ${process.pid}`) && /remove .*x\.json\.lock/.test(err.hint)
+    );
     a.release();
     assert.ok(!fs.existsSync(a.path));
 

@@ -28,8 +28,10 @@ afterEach(async () => {
 after(() => h.assertNoSecrets(h.allOutput()));
 
 const env = () => ({
-  ...h.oldEnv(pair.old), ...h.newEnv(pair.new),
-  ALM_TAIL_STATE: path.join(tmp, 'tail.json'), ALM_BACKUP_DIR: path.join(tmp, 'backups'),
+  ...h.oldEnv(pair.old),
+  ...h.newEnv(pair.new),
+  ALM_TAIL_STATE: path.join(tmp, 'tail.json'),
+  ALM_BACKUP_DIR: path.join(tmp, 'backups'),
 });
 const FAST = ['--poll-interval', '20'];
 
@@ -40,7 +42,11 @@ describe('try login, then tail, then retire', () => {
     assert.equal(tried.code, 0, tried.stderr);
     assert.match(tried.stdout, /real login on the old tenant/);
     assert.equal(pair.old.findUser(u.user_id).app_metadata.migration_complete, true, 'the Action marked the user');
-    assert.equal(pair.new.users.find((x) => x.user_id === u.user_id), undefined, 'but the new tenant has no such user');
+    assert.equal(
+      pair.new.users.find((x) => x.user_id === u.user_id),
+      undefined,
+      'but the new tenant has no such user'
+    );
 
     const lookedUp = await h.runCli(['try', 'get_user', '--user', u.email, '--expect', 'not_found', '--json'], { env: env() });
     assert.equal(lookedUp.code, 0, lookedUp.stderr);
@@ -52,7 +58,10 @@ describe('try login, then tail, then retire', () => {
 
     const tail = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
     assert.equal(tail.code, 0, tail.stderr);
-    assert.ok(pair.new.users.find((x) => x.user_id === u.user_id), 'the marked user was imported');
+    assert.ok(
+      pair.new.users.find((x) => x.user_id === u.user_id),
+      'the marked user was imported'
+    );
 
     const retire = await h.runCli(['retire', '--deploy', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(retire.code, 0, retire.stderr);
@@ -64,7 +73,10 @@ describe('try login, then tail, then retire', () => {
     await h.runCli(['try', 'login', '--user', u.email], { env: env(), input: `${u.password}\n` });
     const retire = await h.runCli(['retire', '--deploy', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(retire.code, 1, retire.stderr);
-    assert.ok(retire.json.leftBehind.some((x) => x.user_id === u.user_id), 'the marked user is named as left behind');
+    assert.ok(
+      retire.json.leftBehind.some((x) => x.user_id === u.user_id),
+      'the marked user is named as left behind'
+    );
     assert.equal(pair.new.connectionPatches, 0, 'nothing was deployed');
   });
 });

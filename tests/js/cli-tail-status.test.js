@@ -31,8 +31,10 @@ afterEach(async () => {
 after(() => h.assertNoSecrets(h.allOutput()));
 
 const env = (extraOld = {}, extraNew = {}) => ({
-  ...h.oldEnv(pair.old, extraOld), ...h.newEnv(pair.new, extraNew),
-  ALM_TAIL_STATE: path.join(tmp, 'tail.json'), ALM_STATUS_STATE: path.join(tmp, 'status.json'),
+  ...h.oldEnv(pair.old, extraOld),
+  ...h.newEnv(pair.new, extraNew),
+  ALM_TAIL_STATE: path.join(tmp, 'tail.json'),
+  ALM_STATUS_STATE: path.join(tmp, 'status.json'),
 });
 const FAST = ['--poll-interval', '20'];
 const imports = () => pair.new.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2/jobs/users-imports' && r.status === 202).length;
@@ -44,7 +46,9 @@ async function untilSubmitted(file) {
     try {
       const s = JSON.parse(fs.readFileSync(file, 'utf8'));
       if (Object.values(s.jobs).some((j) => j.status === 'submitted')) return s;
-    } catch { /* not written yet */ }
+    } catch {
+      /* not written yet */
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error('no job was submitted');
@@ -56,9 +60,25 @@ describe('tail', () => {
     pair.new.addUser({ user_id: U.full.user_id, connection: h.NEW_CONNECTION, email: U.full.email, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
     const r = await h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual({ ...r.json.counts }, {
-      old: 8, present: 1, blocked: 1, conflicts: 0, invalid: 0, markedAbsent: 0, skippedListed: 0, toImport: 6, imported: 6, updated: 0, failed: 0, migratedMeanwhile: 0, resumedJobs: 0, importedByResumedJobs: 0,
-    });
+    assert.deepEqual(
+      { ...r.json.counts },
+      {
+        old: 8,
+        present: 1,
+        blocked: 1,
+        conflicts: 0,
+        invalid: 0,
+        markedAbsent: 0,
+        skippedListed: 0,
+        toImport: 6,
+        imported: 6,
+        updated: 0,
+        failed: 0,
+        migratedMeanwhile: 0,
+        resumedJobs: 0,
+        importedByResumedJobs: 0,
+      }
+    );
     assert.match(r.json.reminder, /Forgot password/);
     assert.ok(r.json.jobs.length >= 2, 'several files');
     for (const j of pair.new.jobs.list().filter((x) => x.type === 'users_import')) assert.ok(j.fileBytes <= 2000);
@@ -84,7 +104,16 @@ describe('tail', () => {
   it('splits a large population into files under 500 KB, two jobs at a time', async () => {
     const note = 'x'.repeat(300);
     for (let i = 0; i < 1500; i++) {
-      pair.old.addUser({ user_id: `auth0|bulk${String(i).padStart(20, '0')}`, connection: 'legacy-db', email: `bulk.${i}@example.com`, email_verified: true, name: `Bulk ${i}`, user_metadata: { note }, created_at: '2022-01-01T00:00:00.000Z', updated_at: '2022-01-01T00:00:00.000Z' });
+      pair.old.addUser({
+        user_id: `auth0|bulk${String(i).padStart(20, '0')}`,
+        connection: 'legacy-db',
+        email: `bulk.${i}@example.com`,
+        email_verified: true,
+        name: `Bulk ${i}`,
+        user_metadata: { note },
+        created_at: '2022-01-01T00:00:00.000Z',
+        updated_at: '2022-01-01T00:00:00.000Z',
+      });
     }
     pair.new.jobs.durationMs = 60;
     const r = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
@@ -113,7 +142,12 @@ describe('tail', () => {
     const state = path.join(tmp, 'tail.json');
     pair.new.jobs.hold('users_import');
     let child;
-    const first = h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1'], { env: env(), onSpawn: (c) => { child = c; } });
+    const first = h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1'], {
+      env: env(),
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
     await untilSubmitted(state);
     child.kill('SIGINT');
     const r1 = await first;
@@ -131,8 +165,16 @@ describe('tail', () => {
     for (const u of LEGACY_ACTIVE) assert.ok(newUser(u.user_id), u.email);
     const jobs = pair.new.jobs.list().filter((x) => x.type === 'users_import');
     assert.equal(imports(), jobs.length);
-    assert.equal(jobs.reduce((n, j) => n + j.summary.inserted, 0), 7, 'each user imported once');
-    assert.equal(jobs.reduce((n, j) => n + j.summary.failed, 0), 0, 'no duplicate submission');
+    assert.equal(
+      jobs.reduce((n, j) => n + j.summary.inserted, 0),
+      7,
+      'each user imported once'
+    );
+    assert.equal(
+      jobs.reduce((n, j) => n + j.summary.failed, 0),
+      0,
+      'no duplicate submission'
+    );
   });
 
   it('a 429 while submitting and polling is waited out', async () => {
@@ -146,7 +188,13 @@ describe('tail', () => {
 
   it('while two import jobs of someone else fill the tenant (429), tail waits for a free slot', async () => {
     const { multipart } = require('../../js/cli/bulk');
-    const tok = await (await fetch(`${pair.new.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', client_id: C.cli.client_id, client_secret: C.cli.client_secret, audience: pair.new.audience }) })).json();
+    const tok = await (
+      await fetch(`${pair.new.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'client_credentials', client_id: C.cli.client_id, client_secret: C.cli.client_secret, audience: pair.new.audience }),
+      })
+    ).json();
     pair.new.jobs.hold('users_import');
     for (let i = 0; i < 2; i++) {
       const f = multipart({ connection_id: h.NEW_CONNECTION_ID }, { name: 'other.json', text: '[]' });
@@ -222,7 +270,7 @@ describe('tail', () => {
 });
 
 describe('status', () => {
-  it('counts migrated users with the scripts\' ids, keeps a history, and estimates the tail', async () => {
+  it("counts migrated users with the scripts' ids, keeps a history, and estimates the tail", async () => {
     const first = await h.runCli(['status', ...FAST, '--json'], { env: env() });
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual({ ...first.json.counts }, { old: 8, blocked: 1, migrated: 0, remaining: 7, markedAbsent: 0, newTotal: 0, newOnly: 0, emailConflicts: 0 });
@@ -234,7 +282,8 @@ describe('status', () => {
     const s = JSON.parse(fs.readFileSync(file, 'utf8'));
     s.history[0].at = new Date(Date.now() - 2 * 86400000).toISOString();
     fs.writeFileSync(file, JSON.stringify(s));
-    for (const u of [U.full, U.minimal, U.username]) pair.new.addUser({ user_id: u.user_id, connection: h.NEW_CONNECTION, email: u.email, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
+    for (const u of [U.full, U.minimal, U.username])
+      pair.new.addUser({ user_id: u.user_id, connection: h.NEW_CONNECTION, email: u.email, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
     pair.new.addUser({ user_id: 'auth0|fresh-signup', connection: h.NEW_CONNECTION, email: 'fresh@example.com', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
     const second = await h.runCli(['status', ...FAST, '--tail-below', '2', '--json'], { env: env() });
     assert.equal(second.code, 0, second.stderr);

@@ -13,7 +13,9 @@ const h = require('../support/fake-tenant/cli-harness');
 const U = h.SEED.users;
 const C = h.SEED.clients;
 let pair;
-before(async () => { pair = await h.startPair(); });
+before(async () => {
+  pair = await h.startPair();
+});
 after(async () => {
   await pair.close();
   h.assertNoSecrets(h.allOutput());
@@ -110,7 +112,10 @@ describe('doctor', () => {
     assert.equal(check(r, 'brute-force protection').status, 'warn');
     assert.match(check(r, 'brute-force protection').fix, /Allow List/);
     const scripts = r.json.checks.filter((c) => c.section === 'new tenant' && /script deployed/.test(c.name));
-    assert.deepEqual(scripts.map((c) => c.status), ['fail', 'fail']);
+    assert.deepEqual(
+      scripts.map((c) => c.status),
+      ['fail', 'fail']
+    );
     assert.match(scripts[0].fix, /auth0-lazy-migrate deploy/);
     assert.equal(check(r, 'import mode on').status, 'fail');
   });
@@ -161,7 +166,11 @@ describe('doctor', () => {
     const newBad = await h.runCli(['doctor', '--json'], { env: h.newEnv(pair.new, { ALM_NEW_CLIENT_ID: C.noScope.client_id, ALM_NEW_CLIENT_SECRET: C.noScope.client_secret }) });
     assert.equal(newBad.code, 1);
     assert.equal(check(newBad, 'scopes to read the connection').status, 'fail');
-    assert.equal(newBad.json.checks.some((c) => c.section === 'old tenant'), false, 'only the tenant given is checked');
+    assert.equal(
+      newBad.json.checks.some((c) => c.section === 'old tenant'),
+      false,
+      'only the tenant given is checked'
+    );
   });
 
   it('an unreachable tenant is a failed check; nothing given is a usage error', async () => {

@@ -64,7 +64,10 @@ test('an empty Connection uses the tenant Default Directory (password grant)', a
   assert.equal(r.outcome, 'success');
   assert.equal(r.stored.user_id, u.user_id);
   const sent = tenant.requests.slice(before).filter((q) => q.path === '/oauth/token');
-  assert.deepEqual(sent.map((q) => q.grant_type), ['password']);
+  assert.deepEqual(
+    sent.map((q) => q.grant_type),
+    ['password']
+  );
 });
 
 test('get_user finds the user and returns the same profile login returns; unknown users are not found', async () => {

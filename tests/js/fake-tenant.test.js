@@ -34,15 +34,26 @@ async function call(tenant, pathname, { method = 'GET', json, form, headers = {}
   const res = await fetch(`${tenant.url}${pathname}`, init);
   const text = await res.text();
   let body;
-  try { body = JSON.parse(text); } catch { body = text; }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
   return { status: res.status, headers: res.headers, body };
 }
 
 const token = (tenant, params, opts = {}) => call(tenant, '/oauth/token', { method: 'POST', json: params, ...opts });
-const realmLogin = (tenant, user, extra = {}) => token(tenant, {
-  grant_type: REALM, realm: user.connection, username: user.email, password: user.password,
-  client_id: APP.client_id, client_secret: APP.client_secret, scope: 'openid profile email', ...extra,
-});
+const realmLogin = (tenant, user, extra = {}) =>
+  token(tenant, {
+    grant_type: REALM,
+    realm: user.connection,
+    username: user.email,
+    password: user.password,
+    client_id: APP.client_id,
+    client_secret: APP.client_secret,
+    scope: 'openid profile email',
+    ...extra,
+  });
 const ccToken = async (tenant, client = APP) => {
   const r = await token(tenant, { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, audience: tenant.audience });
   assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -91,7 +102,9 @@ describe('ca.js', () => {
 
 describe('discovery and JWKS', () => {
   let t;
-  before(async () => { t = await startFakeTenant(); });
+  before(async () => {
+    t = await startFakeTenant();
+  });
   after(() => t.close());
 
   it('serves an Auth0-shaped openid-configuration', async () => {
@@ -113,11 +126,17 @@ describe('discovery and JWKS', () => {
     const newKid = t.rotateKeys();
     assert.notEqual(newKid, k.kid);
     const both = (await call(t, '/.well-known/jwks.json')).body;
-    assert.deepEqual(both.keys.map((x) => x.kid), [k.kid, newKid]);
+    assert.deepEqual(
+      both.keys.map((x) => x.kid),
+      [k.kid, newKid]
+    );
     const login = await realmLogin(t, U.full);
     assert.equal(JSON.parse(Buffer.from(login.body.id_token.split('.')[0], 'base64url')).kid, newKid);
     t.dropOldKeys();
-    assert.deepEqual((await call(t, '/.well-known/jwks.json')).body.keys.map((x) => x.kid), [newKid]);
+    assert.deepEqual(
+      (await call(t, '/.well-known/jwks.json')).body.keys.map((x) => x.kid),
+      [newKid]
+    );
   });
 
   it('answers unknown paths with a JSON 404', async () => {
@@ -132,7 +151,9 @@ describe('discovery and JWKS', () => {
 
 describe('password grants', () => {
   let t;
-  before(async () => { t = await startFakeTenant(); });
+  before(async () => {
+    t = await startFakeTenant();
+  });
   after(() => t.close());
 
   it('password-realm: success with a verifiable RS256 ID token carrying profile, email and namespaced claims', async () => {
@@ -168,7 +189,15 @@ describe('password grants', () => {
   it('accepts form-encoded bodies too', async () => {
     const r = await call(t, '/oauth/token', {
       method: 'POST',
-      form: { grant_type: REALM, realm: 'legacy-db', username: U.minimal.email, password: U.minimal.password, client_id: APP.client_id, client_secret: APP.client_secret, scope: 'openid profile email' },
+      form: {
+        grant_type: REALM,
+        realm: 'legacy-db',
+        username: U.minimal.email,
+        password: U.minimal.password,
+        client_id: APP.client_id,
+        client_secret: APP.client_secret,
+        scope: 'openid profile email',
+      },
     });
     assert.equal(r.status, 200);
     const { payload } = verifyJwt(r.body.id_token, t.jwks(), { issuer: t.issuer, audience: APP.client_id });
@@ -177,7 +206,14 @@ describe('password grants', () => {
   });
 
   it('plain password grant uses the Default Directory', async () => {
-    const ok = await token(t, { grant_type: 'password', username: U.defaultDirectory.email, password: U.defaultDirectory.password, client_id: APP.client_id, client_secret: APP.client_secret, scope: 'openid profile email' });
+    const ok = await token(t, {
+      grant_type: 'password',
+      username: U.defaultDirectory.email,
+      password: U.defaultDirectory.password,
+      client_id: APP.client_id,
+      client_secret: APP.client_secret,
+      scope: 'openid profile email',
+    });
     assert.equal(ok.status, 200);
     const legacyUser = await token(t, { grant_type: 'password', username: U.full.email, password: U.full.password, client_id: APP.client_id, client_secret: APP.client_secret, scope: 'openid' });
     assert.equal(legacyUser.status, 403);
@@ -204,9 +240,17 @@ describe('password grants', () => {
 
   it('addUser stores email and username lower-cased', async () => {
     const u = t.addUser({
-      user_id: 'auth0|65a1b2c3d4e5f60718293a4b', connection: 'legacy-db', password: 'correct horse battery staple 12',
-      email: 'New.Person@Example.com', username: 'New_Person', email_verified: true, name: 'New Person', nickname: 'new',
-      picture: 'https://example.com/p.png', created_at: '2024-01-01T00:00:00.000Z', updated_at: '2024-01-01T00:00:00.000Z',
+      user_id: 'auth0|65a1b2c3d4e5f60718293a4b',
+      connection: 'legacy-db',
+      password: 'correct horse battery staple 12',
+      email: 'New.Person@Example.com',
+      username: 'New_Person',
+      email_verified: true,
+      name: 'New Person',
+      nickname: 'new',
+      picture: 'https://example.com/p.png',
+      created_at: '2024-01-01T00:00:00.000Z',
+      updated_at: '2024-01-01T00:00:00.000Z',
     });
     assert.equal(u.email, 'new.person@example.com');
     assert.equal((await realmLogin(t, { ...U.full, email: 'NEW_person', password: u.password })).status, 200);
@@ -224,8 +268,12 @@ describe('password grants', () => {
     ['wrong client secret', () => realmLogin(t, U.full, { client_secret: 'wrong' }), 401, { error: 'access_denied', error_description: 'Unauthorized' }],
     ['unknown client', () => realmLogin(t, U.full, { client_id: 'nobody' }), 401, { error: 'access_denied', error_description: 'Unauthorized' }],
     ['missing client_id', () => realmLogin(t, U.full, { client_id: undefined }), 400, { error: 'invalid_request', error_description: 'Missing required parameter: client_id' }],
-    ['grant not allowed', () => realmLogin(t, U.full, { client_id: SEED.clients.ccOnly.client_id, client_secret: SEED.clients.ccOnly.client_secret }), 403,
-      { error: 'unauthorized_client', error_description: "Grant type 'http://auth0.com/oauth/grant-type/password-realm' not allowed for the client." }],
+    [
+      'grant not allowed',
+      () => realmLogin(t, U.full, { client_id: SEED.clients.ccOnly.client_id, client_secret: SEED.clients.ccOnly.client_secret }),
+      403,
+      { error: 'unauthorized_client', error_description: "Grant type 'http://auth0.com/oauth/grant-type/password-realm' not allowed for the client." },
+    ],
     ['unknown realm', () => realmLogin(t, U.full, { realm: 'legacy-DB' }), 400, { error: 'invalid_request', error_description: 'Unknown realm: legacy-DB' }],
     ['connection not enabled', () => realmLogin(t, U.notEnabled), 400, { error: 'invalid_request', error_description: 'the connection was disabled' }],
     ['missing password', () => realmLogin(t, U.full, { password: '' }), 400, { error: 'invalid_request', error_description: 'Missing required parameter: password' }],
@@ -276,7 +324,10 @@ describe('claims producer', () => {
     try {
       const r = await realmLogin(t, U.full);
       const { payload } = verifyJwt(r.body.id_token, t.jwks(), { issuer: t.issuer, audience: APP.client_id });
-      assert.equal(Object.keys(payload).some((k) => k.startsWith('https://')), false);
+      assert.equal(
+        Object.keys(payload).some((k) => k.startsWith('https://')),
+        false
+      );
       assert.equal(t.findUser(U.full.user_id).app_metadata.migration_complete, undefined);
     } finally {
       await t.close();
@@ -325,9 +376,19 @@ describe('brute-force protection', () => {
       assert.equal((await realmLogin(t, U.full)).status, 200, 'count restarted after the success');
 
       const fwd = (ip) => ({ headers: { 'auth0-forwarded-for': ip } });
-      const loginFrom = (ip, password) => token(t, {
-        grant_type: REALM, realm: 'legacy-db', username: U.minimal.email, password, client_id: APP.client_id, client_secret: APP.client_secret,
-      }, fwd(ip));
+      const loginFrom = (ip, password) =>
+        token(
+          t,
+          {
+            grant_type: REALM,
+            realm: 'legacy-db',
+            username: U.minimal.email,
+            password,
+            client_id: APP.client_id,
+            client_secret: APP.client_secret,
+          },
+          fwd(ip)
+        );
       await loginFrom('203.0.113.1', 'bad');
       await loginFrom('203.0.113.2', 'bad');
       assert.equal((await loginFrom('203.0.113.3', U.minimal.password)).status, 429, 'untrusted header: all one IP');
@@ -345,7 +406,9 @@ describe('brute-force protection', () => {
 
 describe('client credentials', () => {
   let t;
-  before(async () => { t = await startFakeTenant(); });
+  before(async () => {
+    t = await startFakeTenant();
+  });
   after(() => t.close());
 
   it('issues an RS256 Management API token with the granted scopes', async () => {
@@ -434,7 +497,22 @@ describe('Management API', () => {
     const u = r.body[0];
     assert.equal(u.user_id, U.full.user_id);
     assert.deepEqual(u.identities, [{ connection: 'legacy-db', provider: 'auth0', user_id: '5f7c8ec7c33c6c004bbafe82', isSocial: false }]);
-    for (const f of ['email', 'email_verified', 'username', 'name', 'nickname', 'given_name', 'family_name', 'picture', 'user_metadata', 'app_metadata', 'created_at', 'updated_at', 'last_login', 'logins_count']) {
+    for (const f of [
+      'email',
+      'email_verified',
+      'username',
+      'name',
+      'nickname',
+      'given_name',
+      'family_name',
+      'picture',
+      'user_metadata',
+      'app_metadata',
+      'created_at',
+      'updated_at',
+      'last_login',
+      'logins_count',
+    ]) {
       assert.ok(f in u, f);
     }
     assert.equal('blocked' in u, false);
@@ -545,7 +623,9 @@ describe('rate limit option', () => {
 
 describe('faults', () => {
   let t;
-  before(async () => { t = await startFakeTenant(); });
+  before(async () => {
+    t = await startFakeTenant();
+  });
   after(() => t.close());
 
   it('latency delays the answer', async () => {
@@ -634,8 +714,13 @@ describe('faults', () => {
   });
 
   const variants = [
-    ['unknown_kid', 'kid'], ['wrong_key', 'signature'], ['wrong_iss', 'iss'], ['wrong_aud', 'aud'],
-    ['expired', 'exp'], ['alg_none', 'alg'], ['hs256', 'alg'],
+    ['unknown_kid', 'kid'],
+    ['wrong_key', 'signature'],
+    ['wrong_iss', 'iss'],
+    ['wrong_aud', 'aud'],
+    ['expired', 'exp'],
+    ['alg_none', 'alg'],
+    ['hs256', 'alg'],
   ];
   for (const [variant, failure] of variants) {
     it(`id_token ${variant} fails the ${failure} check`, async () => {
@@ -673,7 +758,10 @@ describe('request log', () => {
       const bearer = await ccToken(t);
       await realmLogin(t, U.full);
       await realmLogin(t, U.minimal, { password: 'a wrong password' });
-      await call(t, '/oauth/token', { method: 'POST', form: { grant_type: 'password', username: U.defaultDirectory.email, password: U.defaultDirectory.password, client_id: APP.client_id, client_secret: APP.client_secret } });
+      await call(t, '/oauth/token', {
+        method: 'POST',
+        form: { grant_type: 'password', username: U.defaultDirectory.email, password: U.defaultDirectory.password, client_id: APP.client_id, client_secret: APP.client_secret },
+      });
       await mgmt(t, `/api/v2/users-by-email?email=${encodeURIComponent(U.full.email)}`, bearer);
       await mgmt(t, `/api/v2/users?q=${encodeURIComponent('username:"dev+ops-1"')}&search_engine=v3&access_token=${bearer}`, bearer);
       t.faults.set('jwks', { kind: 'reset', times: 1 });

@@ -48,9 +48,17 @@ let n = 0;
 function addUser(extra = {}) {
   n += 1;
   const u = {
-    user_id: `auth0|hostile${n}`, connection: LEGACY, password: `hostile-pw-${n}-Zq7`, email: `hostile${n}@example.com`,
-    email_verified: true, username: `hostile_${n}`, name: `Hostile ${n}`, nickname: `h${n}`,
-    created_at: '2022-01-01T00:00:00.000Z', updated_at: '2022-01-01T00:00:00.000Z', ...extra,
+    user_id: `auth0|hostile${n}`,
+    connection: LEGACY,
+    password: `hostile-pw-${n}-Zq7`,
+    email: `hostile${n}@example.com`,
+    email_verified: true,
+    username: `hostile_${n}`,
+    name: `Hostile ${n}`,
+    nickname: `h${n}`,
+    created_at: '2022-01-01T00:00:00.000Z',
+    updated_at: '2022-01-01T00:00:00.000Z',
+    ...extra,
   };
   const stored = tenant.addUser(u);
   return { ...stored, password: u.password };
@@ -67,16 +75,44 @@ test.after(async () => {
 });
 
 test.describe('Lucene metacharacters and quotes in identifiers', () => {
-  const HOSTILE = ['x" OR username:*', '*', '?', 'ada_lovelace OR *', '(ada_lovelace)', 'ada_lovelace" OR "1"="1',
-    'username:ada_lovelace', '"ada_lovelace"', 'ada_lovelace\\', 'ada\\"lovelace', 'ada*', 'ada?lovelace', 'ada~',
-    'ada^2', '[a TO z]', '{a TO z}', 'a && b', 'a || b', '!ada_lovelace', '+ada_lovelace -x', 'a:b:c', '/ada.*/',
-    'ada_lovelace\u0000', ' ada_lovelace '];
+  const HOSTILE = [
+    'x" OR username:*',
+    '*',
+    '?',
+    'ada_lovelace OR *',
+    '(ada_lovelace)',
+    'ada_lovelace" OR "1"="1',
+    'username:ada_lovelace',
+    '"ada_lovelace"',
+    'ada_lovelace\\',
+    'ada\\"lovelace',
+    'ada*',
+    'ada?lovelace',
+    'ada~',
+    'ada^2',
+    '[a TO z]',
+    '{a TO z}',
+    'a && b',
+    'a || b',
+    '!ada_lovelace',
+    '+ada_lovelace -x',
+    'a:b:c',
+    '/ada.*/',
+    'ada_lovelace\u0000',
+    ' ada_lovelace ',
+  ];
 
   test('each finds nobody, through exactly one quoted phrase equal to the input', async () => {
     const mark = proxy.seen.length;
     const reports = await Promise.all(HOSTILE.map((id) => getUser(warm(), id)));
-    reports.forEach((r, i) => assert.equal(one(r).outcome, 'not_found', JSON.stringify(HOSTILE[i])));
-    const keys = proxy.seen.slice(mark).filter((s) => s.route === 'users-search').map((s) => s.key).sort();
+    reports.forEach((r, i) => {
+      assert.equal(one(r).outcome, 'not_found', JSON.stringify(HOSTILE[i]));
+    });
+    const keys = proxy.seen
+      .slice(mark)
+      .filter((s) => s.route === 'users-search')
+      .map((s) => s.key)
+      .sort();
     assert.deepEqual(keys, HOSTILE.map((id) => id.toLowerCase()).sort(), 'each query is one phrase holding exactly its input');
   });
 
@@ -111,7 +147,11 @@ test.describe('__proto__, constructor and prototype keys in metadata', () => {
     const viaClaims = one(await login(warm(), u.email, u.password));
     const viaApi = one(await login(warm({ Profile_Source: 'management' }), u.email, u.password));
     const found = one(await getUser(warm({ Skip_Migrated_Users: 'false' }), u.email));
-    for (const [label, r] of [['login (claims)', viaClaims], ['login (Management API)', viaApi], ['get_user', found]]) {
+    for (const [label, r] of [
+      ['login (claims)', viaClaims],
+      ['login (Management API)', viaApi],
+      ['get_user', found],
+    ]) {
       assert.ok(['success', 'found'].includes(r.outcome), `${label}: ${r.outcome}`);
       assert.equal(Object.getPrototypeOf(r.profile), Object.prototype, label);
       plainWithOwnKeys(r.profile.user_metadata, `${label} user_metadata`);
@@ -147,11 +187,12 @@ test.describe('very large bodies', () => {
 });
 
 test.describe('invalid UTF-8 in replies', () => {
-  const recordWith = (u, metaBytes) => Buffer.concat([
-    Buffer.from(`[{"user_id":"${u.user_id}","email":"${u.email}","identities":[{"connection":"${LEGACY}","provider":"auth0","user_id":"x"}],"user_metadata":{"note":"`),
-    metaBytes,
-    Buffer.from('"}}]'),
-  ]);
+  const recordWith = (u, metaBytes) =>
+    Buffer.concat([
+      Buffer.from(`[{"user_id":"${u.user_id}","email":"${u.email}","identities":[{"connection":"${LEGACY}","provider":"auth0","user_id":"x"}],"user_metadata":{"note":"`),
+      metaBytes,
+      Buffer.from('"}}]'),
+    ]);
 
   test('a user record whose metadata is not UTF-8 is an Error, never a profile with altered data', async () => {
     const u = addUser();
@@ -225,9 +266,19 @@ test.describe('Unicode and case variants of emails', () => {
 
 test.describe('ID tokens', () => {
   const VARIANTS = {
-    alg_none: /RS256/, hs256: /RS256/, unknown_kid: /key the old tenant does not publish/, wrong_key: /signature/,
-    bad_signature: /signature/, expired: /expired/, not_yet_valid: /nbf.*future/, issued_in_future: /iat.*future/,
-    no_expiry: /expiry/, wrong_iss: /issuer/, wrong_aud: /aud/, other_user: /different user/, no_id_token: /id_token/,
+    alg_none: /RS256/,
+    hs256: /RS256/,
+    unknown_kid: /key the old tenant does not publish/,
+    wrong_key: /signature/,
+    bad_signature: /signature/,
+    expired: /expired/,
+    not_yet_valid: /nbf.*future/,
+    issued_in_future: /iat.*future/,
+    no_expiry: /expiry/,
+    wrong_iss: /issuer/,
+    wrong_aud: /aud/,
+    other_user: /different user/,
+    no_id_token: /id_token/,
   };
   for (const [variant, pattern] of Object.entries(VARIANTS)) {
     test(`a token with ${variant} is an Error: nobody is migrated, nobody is told the password is wrong`, async () => {
@@ -280,8 +331,11 @@ test.describe('user records missing fields or with wrong types', () => {
       assert.equal(r.outcome, want, `${name}: ${r.error ? r.error.message : ''}`);
       if (want === 'found') {
         assert.equal(r.stored.user_id, u.user_id);
-        assert.deepEqual([r.profile.user_metadata, r.profile.app_metadata, r.profile.email_verified, r.profile.name], [{}, {}, undefined, undefined],
-          'wrongly typed fields are dropped, never coerced');
+        assert.deepEqual(
+          [r.profile.user_metadata, r.profile.app_metadata, r.profile.email_verified, r.profile.name],
+          [{}, {}, undefined, undefined],
+          'wrongly typed fields are dropped, never coerced'
+        );
       }
     });
   }
@@ -307,9 +361,24 @@ test.describe('settings with spaces, schemes, paths and ports', () => {
   test('refused forms fail with an Error naming the key, before any request, never echoing the value', async () => {
     const port = lane.port;
     const cases = {
-      Domain: [`http://127.0.0.1:${port}`, `ftp://127.0.0.1:${port}`, `127.0.0.1:${port}/tenant`, `127.0.0.1:${port}?x=1`,
-        `127.0.0.1:${port}#f`, `127.0.0.1 :${port}`, `127.0.0.1: ${port}`, '127.0.0.1:0', '127.0.0.1:99999', '127.0.0.1:port',
-        `admin:s3cr3tpass@127.0.0.1:${port}`, `:${port}`, 'https://', '   ', `127.0.0.1:${port}\n`.repeat(2), 'exa mple.com'],
+      Domain: [
+        `http://127.0.0.1:${port}`,
+        `ftp://127.0.0.1:${port}`,
+        `127.0.0.1:${port}/tenant`,
+        `127.0.0.1:${port}?x=1`,
+        `127.0.0.1:${port}#f`,
+        `127.0.0.1 :${port}`,
+        `127.0.0.1: ${port}`,
+        '127.0.0.1:0',
+        '127.0.0.1:99999',
+        '127.0.0.1:port',
+        `admin:s3cr3tpass@127.0.0.1:${port}`,
+        `:${port}`,
+        'https://',
+        '   ',
+        `127.0.0.1:${port}\n`.repeat(2),
+        'exa mple.com',
+      ],
       Audience: [`http://127.0.0.1:${port}/api/v2/`, 'not a url'],
       Client_ID: ['   '],
       Client_Secret: [''],

@@ -77,7 +77,9 @@ test('no password, client secret or token in any log line, error, report, reques
   };
   const found = needles(all);
   const haystacks = [];
-  run.logs.forEach((line, i) => haystacks.push([`log line ${i}`, line]));
+  run.logs.forEach((line, i) => {
+    haystacks.push([`log line ${i}`, line]);
+  });
   for (const r of run.records) {
     const rep = r.report;
     haystacks.push([`report of ${r.op} ${r.identifier}`, JSON.stringify(rep)]);
@@ -85,7 +87,7 @@ test('no password, client secret or token in any log line, error, report, reques
     if (rep.error) haystacks.push([`error of ${r.op} ${r.identifier}`, `${rep.error.name}: ${rep.error.message}`]);
     assert.ok(!rep.violations.some((v) => /password appeared/.test(v)), `${r.identifier}: the sandbox found the password`);
   }
-  haystacks.push(['the fake tenant\'s request log', JSON.stringify(run.fakeRequests)]);
+  haystacks.push(["the fake tenant's request log", JSON.stringify(run.fakeRequests)]);
   const artifacts = [...filesUnder(path.join(ROOT, 'dist')), ...filesUnder(path.join(ROOT, 'target', 'skeleton')), ...filesUnder(path.join(ROOT, 'tests', 'golden'))];
   assert.ok(artifacts.length >= 15, `${artifacts.length} artifacts`);
   for (const f of artifacts) haystacks.push([path.relative(ROOT, f), fs.readFileSync(f, 'latin1')]);

@@ -17,7 +17,10 @@ const ROOT = path.join(__dirname, '..', '..');
 /** The files a clone would have: tracked plus untracked-but-not-ignored (the change under test). */
 function projectFiles() {
   const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT });
-  return out.toString('utf8').split('\0').filter((f) => f && fs.existsSync(path.join(ROOT, f)));
+  return out
+    .toString('utf8')
+    .split('\0')
+    .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
 }
 
 test('a second build in another folder is byte-identical', { timeout: 15 * 60 * 1000 }, () => {
@@ -31,7 +34,7 @@ test('a second build in another folder is byte-identical', { timeout: 15 * 60 * 
     execFileSync('make', ['dist'], {
       cwd: copy,
       env: { ...process.env, ALM_GIT_COMMIT: manifest.commit, MAKEFLAGS: '' },
-      stdio: ['ignore', 'ignore', 'inherit']
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
     const files = [...manifest.artifacts.map((a) => a.file), 'manifest.json'];
     for (const f of files) {

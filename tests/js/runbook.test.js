@@ -42,8 +42,12 @@ function sh(line, { cwd, env, input }) {
     const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.on('error', () => {});
@@ -54,15 +58,22 @@ function sh(line, { cwd, env, input }) {
 test('every alm line of docs/runbook.md succeeds, in order, against the fake tenants', { timeout: 600000 }, async () => {
   const commands = runbookCommands(fs.readFileSync(RUNBOOK, 'utf8'));
   for (const step of ['alm build', 'alm doctor --only old', 'alm try login', 'alm deploy', 'alm status', 'alm tail', 'alm reset-passwords', 'alm retire --deploy']) {
-    assert.ok(commands.some((c) => c.startsWith(step)), `the runbook runs \`${step}\``);
+    assert.ok(
+      commands.some((c) => c.startsWith(step)),
+      `the runbook runs \`${step}\``
+    );
   }
   const pair = await h.startPair();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alm-runbook-'));
   try {
-    fs.writeFileSync(path.join(dir, 'secrets.json'), JSON.stringify({
-      ALM_CLIENT_SECRET: h.SEED.clients.migrationApp.client_secret,
-      ALM_NEW_CLIENT_SECRET: h.SEED.clients.cli.client_secret,
-    }), { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(dir, 'secrets.json'),
+      JSON.stringify({
+        ALM_CLIENT_SECRET: h.SEED.clients.migrationApp.client_secret,
+        ALM_NEW_CLIENT_SECRET: h.SEED.clients.cli.client_secret,
+      }),
+      { mode: 0o600 }
+    );
     // migration.env, with the fakes' values; the secrets come from secrets.json as the runbook says.
     const values = { ...h.oldEnv(pair.old), ...h.newEnv(pair.new) };
     delete values.ALM_CLIENT_SECRET;
@@ -78,8 +89,16 @@ test('every alm line of docs/runbook.md succeeds, in order, against the fake ten
     // The end state the runbook promises: every active old user in the new tenant with the same id,
     // each imported one sent one reset email, the retired scripts deployed.
     const legacy = Object.values(U).filter((u) => u.connection === 'legacy-db' && u !== U.blocked);
-    for (const u of legacy) assert.ok(pair.new.users.find((x) => x.user_id === u.user_id), `${u.email} is in the new tenant`);
-    const record = fs.readFileSync(path.join(dir, 'alm-imported.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const u of legacy)
+      assert.ok(
+        pair.new.users.find((x) => x.user_id === u.user_id),
+        `${u.email} is in the new tenant`
+      );
+    const record = fs
+      .readFileSync(path.join(dir, 'alm-imported.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(record.length, legacy.length, 'the record names every imported user');
     assert.equal(pair.new.passwordResets.length, record.filter((r) => r.email).length, 'one reset email per imported user');
     const scripts = pair.new.connection(h.NEW_CONNECTION).options.customScripts;

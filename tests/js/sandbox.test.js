@@ -6,8 +6,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const sandbox = require(path.join(__dirname, '..', '..', 'js', 'sandbox.js'));
 
-const { createContainer, compileScript, formatReport, SandboxError, SCRIPT_LIMIT_BYTES,
-  WrongUsernameOrPasswordError, UnauthorizedError, ValidationError } = sandbox;
+const { createContainer, compileScript, formatReport, SandboxError, SCRIPT_LIMIT_BYTES, WrongUsernameOrPasswordError, UnauthorizedError, ValidationError } = sandbox;
 
 const CONFIG = { Domain: 'old.example.com', Client_ID: 'cid', Client_Secret: 'csecret' };
 const PASSWORD = 'hunter2-correct-horse';
@@ -108,10 +107,13 @@ test('get_user: found, not found (callback(null) and callback(null, null)), unau
 });
 
 test('callback called twice -> violation naming both calls', async () => {
-  const r = await login(container(), `function login(u, p, cb) {
+  const r = await login(
+    container(),
+    `function login(u, p, cb) {
     cb(null, { user_id: 'u1' });
     Promise.resolve().then(() => cb(new Error('second')));
-  }`);
+  }`
+  );
   assert.equal(r.outcome, 'violation');
   assert.equal(r.callbackOutcome, 'success');
   assert.equal(r.callbackCalls, 2);
@@ -125,19 +127,25 @@ test('callback never called -> violation after timeoutMs', async () => {
   assert.match(r.violations[0], /never called within 40 ms/);
 });
 
-test("require: built-ins allowed (with or without node:), others refused and recorded", async () => {
-  const ok = await login(container(), `function login(u, p, cb) {
+test('require: built-ins allowed (with or without node:), others refused and recorded', async () => {
+  const ok = await login(
+    container(),
+    `function login(u, p, cb) {
     const zlib = require('zlib'); const crypto = require('node:crypto');
     const back = zlib.inflateSync(zlib.deflateSync(Buffer.from('hi'))).toString();
     cb(null, { user_id: back + crypto.createHash('sha256').update('x').digest('hex').slice(0, 4) });
-  }`);
+  }`
+  );
   assert.equal(ok.outcome, 'success');
   assert.equal(ok.stored.user_id, 'auth0|hi2d71');
 
-  const refused = await login(container(), `function login(u, p, cb) {
+  const refused = await login(
+    container(),
+    `function login(u, p, cb) {
     try { require('lodash'); } catch (e) { return cb(new Error('no lodash: ' + e.message)); }
     cb(null, { user_id: 'x' });
-  }`);
+  }`
+  );
   assert.equal(refused.outcome, 'violation');
   assert.equal(refused.error.message, "no lodash: Cannot find module 'lodash'");
   assert.match(refused.violations.join('\n'), /require\("lodash"\) refused/);
@@ -145,18 +153,28 @@ test("require: built-ins allowed (with or without node:), others refused and rec
 
 test('compile: over-limit text, two functions, trailing code, syntax error, wrong name', async () => {
   const big = `function login(u, p, cb) { cb(null, { user_id: '${'a'.repeat(SCRIPT_LIMIT_BYTES)}' }); }`;
-  assert.throws(() => compileScript(big, 'login'), (e) => e instanceof SandboxError && e.code === 'too_large' &&
-    e.message.includes(`${Buffer.byteLength(big)} bytes`) && e.message.includes('100000'));
+  assert.throws(
+    () => compileScript(big, 'login'),
+    (e) => e instanceof SandboxError && e.code === 'too_large' && e.message.includes(`${Buffer.byteLength(big)} bytes`) && e.message.includes('100000')
+  );
   const r = await login(container(), big);
   assert.equal(r.outcome, 'violation');
   assert.match(r.violations[0], /limit is 100000 bytes/);
 
-  assert.throws(() => compileScript('function login(u, p, cb) {}\nfunction helper() {}', 'login'),
-    (e) => e.code === 'not_one_function' && /2 top-level functions \(login, helper\)/.test(e.message));
+  assert.throws(
+    () => compileScript('function login(u, p, cb) {}\nfunction helper() {}', 'login'),
+    (e) => e.code === 'not_one_function' && /2 top-level functions \(login, helper\)/.test(e.message)
+  );
   assert.throws(() => compileScript('function login(u, p, cb) {}\nlogin();'), { code: 'not_one_function' });
   assert.throws(() => compileScript('function login(u, p, cb) {}(1)'), { code: 'not_one_function' });
-  assert.throws(() => compileScript('function login(u, p, cb) {\n  if (\n}'), (e) => e.code === 'syntax' && /line \d/.test(e.message));
-  assert.throws(() => compileScript(LOGIN_OK, 'getByEmail'), (e) => e.code === 'wrong_name' && /"login".*"getByEmail"/.test(e.message));
+  assert.throws(
+    () => compileScript('function login(u, p, cb) {\n  if (\n}'),
+    (e) => e.code === 'syntax' && /line \d/.test(e.message)
+  );
+  assert.throws(
+    () => compileScript(LOGIN_OK, 'getByEmail'),
+    (e) => e.code === 'wrong_name' && /"login".*"getByEmail"/.test(e.message)
+  );
   const wrong = await getUser(container(), LOGIN_OK);
   assert.equal(wrong.outcome, 'violation');
   assert.match(wrong.violations[0], /expected "getByEmail"/);
@@ -206,24 +224,35 @@ test('configuration is a frozen copy; non-string values are rejected naming the 
   const c = createContainer({ configuration: source });
   assert.ok(Object.isFrozen(c.configuration));
   source.Domain = 'changed';
-  const r = await login(c, `function login(u, p, cb) {
+  const r = await login(
+    c,
+    `function login(u, p, cb) {
     'use strict';
     try { configuration.Domain = 'x'; } catch (e) { return cb(null, { user_id: configuration.Domain, nickname: e.name }); }
     cb(new Error('configuration was writable'));
-  }`);
+  }`
+  );
   assert.deepEqual([r.stored.user_id, r.stored.nickname], ['auth0|old.example.com', 'TypeError']);
-  assert.throws(() => createContainer({ configuration: { Domain: 'x', Port: 443 } }),
-    (e) => e instanceof SandboxError && e.code === 'bad_configuration' && e.message.includes('"Port"'));
+  assert.throws(
+    () => createContainer({ configuration: { Domain: 'x', Port: 443 } }),
+    (e) => e instanceof SandboxError && e.code === 'bad_configuration' && e.message.includes('"Port"')
+  );
 });
 
 test('logs are captured per invocation and per container; the password is redacted and flagged', async () => {
   const c = container();
-  const r = await login(c, `function login(u, p, cb) {
+  const r = await login(
+    c,
+    `function login(u, p, cb) {
     console.log('checking %s', u); console.warn({ n: 1 });
     setTimeout(() => { console.error('done'); cb(null, { user_id: 'u1' }); }, 2);
-  }`);
-  assert.deepEqual(r.logs, [{ level: 'log', text: 'checking ann@example.com' }, { level: 'warn', text: '{ n: 1 }' },
-    { level: 'error', text: 'done' }]);
+  }`
+  );
+  assert.deepEqual(r.logs, [
+    { level: 'log', text: 'checking ann@example.com' },
+    { level: 'warn', text: '{ n: 1 }' },
+    { level: 'error', text: 'done' },
+  ]);
   assert.equal(c.logs.length, 3);
   assert.equal(r.outcome, 'success');
 
@@ -248,12 +277,15 @@ test('concurrent invocations in one container keep their own logs; Node globals 
     setTimeout(() => { console.log('end', u); cb(null, { user_id: u, nickname: [typeof fetch, typeof WebAssembly,
       typeof TextDecoder, typeof AbortSignal.timeout, typeof Buffer].join() }); }, u === 'slow' ? 15 : 1);
   }`;
-  const [slow, fast] = await Promise.all([
-    c.invoke(text, { kind: 'login', args: ['slow', PASSWORD] }),
-    c.invoke(text, { kind: 'login', args: ['fast', PASSWORD] }),
-  ]);
-  assert.deepEqual(slow.logs.map((l) => l.text), ['start slow', 'end slow']);
-  assert.deepEqual(fast.logs.map((l) => l.text), ['start fast', 'end fast']);
+  const [slow, fast] = await Promise.all([c.invoke(text, { kind: 'login', args: ['slow', PASSWORD] }), c.invoke(text, { kind: 'login', args: ['fast', PASSWORD] })]);
+  assert.deepEqual(
+    slow.logs.map((l) => l.text),
+    ['start slow', 'end slow']
+  );
+  assert.deepEqual(
+    fast.logs.map((l) => l.text),
+    ['start fast', 'end fast']
+  );
   assert.equal(c.logs.length, 4);
   assert.equal(slow.stored.nickname, 'function,object,function,function,function');
 });

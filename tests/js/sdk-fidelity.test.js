@@ -53,13 +53,16 @@ function satisfies(version, range) {
 /** `false` (run) on a supported Node, else the skip reason naming the package and its range. */
 function skipUnlessSupported(dir) {
   const { label, range } = enginesOf(dir);
-  return satisfies(process.version, range) ? false
-    : `${label} supports Node ${range}; this is Node ${process.version}`;
+  return satisfies(process.version, range) ? false : `${label} supports Node ${range}; this is Node ${process.version}`;
 }
 
 let tenant;
-before(async () => { tenant = await startFakeTenant(); });
-after(async () => { await tenant.close(); });
+before(async () => {
+  tenant = await startFakeTenant();
+});
+after(async () => {
+  await tenant.close();
+});
 
 const tokenRequests = () => tenant.requests.filter((q) => q.path === '/oauth/token');
 
@@ -82,7 +85,10 @@ describe('AuthenticationClient (auth0/legacy)', () => {
     assert.equal(claims.aud, APP.client_id);
     const sent = tenant.requests.slice(from);
     assert.equal(sent.find((q) => q.path === '/oauth/token').grant_type, SEED.grants.realm);
-    assert.ok(sent.some((q) => q.path === '/.well-known/jwks.json' && q.status === 200), 'the SDK fetched the JWKS to check the signature');
+    assert.ok(
+      sent.some((q) => q.path === '/.well-known/jwks.json' && q.status === 200),
+      'the SDK fetched the JWKS to check the signature'
+    );
   });
 
   it('plain password grant (no realm) logs a Default Directory user in', { skip }, async () => {
@@ -93,13 +99,15 @@ describe('AuthenticationClient (auth0/legacy)', () => {
     assert.equal(tokenRequests()[from].grant_type, 'password');
   });
 
-  for (const [variant, why] of [['wrong_key', /signature/i], ['wrong_iss', /\(iss\)/], ['wrong_aud', /\(aud\)/]]) {
+  for (const [variant, why] of [
+    ['wrong_key', /signature/i],
+    ['wrong_iss', /\(iss\)/],
+    ['wrong_aud', /\(aud\)/],
+  ]) {
     it(`rejects an ID token the fake tampered with (${variant})`, { skip }, async () => {
       tenant.faults.set('token', { kind: 'id_token', variant, times: 1 });
       try {
-        await assert.rejects(
-          auth.oauth.passwordGrant({ username: U.minimal.email, password: U.minimal.password, realm: U.minimal.connection, scope: SCOPE }),
-          (err) => why.test(err.message));
+        await assert.rejects(auth.oauth.passwordGrant({ username: U.minimal.email, password: U.minimal.password, realm: U.minimal.connection, scope: SCOPE }), (err) => why.test(err.message));
       } finally {
         tenant.faults.clear();
       }
@@ -116,7 +124,8 @@ describe('AuthenticationClient (auth0/legacy)', () => {
   it('a wrong password is an AuthApiError exposing invalid_grant and HTTP 403', { skip }, async () => {
     await assert.rejects(
       auth.oauth.passwordGrant({ username: U.minimal.email, password: 'not the password', realm: U.minimal.connection, scope: SCOPE }),
-      (err) => err instanceof sdk.AuthApiError && err.error === 'invalid_grant' && err.statusCode === 403);
+      (err) => err instanceof sdk.AuthApiError && err.error === 'invalid_grant' && err.statusCode === 403
+    );
   });
 });
 
@@ -132,9 +141,16 @@ describe('ManagementClient (auth0)', () => {
   it('users-by-email, with the token it fetched by client credentials', { skip }, async () => {
     const from = tokenRequests().length;
     const found = await mgmt.users.listUsersByEmail({ email: U.full.email });
-    assert.deepEqual(found.map((u) => u.user_id), [U.full.user_id]);
+    assert.deepEqual(
+      found.map((u) => u.user_id),
+      [U.full.user_id]
+    );
     assert.equal(found[0].identities[0].connection, U.full.connection);
-    assert.ok(tokenRequests().slice(from).some((q) => q.grant_type === 'client_credentials' && q.status === 200));
+    assert.ok(
+      tokenRequests()
+        .slice(from)
+        .some((q) => q.grant_type === 'client_credentials' && q.status === 200)
+    );
   });
 
   it('get user by id, and a missing id is a 404 the SDK reads', { skip }, async () => {
@@ -148,7 +164,10 @@ describe('ManagementClient (auth0)', () => {
     tenant.faults.set('users-by-email', { kind: 'rate_limit', retryAfter: 1, times: 1 });
     try {
       const found = await mgmt.users.listUsersByEmail({ email: U.minimal.email });
-      assert.deepEqual(found.map((u) => u.user_id), [U.minimal.user_id]);
+      assert.deepEqual(
+        found.map((u) => u.user_id),
+        [U.minimal.user_id]
+      );
     } finally {
       tenant.faults.clear();
     }

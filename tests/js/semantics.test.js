@@ -149,7 +149,7 @@ test.describe('login outcomes', () => {
     ['server error', { kind: 'status', status: 500 }],
     ['connection reset', { kind: 'reset' }],
     ['truncated reply', { kind: 'truncated' }],
-    ['malformed reply', { kind: 'malformed' }]
+    ['malformed reply', { kind: 'malformed' }],
   ]) {
     test(`a ${name} on the password check is an Error, and the password is sent once`, async () => {
       const u = SEED.users.minimal;

@@ -33,7 +33,7 @@ function one(report) {
 async function warm() {
   const c = container(tenant);
   one(await getUser(c, SEED.users.full.email));
-  assert.ok(c.global[CACHE_KEY], 'the instance is cached on the container\'s global under the wasm hash');
+  assert.ok(c.global[CACHE_KEY], "the instance is cached on the container's global under the wasm hash");
   return c;
 }
 
@@ -92,6 +92,7 @@ test('a trap on many concurrent calls: each gets exactly one callback', async ()
 test('an instance that cannot even be created is an Error naming the cause, for every call', async () => {
   const c = container(tenant);
   const real = WebAssembly.Module;
+  // biome-ignore lint/complexity/useArrowFunction: it is called with `new`, and an arrow function is not a constructor
   WebAssembly.Module = function () {
     throw new WebAssembly.CompileError('out of memory');
   };

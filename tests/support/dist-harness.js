@@ -22,7 +22,7 @@ function settingsFor(tenant, extra = {}) {
     Client_ID: APP.client_id,
     Client_Secret: APP.client_secret,
     Connection: SEED.connections.legacy,
-    ...extra
+    ...extra,
   };
 }
 

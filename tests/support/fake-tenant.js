@@ -47,7 +47,13 @@ function route(method, pathname) {
   if (pathname === '/.well-known/openid-configuration') return method === 'GET' ? { name: 'discovery', family: 'auth' } : null;
   if (pathname === '/.well-known/jwks.json') return method === 'GET' ? { name: 'jwks', family: 'auth' } : null;
   if (pathname === '/dbconnections/change_password') return method === 'POST' ? { name: 'change-password', family: 'auth', body: 'json' } : null;
-  const decode = (s) => { try { return decodeURIComponent(s); } catch { return null; } };
+  const decode = (s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return null;
+    }
+  };
   // The NEW tenant's side: connections and bulk jobs (the operator's command line).
   if (pathname === '/api/v2/connections') return method === 'GET' ? { name: 'connections', family: 'management' } : null;
   let m = /^\/api\/v2\/connections\/([^/]+)$/.exec(pathname);
@@ -95,16 +101,31 @@ function discoveryDoc(st) {
     jwks_uri: `${b}.well-known/jwks.json`,
     registration_endpoint: `${b}oidc/register`,
     revocation_endpoint: `${b}oauth/revoke`,
-    scopes_supported: ['openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname',
-      'email', 'email_verified', 'picture', 'created_at', 'identities', 'phone', 'address'],
+    scopes_supported: ['openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname', 'email', 'email_verified', 'picture', 'created_at', 'identities', 'phone', 'address'],
     response_types_supported: ['code', 'token', 'id_token', 'code token', 'code id_token', 'token id_token', 'code token id_token'],
     code_challenge_methods_supported: ['S256', 'plain'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['HS256', 'RS256', 'PS256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-    claims_supported: ['aud', 'auth_time', 'created_at', 'email', 'email_verified', 'exp', 'family_name', 'given_name',
-      'iat', 'identities', 'iss', 'name', 'nickname', 'phone_number', 'picture', 'sub'],
+    claims_supported: [
+      'aud',
+      'auth_time',
+      'created_at',
+      'email',
+      'email_verified',
+      'exp',
+      'family_name',
+      'given_name',
+      'iat',
+      'identities',
+      'iss',
+      'name',
+      'nickname',
+      'phone_number',
+      'picture',
+      'sub',
+    ],
     request_uri_parameter_supported: false,
     request_parameter_supported: false,
     token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'PS256'],
@@ -133,9 +154,7 @@ function discoveryDoc(st) {
 async function startFakeTenant(options = {}) {
   const ca = ensureTestCa(options.caDir || DEFAULT_CA_DIR);
   const population = options.seed || defaultSeed();
-  const claimsProducer = options.claimsProducer === undefined
-    ? { namespace: 'https://migrationapp/', enabled: true }
-    : options.claimsProducer;
+  const claimsProducer = options.claimsProducer === undefined ? { namespace: 'https://migrationapp/', enabled: true } : options.claimsProducer;
   // The signing key, the first rotation key and the unpublished "rogue" key, generated in parallel on
   // libuv's pool (pooled per process, so only the first tenant pays); the next rotation key warms up in
   // the background.
@@ -184,26 +203,36 @@ async function startFakeTenant(options = {}) {
     const active = poolKey(st.keyIndexes[st.keyIndexes.length - 1]);
     const header = (alg, kid) => ({ alg, typ: 'JWT', ...(kid ? { kid } : {}), ...(opts.header || {}) });
     switch (kind) {
-      case 'active': return signJwt(header('RS256', active.kid), payload, { key: active });
+      case 'active':
+        return signJwt(header('RS256', active.kid), payload, { key: active });
       case 'old': {
         if (st.keyIndexes.length < 2) throw new Error("signWith('old'): no previous key is published");
         const old = poolKey(st.keyIndexes[0]);
         return signJwt(header('RS256', old.kid), payload, { key: old });
       }
-      case 'rogue': return signJwt(header('RS256', active.kid), payload, { key: rogueKey() });
-      case 'unknown_kid': return signJwt(header('RS256', 'unknown-kid-0000000000'), payload, { key: active });
-      case 'none': return signJwt(header('none'), payload);
-      case 'hs256': return signJwt(header('HS256'), payload, { secret: opts.secret || SEED.clients.migrationApp.client_secret });
-      default: throw new Error(`signWith: unknown kind '${kind}'`);
+      case 'rogue':
+        return signJwt(header('RS256', active.kid), payload, { key: rogueKey() });
+      case 'unknown_kid':
+        return signJwt(header('RS256', 'unknown-kid-0000000000'), payload, { key: active });
+      case 'none':
+        return signJwt(header('none'), payload);
+      case 'hs256':
+        return signJwt(header('HS256'), payload, { secret: opts.secret || SEED.clients.migrationApp.client_secret });
+      default:
+        throw new Error(`signWith: unknown kind '${kind}'`);
     }
   };
 
   const sockets = new Set();
   const timers = new Set();
-  const delay = (ms) => new Promise((resolve) => {
-    const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
-    timers.add(t);
-  });
+  const delay = (ms) =>
+    new Promise((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
 
   const jobs = new Jobs(st, { delay, origin: () => st.issuer });
 
@@ -213,7 +242,9 @@ async function startFakeTenant(options = {}) {
     for (const [k, v] of url.searchParams) query[k] = SECRETISH.test(k) ? '[redacted]' : v;
     const entry = { method: req.method, path: url.pathname, query, grant_type: undefined, realm: undefined, status: null, at: new Date().toISOString() };
     st.requests.push(entry);
-    res.on('finish', () => { entry.status = res.statusCode; });
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+    });
 
     const r = route(req.method, url.pathname);
     let params = {};
@@ -235,16 +266,18 @@ async function startFakeTenant(options = {}) {
         entry.realm = params.realm;
         entry.client_id = params.client_id;
       } else if (r && r.body === 'json') {
-        try { jsonBody = JSON.parse(buf.toString('utf8')); } catch { jsonBody = undefined; }
+        try {
+          jsonBody = JSON.parse(buf.toString('utf8'));
+        } catch {
+          jsonBody = undefined;
+        }
       } else if (r && r.body === 'raw') {
         rawBody = buf;
       }
     }
     if (!r) {
       const family = url.pathname.startsWith('/api/v2/') ? 'management' : 'auth';
-      return sendJson(res, 404, family === 'management'
-        ? errorBody('management', 404, null, 'Not Found')
-        : { error: 'not_found', error_description: 'Not Found' });
+      return sendJson(res, 404, family === 'management' ? errorBody('management', 404, null, 'Not Found') : { error: 'not_found', error_description: 'Not Found' });
     }
 
     const applied = st.faults.peek(r.name);
@@ -253,13 +286,17 @@ async function startFakeTenant(options = {}) {
       entry.fault = fault.kind;
       st.faults.consume(applied.key);
       switch (fault.kind) {
-        case 'latency': await delay(fault.ms || 0); break;
-        case 'hang': return; // never answers; close() destroys the socket
-        case 'reset': req.socket.destroy(); return;
+        case 'latency':
+          await delay(fault.ms || 0);
+          break;
+        case 'hang':
+          return; // never answers; close() destroys the socket
+        case 'reset':
+          req.socket.destroy();
+          return;
         case 'status': {
           const status = fault.status || 503;
-          const body = fault.body !== undefined ? fault.body : errorBody(r.family, status,
-            r.family === 'management' ? null : (status >= 500 ? 'temporarily_unavailable' : 'invalid_request'));
+          const body = fault.body !== undefined ? fault.body : errorBody(r.family, status, r.family === 'management' ? null : status >= 500 ? 'temporarily_unavailable' : 'invalid_request');
           if (typeof body === 'string') {
             res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(fault.headers || {}) });
             return res.end(body);
@@ -279,8 +316,10 @@ async function startFakeTenant(options = {}) {
         case 'malformed':
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
           return res.end('<html><head><title>502 Bad Gateway</title></head><body>upstream hiccup</body></html>');
-        case 'truncated': break; // handled after the route has produced its body
-        default: break;
+        case 'truncated':
+          break; // handled after the route has produced its body
+        default:
+          break;
       }
     }
     if (r.name === 'export-file') {
@@ -309,7 +348,10 @@ async function startFakeTenant(options = {}) {
         remoteIp: req.socket.remoteAddress,
         fault: fault && fault.kind === 'id_token' ? applied : null,
       });
-      if (result.consumedFault) { entry.fault = 'id_token'; st.faults.consume(applied.key); }
+      if (result.consumedFault) {
+        entry.fault = 'id_token';
+        st.faults.consume(applied.key);
+      }
     } else if (r.name === 'discovery') {
       result = { status: 200, body: discoveryDoc(st) };
     } else if (r.name === 'jwks') {
@@ -345,7 +387,10 @@ async function startFakeTenant(options = {}) {
       else res.destroy();
     });
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   server.on('tlsClientError', () => {}); // a client that gives up mid-handshake is not our failure
 
   await new Promise((resolve, reject) => {
@@ -376,8 +421,12 @@ async function startFakeTenant(options = {}) {
       clear: (routeName) => st.faults.clear(routeName),
       list: () => st.faults.list(),
     },
-    get clockSkewSeconds() { return st.clockSkewSeconds; },
-    set clockSkewSeconds(v) { st.clockSkewSeconds = v; },
+    get clockSkewSeconds() {
+      return st.clockSkewSeconds;
+    },
+    set clockSkewSeconds(v) {
+      st.clockSkewSeconds = v;
+    },
     /** Publishes a new signing key and signs with it; the previous keys stay in the JWKS. Returns its kid. */
     rotateKeys() {
       st.keyIndexes.push(st.nextKeyIndex++);
@@ -387,15 +436,23 @@ async function startFakeTenant(options = {}) {
     dropOldKeys() {
       st.keyIndexes.splice(0, st.keyIndexes.length - 1);
     },
-    get activeKid() { return poolKey(st.keyIndexes[st.keyIndexes.length - 1]).kid; },
+    get activeKid() {
+      return poolKey(st.keyIndexes[st.keyIndexes.length - 1]).kid;
+    },
     jwks: () => ({ keys: st.publishedKeys().map((k) => ({ ...k.jwk })) }),
     signWith: (kind, payload, opts) => st.signWith(kind, payload, opts),
     /** A Management API token as the tenant would issue it (test helper; default Migration App grant). */
     mgmtToken({ clientId = SEED.clients.migrationApp.client_id, scope = 'read:users', expiresIn = 86400, kind = 'active', audience = st.mgmtAudience } = {}) {
       const now = Math.floor(st.nowSec());
       return st.signWith(kind, {
-        iss: st.issuer, sub: `${clientId}@clients`, aud: audience, iat: now, exp: now + expiresIn,
-        scope, gty: 'client-credentials', azp: clientId,
+        iss: st.issuer,
+        sub: `${clientId}@clients`,
+        aud: audience,
+        iat: now,
+        exp: now + expiresIn,
+        scope,
+        gty: 'client-credentials',
+        azp: clientId,
       });
     },
     /** Adds a user (seed-shaped, with `password`), lower-casing email/username as Auth0 stores them. */
@@ -419,17 +476,27 @@ async function startFakeTenant(options = {}) {
      * `active()` (running import jobs).
      */
     jobs: {
-      get durationMs() { return jobs.durationMs; },
-      set durationMs(v) { jobs.durationMs = v; },
-      hold(type) { jobs.held = type || true; },
-      release() { jobs.release(); },
+      get durationMs() {
+        return jobs.durationMs;
+      },
+      set durationMs(v) {
+        jobs.durationMs = v;
+      },
+      hold(type) {
+        jobs.held = type || true;
+      },
+      release() {
+        jobs.release();
+      },
       failNext(type, n = 1) {
         if (!(type in jobs.failNext)) throw new Error(`jobs.failNext: unknown job type '${type}'`);
         jobs.failNext[type] += n;
       },
       list: () => jobs.list(),
       active: () => jobs.activeImports(),
-      get maxActiveImports() { return jobs.maxActiveImports; },
+      get maxActiveImports() {
+        return jobs.maxActiveImports;
+      },
     },
     /** The stored connection with this name (its `options` as stored: configuration values in clear). */
     connection(name) {
@@ -438,7 +505,9 @@ async function startFakeTenant(options = {}) {
     /** Accepted POST /dbconnections/change_password requests: {email, connection, client_id, known}. */
     passwordResets: st.passwordResets,
     /** How many PATCHes of a connection succeeded. */
-    get connectionPatches() { return st.connectionPatches; },
+    get connectionPatches() {
+      return st.connectionPatches;
+    },
     /** Prefix of the fake's encrypted `options.configuration` values as the API returns them. */
     encryptedPrefix: ENCRYPTED_PREFIX,
     /** Lifts brute-force blocks (all, or those of one user id), as the unblock email link does. */
@@ -482,22 +551,26 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const portArg = args.indexOf('--port');
   const port = portArg >= 0 ? Number(args[portArg + 1]) : 0;
-  startFakeTenant({ port }).then((t) => {
-    const seedFile = path.relative(process.cwd(), path.join(__dirname, 'seed.js'));
-    process.stdout.write([
-      `Fake old Auth0 tenant listening (Ctrl-C to stop)`,
-      `  domain:    ${t.domain}`,
-      `  url:       ${t.url}`,
-      `  CA:        ${t.caPath}   (export NODE_EXTRA_CA_CERTS=${t.caPath})`,
-      `  client id: ${SEED.clients.migrationApp.client_id}   (secret and test passwords: ${seedFile})`,
-      `  audience:  ${t.audience}`,
-      '',
-    ].join('\n'));
-    const stop = () => t.close().then(() => process.exit(0));
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  }).catch((err) => {
-    process.stderr.write(`${err.stack}\n`);
-    process.exit(1);
-  });
+  startFakeTenant({ port })
+    .then((t) => {
+      const seedFile = path.relative(process.cwd(), path.join(__dirname, 'seed.js'));
+      process.stdout.write(
+        [
+          `Fake old Auth0 tenant listening (Ctrl-C to stop)`,
+          `  domain:    ${t.domain}`,
+          `  url:       ${t.url}`,
+          `  CA:        ${t.caPath}   (export NODE_EXTRA_CA_CERTS=${t.caPath})`,
+          `  client id: ${SEED.clients.migrationApp.client_id}   (secret and test passwords: ${seedFile})`,
+          `  audience:  ${t.audience}`,
+          '',
+        ].join('\n')
+      );
+      const stop = () => t.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    })
+    .catch((err) => {
+      process.stderr.write(`${err.stack}\n`);
+      process.exit(1);
+    });
 }

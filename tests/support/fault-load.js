@@ -85,8 +85,21 @@ function rng(seed) {
   };
 }
 
-const ID_TOKEN_VARIANTS = ['unknown_kid', 'wrong_key', 'wrong_iss', 'wrong_aud', 'expired', 'not_yet_valid',
-  'issued_in_future', 'no_expiry', 'alg_none', 'hs256', 'other_user', 'bad_signature', 'no_id_token'];
+const ID_TOKEN_VARIANTS = [
+  'unknown_kid',
+  'wrong_key',
+  'wrong_iss',
+  'wrong_aud',
+  'expired',
+  'not_yet_valid',
+  'issued_in_future',
+  'no_expiry',
+  'alg_none',
+  'hs256',
+  'other_user',
+  'bad_signature',
+  'no_id_token',
+];
 
 /**
  * Fault menus. `slow` faults (hang, stall: they wait out a request timeout) and `big` ones (5 MiB)
@@ -197,7 +210,11 @@ async function runLoad(opts = {}) {
   const freeLanes = isolatedLanes.slice();
   const laneWaiters = [];
   const takeLane = () => (freeLanes.length ? Promise.resolve(freeLanes.pop()) : new Promise((resolve) => laneWaiters.push(resolve)));
-  const giveLane = (l) => { l.clearShared(); if (laneWaiters.length) laneWaiters.shift()(l); else freeLanes.push(l); };
+  const giveLane = (l) => {
+    l.clearShared();
+    if (laneWaiters.length) laneWaiters.shift()(l);
+    else freeLanes.push(l);
+  };
 
   // ---- plan every call --------------------------------------------------------------------------
   const jobs = [];
@@ -238,7 +255,8 @@ async function runLoad(opts = {}) {
   function planMainCall(rr, faulted) {
     const kind = rr.next();
     let rec;
-    if (kind < 0.45) { // login, good password
+    if (kind < 0.45) {
+      // login, good password
       const viaB = rr.chance(0.25);
       const u = faulted ? add('fl') : rr.pick(loginPool);
       const byName = !viaB && rr.chance(0.15);
@@ -249,26 +267,48 @@ async function runLoad(opts = {}) {
         const idTok = rec.route === 'password' && rr.chance(0.35);
         rec.fault = idTok ? { kind: 'id_token', variant: rr.pick(ID_TOKEN_VARIANTS) } : drawFault(rr, rec.route, budget);
       }
-    } else if (kind < 0.60) { // login that must not succeed
+    } else if (kind < 0.6) {
+      // login that must not succeed
       const what = rr.pick(['wrong', 'unknown', 'blocked', 'leaked']);
       let u = null;
       if (what === 'wrong') u = faulted ? add('fw') : rr.pick(loginPool);
       if (what === 'blocked') u = faulted ? add('fb', { blocked: true }) : rr.pick(blockedPool);
       const identifier = what === 'unknown' ? `ghost-${serial++}@load.example.com` : what === 'leaked' ? SEED.users.leaked.email : u.email;
       const password = what === 'wrong' ? `not-${u.password}` : what === 'leaked' ? SEED.users.leaked.password : u ? u.password : 'whatever-pw';
-      rec = { op: 'login', user: null, identifier, password, baseline: { wrong: 'wrong_password', unknown: 'wrong_password', blocked: 'unauthorized', leaked: 'unauthorized' }[what], container: 'mainA' };
-      if (faulted && what !== 'leaked') { rec.route = 'password'; rec.fault = drawFault(rr, 'password', budget); }
-    } else if (kind < 0.63) { // MFA: the password is right, the profile comes from users-by-email
+      rec = {
+        op: 'login',
+        user: null,
+        identifier,
+        password,
+        baseline: { wrong: 'wrong_password', unknown: 'wrong_password', blocked: 'unauthorized', leaked: 'unauthorized' }[what],
+        container: 'mainA',
+      };
+      if (faulted && what !== 'leaked') {
+        rec.route = 'password';
+        rec.fault = drawFault(rr, 'password', budget);
+      }
+    } else if (kind < 0.63) {
+      // MFA: the password is right, the profile comes from users-by-email
       const u = SEED.users.mfa;
       rec = { op: 'login', user: { ...u, email: u.email.toLowerCase(), user_metadata: { plan: 'free' } }, identifier: u.email, password: u.password, baseline: 'profile', container: 'mainA' };
-    } else { // get_user
+    } else {
+      // get_user
       const what = rr.pick(['email', 'email', 'email', 'username', 'unknown', 'blocked']);
       let u = null;
       if (what === 'email' || what === 'username') u = faulted ? add('fg') : rr.pick(getPool);
       if (what === 'blocked') u = faulted ? add('fgb', { blocked: true }) : rr.pick(blockedPool);
       const identifier = what === 'username' ? u.username : what === 'unknown' ? `nobody-${serial++}@load.example.com` : u.email;
-      rec = { op: 'get_user', user: what === 'blocked' ? null : u, identifier, baseline: { email: 'profile', username: 'profile', unknown: 'not_found', blocked: 'unauthorized' }[what], container: 'mainA' };
-      if (faulted) { rec.route = what === 'username' ? 'users-search' : 'users-by-email'; rec.fault = drawFault(rr, rec.route, budget); }
+      rec = {
+        op: 'get_user',
+        user: what === 'blocked' ? null : u,
+        identifier,
+        baseline: { email: 'profile', username: 'profile', unknown: 'not_found', blocked: 'unauthorized' }[what],
+        container: 'mainA',
+      };
+      if (faulted) {
+        rec.route = what === 'username' ? 'users-search' : 'users-by-email';
+        rec.fault = drawFault(rr, rec.route, budget);
+      }
     }
     rec.expected = expectedClass(rec.baseline, rec.route, rec.fault);
     return rec;
@@ -282,10 +322,11 @@ async function runLoad(opts = {}) {
 
   function invoke(container, rec) {
     const t0 = Date.now();
-    const p = rec.op === 'login'
-      ? container.invoke(LOGIN, { kind: 'login', args: [rec.identifier, rec.password] })
-      : container.invoke(GET_USER, { kind: 'get_user', args: [rec.identifier] });
-    return p.then((report) => { rec.report = report; rec.wallMs = Date.now() - t0; });
+    const p = rec.op === 'login' ? container.invoke(LOGIN, { kind: 'login', args: [rec.identifier, rec.password] }) : container.invoke(GET_USER, { kind: 'get_user', args: [rec.identifier] });
+    return p.then((report) => {
+      rec.report = report;
+      rec.wallMs = Date.now() - t0;
+    });
   }
 
   // ---- run ----------------------------------------------------------------------------------------
@@ -330,7 +371,10 @@ async function runLoad(opts = {}) {
   const v = (rec, why) => violations.push(`${rec.op} ${rec.identifier} [${rec.container}${rec.fault ? ` ${rec.route}:${describe(rec.fault)}` : ''}]: ${why}`);
   for (const rec of records) {
     const rep = rec.report;
-    if (!rep) { v(rec, 'never ran'); continue; }
+    if (!rep) {
+      v(rec, 'never ran');
+      continue;
+    }
     if (rep.callbackCalls !== 1) v(rec, `callback called ${rep.callbackCalls} times`);
     for (const x of rep.violations) v(rec, `sandbox: ${x}`);
     const got = classOf(rep);
@@ -342,7 +386,7 @@ async function runLoad(opts = {}) {
       if (!u || !rep.stored || rep.stored.user_id !== want) v(rec, `profile of the wrong user: ${rep.stored && rep.stored.user_id}`);
       else {
         if (rep.profile.email !== u.email) v(rec, `profile email ${rep.profile.email} != ${u.email}`);
-        if (JSON.stringify(rep.profile.user_metadata) !== JSON.stringify(u.user_metadata || {})) v(rec, 'user_metadata differs from the old tenant\'s');
+        if (JSON.stringify(rep.profile.user_metadata) !== JSON.stringify(u.user_metadata || {})) v(rec, "user_metadata differs from the old tenant's");
       }
     }
     if (rep.durationMs > DEADLINE_MS + SLACK_MS) v(rec, `answered after ${rep.durationMs} ms (deadline ${DEADLINE_MS} ms)`);
@@ -402,8 +446,16 @@ function percentile(sorted, p) {
 }
 
 function summarise(records, fired, meta) {
-  const count = (list, key) => list.reduce((m, x) => { const k = key(x); m[k] = (m[k] || 0) + 1; return m; }, {});
-  const durations = records.filter((x) => x.report).map((x) => x.report.durationMs).sort((a, b) => a - b);
+  const count = (list, key) =>
+    list.reduce((m, x) => {
+      const k = key(x);
+      m[k] = (m[k] || 0) + 1;
+      return m;
+    }, {});
+  const durations = records
+    .filter((x) => x.report)
+    .map((x) => x.report.durationMs)
+    .sort((a, b) => a - b);
   const faulted = records.filter((x) => x.fault && x.fault.kind !== 'latency');
   return {
     calls: records.length,
@@ -413,7 +465,10 @@ function summarise(records, fired, meta) {
     latencyCalls: records.filter((x) => x.fault && x.fault.kind === 'latency').length,
     faultsFiredByKind: count(fired, (f) => (f.kind === 'id_token' ? `id_token:${f.variant}` : f.kind)),
     faultsFiredByRoute: count(fired, (f) => f.route),
-    outcomes: count(records.filter((x) => x.report), (x) => classOf(x.report)),
+    outcomes: count(
+      records.filter((x) => x.report),
+      (x) => classOf(x.report)
+    ),
     expected: count(records, (x) => x.expected),
     p50: percentile(durations, 50),
     p99: percentile(durations, 99),
@@ -428,11 +483,22 @@ function summarise(records, fired, meta) {
 function formatSummary(s, violations) {
   const rows = [];
   const row = (k, val) => rows.push(`| ${k} | ${val} |`);
-  row('calls', `${s.calls} (${Object.entries(s.byOp).map(([k, n]) => `${k} ${n}`).join(', ')}), concurrency ${s.concurrency}, ${(s.elapsedMs / 1000).toFixed(1)} s`);
+  row(
+    'calls',
+    `${s.calls} (${Object.entries(s.byOp)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}), concurrency ${s.concurrency}, ${(s.elapsedMs / 1000).toFixed(1)} s`
+  );
   row('faulted calls', `${s.faultedCalls} (${(100 * s.faultedShare).toFixed(1)}%), plus ${s.latencyCalls} with added latency only`);
   row('containers', `${s.containers} (2 warm main containers, ${s.isolatedScenarios} cold ones with a fault on a shared request)`);
   for (const [k, n] of Object.entries(s.faultsFiredByKind).sort()) row(`faults fired: ${k}`, n);
-  row('faults fired by route', Object.entries(s.faultsFiredByRoute).sort().map(([k, n]) => `${k} ${n}`).join(', '));
+  row(
+    'faults fired by route',
+    Object.entries(s.faultsFiredByRoute)
+      .sort()
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')
+  );
   for (const [k, n] of Object.entries(s.outcomes).sort()) row(`outcome: ${k}`, `${n} (expected ${s.expected[k] || 0})`);
   row('duration p50 / p99 / max', `${s.p50} / ${s.p99} / ${s.max} ms`);
   row('Management API token requests at the fake', s.atFake);

@@ -42,7 +42,11 @@ function classify(method, url, body) {
   const p = url.pathname;
   if (p === '/oauth/token' && method === 'POST') {
     let params = {};
-    try { params = JSON.parse(body.toString('utf8') || '{}'); } catch { params = Object.fromEntries(new URLSearchParams(body.toString('utf8'))); }
+    try {
+      params = JSON.parse(body.toString('utf8') || '{}');
+    } catch {
+      params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+    }
     if (params.grant_type === 'client_credentials') return { route: 'token' };
     return { route: 'password', key: String(params.username || '').toLowerCase() };
   }
@@ -57,7 +61,11 @@ function classify(method, url, body) {
   const m = /^\/api\/v2\/users\/([^/]+)$/.exec(p);
   if (m) {
     let id = m[1];
-    try { id = decodeURIComponent(id); } catch { /* keep it raw */ }
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      /* keep it raw */
+    }
     return { route: 'user', key: id };
   }
   return { route: 'other' };
@@ -91,10 +99,14 @@ async function startFaultProxy(tenant, options = {}) {
   const lanes = new Map();
   let closed = false;
 
-  const delay = (ms) => new Promise((resolve) => {
-    const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
-    timers.add(t);
-  });
+  const delay = (ms) =>
+    new Promise((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
   const bump = (table, lane, route) => {
     table[lane] = table[lane] || {};
     table[lane][route] = (table[lane][route] || 0) + 1;
@@ -121,7 +133,9 @@ async function startFaultProxy(tenant, options = {}) {
     try {
       const v = JSON.parse(body.toString('utf8'));
       for (const k of ['access_token', 'id_token', 'mfa_token']) if (v && typeof v[k] === 'string') tokens.add(v[k]);
-    } catch { /* not JSON: nothing minted */ }
+    } catch {
+      /* not JSON: nothing minted */
+    }
   }
 
   /** A password grant's ID token, replaced by a hostile one. */
@@ -132,16 +146,37 @@ async function startFaultProxy(tenant, options = {}) {
     const now = Math.floor(Date.now() / 1000);
     let kind = 'active';
     switch (variant) {
-      case 'unknown_kid': kind = 'unknown_kid'; break;
-      case 'wrong_key': kind = 'rogue'; break;
-      case 'alg_none': kind = 'none'; break;
-      case 'hs256': kind = 'hs256'; break; // keyed with the Migration App's secret: the classic confusion
-      case 'wrong_iss': p.iss = 'https://wrong-issuer.example.com/'; break;
-      case 'wrong_aud': p.aud = 'some-other-client-id'; break;
-      case 'expired': p.iat = now - 7200; p.exp = now - 3600; break;
-      case 'not_yet_valid': p.nbf = now + 3600; break;
-      case 'issued_in_future': p.iat = now + 3600; break;
-      case 'no_expiry': delete p.exp; break;
+      case 'unknown_kid':
+        kind = 'unknown_kid';
+        break;
+      case 'wrong_key':
+        kind = 'rogue';
+        break;
+      case 'alg_none':
+        kind = 'none';
+        break;
+      case 'hs256':
+        kind = 'hs256';
+        break; // keyed with the Migration App's secret: the classic confusion
+      case 'wrong_iss':
+        p.iss = 'https://wrong-issuer.example.com/';
+        break;
+      case 'wrong_aud':
+        p.aud = 'some-other-client-id';
+        break;
+      case 'expired':
+        p.iat = now - 7200;
+        p.exp = now - 3600;
+        break;
+      case 'not_yet_valid':
+        p.nbf = now + 3600;
+        break;
+      case 'issued_in_future':
+        p.iat = now + 3600;
+        break;
+      case 'no_expiry':
+        delete p.exp;
+        break;
       case 'other_user': {
         // A consistent token for someone else (as an old tenant that matched the wrong account would
         // sign): every identity claim is the other user's.
@@ -162,7 +197,8 @@ async function startFaultProxy(tenant, options = {}) {
         sig[sig.length >> 1] ^= 0x01;
         return `${parts[0]}.${parts[1]}.${sig.toString('base64url')}`;
       }
-      default: throw new Error(`fault-proxy: unknown id_token variant ${variant}`);
+      default:
+        throw new Error(`fault-proxy: unknown id_token variant ${variant}`);
     }
     return tenant.signWith(kind, p);
   }
@@ -196,25 +232,36 @@ async function startFaultProxy(tenant, options = {}) {
 
     // Faults that answer without asking the fake.
     if (kind === 'hang') return; // the socket stays open until the client gives up or close()
-    if (kind === 'reset') { req.socket.destroy(); return; }
+    if (kind === 'reset') {
+      req.socket.destroy();
+      return;
+    }
     if (kind === 'latency') await delay(fault.ms || 0);
     if (kind === 'status') {
       const status = fault.status || 503;
-      const b = fault.body !== undefined ? fault.body : route.startsWith('user') || route === 'users-by-email'
-        ? { statusCode: status, error: 'Service Unavailable', message: 'upstream failure' }
-        : { error: 'temporarily_unavailable', error_description: 'The service is unavailable' };
+      const b =
+        fault.body !== undefined
+          ? fault.body
+          : route.startsWith('user') || route === 'users-by-email'
+            ? { statusCode: status, error: 'Service Unavailable', message: 'upstream failure' }
+            : { error: 'temporarily_unavailable', error_description: 'The service is unavailable' };
       const text = typeof b === 'string' ? b : JSON.stringify(b);
       return send(res, status, { 'content-type': typeof b === 'string' ? 'text/html' : 'application/json', ...(fault.headers || {}) }, text);
     }
     if (kind === 'rate_limit') {
       const retry = fault.retryAfter ?? 1;
-      return send(res, 429, {
-        'content-type': 'application/json',
-        'retry-after': String(retry),
-        'x-ratelimit-limit': '10',
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + retry),
-      }, JSON.stringify({ error: 'too_many_requests', error_description: 'Global limit has been reached' }));
+      return send(
+        res,
+        429,
+        {
+          'content-type': 'application/json',
+          'retry-after': String(retry),
+          'x-ratelimit-limit': '10',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + retry),
+        },
+        JSON.stringify({ error: 'too_many_requests', error_description: 'Global limit has been reached' })
+      );
     }
     if (kind === 'malformed') {
       return send(res, 200, { 'content-type': 'text/html' }, '<html><head><title>502 Bad Gateway</title></head><body>upstream hiccup</body></html>');
@@ -234,7 +281,9 @@ async function startFaultProxy(tenant, options = {}) {
         }
         if (!res.destroyed) res.end();
       };
-      res.on('close', () => { fault.bytesSent = (fault.bytesSent || 0) + sent; });
+      res.on('close', () => {
+        fault.bytesSent = (fault.bytesSent || 0) + sent;
+      });
       return pump();
     }
     if (kind === 'respond') {
@@ -255,7 +304,9 @@ async function startFaultProxy(tenant, options = {}) {
         const doc = JSON.parse(out.toString('utf8'));
         doc.jwks_uri = `https://127.0.0.1:${lane.port}/.well-known/jwks.json`;
         out = Buffer.from(JSON.stringify(doc));
-      } catch { /* leave it */ }
+      } catch {
+        /* leave it */
+      }
     }
     if (kind === 'id_token' && reply.status === 200) {
       const v = JSON.parse(out.toString('utf8'));
@@ -294,7 +345,10 @@ async function startFaultProxy(tenant, options = {}) {
       });
     });
     server.keepAliveTimeout = 30_000;
-    server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
     server.on('tlsClientError', () => {});
     await new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -308,8 +362,12 @@ async function startFaultProxy(tenant, options = {}) {
       domain: `127.0.0.1:${port}`,
       shared: new Map(),
       /** Plans a fault for every request of `route` on this lane (token, discovery, jwks, ...). */
-      planShared(route, fault) { l.shared.set(route, { times: 1, ...fault, fired: 0 }); },
-      clearShared() { l.shared.clear(); },
+      planShared(route, fault) {
+        l.shared.set(route, { times: 1, ...fault, fired: 0 });
+      },
+      clearShared() {
+        l.shared.clear();
+      },
     };
     lanes.set(name, l);
     return l;

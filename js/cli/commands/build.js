@@ -74,7 +74,7 @@ Not build options, on purpose (one build serves every tenant): the claims namesp
 prefix are connection settings (Claims_Namespace, User_ID_Prefix) read at run time; give them to
 \`deploy\` or \`export\`. The retired scripts are always built.`,
   options: {
-    out: { type: 'string', arg: 'DIR', help: 'output folder (make\'s OUT; default dist/)' },
+    out: { type: 'string', arg: 'DIR', help: "output folder (make's OUT; default dist/)" },
     'dry-run': { type: 'boolean', help: 'print the make command and run nothing' },
     'claims-namespace': { type: 'string', arg: 'URL', help: 'explains where this setting goes (not a build option)' },
     'id-prefix': { type: 'string', arg: 'PREFIX', help: 'explains where this setting goes (not a build option)' },

@@ -32,14 +32,21 @@ async function deployToConnection(ctx, { scripts, configuration, what, dropSetti
   const { values, out } = ctx;
   const target = newTenant(ctx);
   const client = new Auth0Client({
-    domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret,
-    label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out,
+    domain: target.domain,
+    clientId: target.clientId,
+    clientSecret: target.clientSecret,
+    label: 'new tenant',
+    secretEnv: 'ALM_NEW_CLIENT_SECRET',
+    out,
   });
   const conn = await findConnection(client, target.connection);
   if (restore && restore.connection.id !== conn.id) {
-    throw new UsageError(`--restore: the file is a backup of connection "${restore.connection.name}" (${restore.connection.id}) on ${restore.domain}, not of "${conn.name}" (${conn.id}) on ${client.domain}`, {
-      hint: `give --new-domain and --new-connection of the connection it was taken from, or the backup of "${conn.name}"`,
-    });
+    throw new UsageError(
+      `--restore: the file is a backup of connection "${restore.connection.name}" (${restore.connection.id}) on ${restore.domain}, not of "${conn.name}" (${conn.id}) on ${client.domain}`,
+      {
+        hint: `give --new-domain and --new-connection of the connection it was taken from, or the backup of "${conn.name}"`,
+      }
+    );
   }
   const plan = restore
     ? planRestore(conn.options, restore.options, { configuration, force: !!values.force })
@@ -75,8 +82,7 @@ async function deployToConnection(ctx, { scripts, configuration, what, dropSetti
     ? { login: restore.options.customScripts && restore.options.customScripts.login, get_user: restore.options.customScripts && restore.options.customScripts.get_user }
     : scripts;
   await applyPlan(client, conn, plan, written, { metadata: record.metadata });
-  out.line(restore ? `restored "${conn.name}" from the backup of ${restore.savedAt}`
-    : plan.unchanged ? `${what} were already in place; settings rewritten` : `deployed ${what} to "${conn.name}"`);
+  out.line(restore ? `restored "${conn.name}" from the backup of ${restore.savedAt}` : plan.unchanged ? `${what} were already in place; settings rewritten` : `deployed ${what} to "${conn.name}"`);
   out.result({ ...base, ok: true, exitCode: EXIT.OK, deployed: true, backup, settingsRecorded: !!record.metadata });
   return EXIT.OK;
 }
@@ -164,7 +170,11 @@ update:connections_options.`,
     restore: { type: 'string', arg: 'FILE', help: 'put back a backup this command saved (scripts and options)' },
     ...BACKUP_OPTIONS,
   },
-  groups: [["Old tenant (the settings written to the connection)", OLD_TENANT], ['New tenant', NEW_TENANT], ['Build', DIST]],
+  groups: [
+    ['Old tenant (the settings written to the connection)', OLD_TENANT],
+    ['New tenant', NEW_TENANT],
+    ['Build', DIST],
+  ],
   run,
   deployToConnection,
 };

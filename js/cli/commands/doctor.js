@@ -18,7 +18,11 @@ const { EXIT, CliError, UsageError } = require('../errors');
 
 /** The settings keys the scripts read, from dist/engine.js (the one list); null without a usable dist. */
 function settingsKeys(ctx) {
-  try { return engineKeys(loadEngine(distDir(ctx))); } catch { return null; }
+  try {
+    return engineKeys(loadEngine(distDir(ctx)));
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -46,14 +50,18 @@ function checkDeployedSettings(ctx, list, S, conn) {
 }
 
 class Checklist {
-  constructor() { this.items = []; }
+  constructor() {
+    this.items = [];
+  }
 
   add(section, name, status, detail, fix) {
     this.items.push({ section, name, status, detail: detail || '', ...(fix ? { fix } : {}) });
     return status === 'ok';
   }
 
-  count(status) { return this.items.filter((i) => i.status === status).length; }
+  count(status) {
+    return this.items.filter((i) => i.status === status).length;
+  }
 }
 
 const errText = (err) => (err instanceof CliError ? err.message.replace(/^(old|new) tenant: /, '') : String(err && err.message));
@@ -68,8 +76,13 @@ async function checkOld(ctx, list) {
   const S = 'old tenant';
   const settings = oldSettings(ctx);
   const client = new Auth0Client({
-    domain: settings.Domain, clientId: settings.Client_ID, clientSecret: settings.Client_Secret,
-    audience: settings.Audience, label: 'old tenant', secretEnv: 'ALM_CLIENT_SECRET', out: ctx.out,
+    domain: settings.Domain,
+    clientId: settings.Client_ID,
+    clientSecret: settings.Client_Secret,
+    audience: settings.Audience,
+    label: 'old tenant',
+    secretEnv: 'ALM_CLIENT_SECRET',
+    out: ctx.out,
   });
   const base = client.base;
 
@@ -81,11 +94,16 @@ async function checkOld(ctx, list) {
       discovery = r.body;
       list.add(S, 'discovery document reachable', 'ok', `${base}/.well-known/openid-configuration`);
       if (r.body.issuer !== `${base}/`) {
-        list.add(S, 'issuer matches the domain', 'warn', `issuer is ${r.body.issuer}`,
-          'set Domain to the tenant\'s own domain (a custom domain needs Audience set to https://TENANT.auth0.com/api/v2/)');
+        list.add(
+          S,
+          'issuer matches the domain',
+          'warn',
+          `issuer is ${r.body.issuer}`,
+          "set Domain to the tenant's own domain (a custom domain needs Audience set to https://TENANT.auth0.com/api/v2/)"
+        );
       }
     } else {
-      list.add(S, 'discovery document reachable', 'fail', describe(r.status, r.body), 'check Domain: the old tenant\'s domain, e.g. old-tenant.eu.auth0.com');
+      list.add(S, 'discovery document reachable', 'fail', describe(r.status, r.body), "check Domain: the old tenant's domain, e.g. old-tenant.eu.auth0.com");
     }
   } catch (err) {
     list.add(S, 'discovery document reachable', 'fail', errText(err), errFix(err, 'check Domain'));
@@ -100,7 +118,14 @@ async function checkOld(ctx, list) {
       const keys = r.status === 200 && r.body && Array.isArray(r.body.keys) ? r.body.keys : [];
       const rsa = keys.filter((k) => k.kty === 'RSA' && (!k.use || k.use === 'sig') && (!k.alg || k.alg === 'RS256'));
       if (rsa.length) list.add(S, 'RS256 signing keys published', 'ok', `${rsa.length} key(s) in the JWKS`);
-      else list.add(S, 'RS256 signing keys published', 'fail', r.status === 200 ? 'the JWKS has no RSA signing key' : describe(r.status, r.body), 'the Migration App must sign ID tokens with RS256 (Applications > Migration App > Advanced Settings > OAuth)');
+      else
+        list.add(
+          S,
+          'RS256 signing keys published',
+          'fail',
+          r.status === 200 ? 'the JWKS has no RSA signing key' : describe(r.status, r.body),
+          'the Migration App must sign ID tokens with RS256 (Applications > Migration App > Advanced Settings > OAuth)'
+        );
     } catch (err) {
       list.add(S, 'RS256 signing keys published', 'fail', errText(err), errFix(err));
     }
@@ -122,10 +147,22 @@ async function checkOld(ctx, list) {
       const extra = client.grantedScopes.filter((s) => s !== 'read:users');
       list.add(S, 'token carries read:users', 'ok', extra.length ? `also: ${extra.join(' ')}` : 'read:users only');
       if (extra.length) {
-        list.add(S, 'least privilege', 'warn', `the Migration App also has ${extra.join(' ')}`, 'the scripts need read:users only; remove the other scopes (APIs > Auth0 Management API > Machine to Machine Applications)');
+        list.add(
+          S,
+          'least privilege',
+          'warn',
+          `the Migration App also has ${extra.join(' ')}`,
+          'the scripts need read:users only; remove the other scopes (APIs > Auth0 Management API > Machine to Machine Applications)'
+        );
       }
     } else {
-      list.add(S, 'token carries read:users', 'fail', `granted: ${client.grantedScopes.join(' ') || '(none)'}`, 'APIs > Auth0 Management API > Machine to Machine Applications: give the Migration App read:users');
+      list.add(
+        S,
+        'token carries read:users',
+        'fail',
+        `granted: ${client.grantedScopes.join(' ') || '(none)'}`,
+        'APIs > Auth0 Management API > Machine to Machine Applications: give the Migration App read:users'
+      );
     }
     try {
       await client.api('GET', 'users-by-email', { query: { email: `alm-doctor-${crypto.randomBytes(6).toString('hex')}@example.invalid` } });
@@ -145,7 +182,11 @@ async function checkOld(ctx, list) {
   const realm = settings.Connection && settings.Connection.trim();
   const name = realm ? `Password grant allowed, connection "${realm}" enabled for the app` : 'Password grant allowed (Default Directory)';
   let login = null;
-  try { login = readDist(distDir(ctx), 'login.js'); } catch (err) { list.add(S, name, 'skip', `needs the built login.js (${errText(err)})`, errFix(err)); }
+  try {
+    login = readDist(distDir(ctx), 'login.js');
+  } catch (err) {
+    list.add(S, name, 'skip', `needs the built login.js (${errText(err)})`, errFix(err));
+  }
   if (login) {
     try {
       const r = await runProbe(ctx.out, 'login', login.text, settings);
@@ -166,8 +207,13 @@ async function checkOld(ctx, list) {
       const total = r && typeof r.total === 'number' ? r.total : Array.isArray(r) ? r.length : 0;
       if (total > 0) list.add(S, 'claims producer (post-login Action) active', 'ok', `${total}${total >= 1000 ? '+' : ''} user(s) marked migration_complete`);
       else {
-        list.add(S, 'claims producer (post-login Action) active', 'warn', 'no user is marked migration_complete yet',
-          'optional but recommended: deploy dist/metadata-action.js on the old tenant (Actions > Library), or ignore this until the first migrated login');
+        list.add(
+          S,
+          'claims producer (post-login Action) active',
+          'warn',
+          'no user is marked migration_complete yet',
+          'optional but recommended: deploy dist/metadata-action.js on the old tenant (Actions > Library), or ignore this until the first migrated login'
+        );
       }
     } catch (err) {
       list.add(S, 'claims producer (post-login Action) active', 'warn', `could not search users (${errText(err)})`);
@@ -175,9 +221,13 @@ async function checkOld(ctx, list) {
   }
 
   // 5. Brute-force protection sees every check from Auth0's own IPs.
-  list.add(S, 'brute-force protection and Auth0\'s egress IPs', 'warn',
-    'every password check reaches the old tenant from the new tenant\'s Auth0 IPs, so one IP carries everyone\'s failures',
-    'old tenant > Security > Attack Protection > Brute-force Protection > Allow List: add the Auth0 egress IPs of the new tenant\'s region');
+  list.add(
+    S,
+    "brute-force protection and Auth0's egress IPs",
+    'warn',
+    "every password check reaches the old tenant from the new tenant's Auth0 IPs, so one IP carries everyone's failures",
+    "old tenant > Security > Attack Protection > Brute-force Protection > Allow List: add the Auth0 egress IPs of the new tenant's region"
+  );
 }
 
 /**
@@ -195,19 +245,29 @@ async function checkScript(list, S, name, deployed, current, retired, retiredOn)
     if (retired && sha === retired.sha256) return list.add(S, title, 'ok', `the retired script (dist/${retired.rel}): the migration is over`);
     const ok = list.add(S, `${name} script retired`, 'ok', `the retired script of auth0-lazy-migrate ${describeScript(deployed)}, sha256 ${sha.slice(0, 16)}: the migration is over`);
     if (retired) {
-      list.add(S, `${name} retired script is the current build`, 'warn', `dist/${retired.rel} has sha256 ${retired.sha256.slice(0, 16)} (${describeScript(retired.text) || 'unknown build'})`,
-        'optional: `auth0-lazy-migrate retire --deploy` installs the current retired build');
+      list.add(
+        S,
+        `${name} retired script is the current build`,
+        'warn',
+        `dist/${retired.rel} has sha256 ${retired.sha256.slice(0, 16)} (${describeScript(retired.text) || 'unknown build'})`,
+        'optional: `auth0-lazy-migrate retire --deploy` installs the current retired build'
+      );
     }
     return ok;
   }
   if (retiredOn) {
     const what = isOurs(deployed) ? `auth0-lazy-migrate ${describeScript(deployed)}` : 'a script auth0-lazy-migrate did not write';
-    return list.add(S, title, 'fail', `${what} while the other script is retired`,
-      `run \`auth0-lazy-migrate retire --deploy${isOurs(deployed) ? '' : ' --force'}\` to retire both scripts`);
+    return list.add(S, title, 'fail', `${what} while the other script is retired`, `run \`auth0-lazy-migrate retire --deploy${isOurs(deployed) ? '' : ' --force'}\` to retire both scripts`);
   }
   if (current && sha === current.sha256) return list.add(S, title, 'ok', `sha256 ${sha.slice(0, 16)} = dist/${current.rel}`);
   if (isOurs(deployed)) {
-    return list.add(S, title, 'fail', `deployed ${describeScript(deployed)} sha256 ${sha.slice(0, 16)}, dist has ${current ? current.sha256.slice(0, 16) : '(missing)'}`, 'run `auth0-lazy-migrate deploy` to install the current build');
+    return list.add(
+      S,
+      title,
+      'fail',
+      `deployed ${describeScript(deployed)} sha256 ${sha.slice(0, 16)}, dist has ${current ? current.sha256.slice(0, 16) : '(missing)'}`,
+      'run `auth0-lazy-migrate deploy` to install the current build'
+    );
   }
   return list.add(S, title, 'fail', 'the connection holds a script auth0-lazy-migrate did not write', 'run `auth0-lazy-migrate deploy --force` to replace it');
 }
@@ -245,11 +305,23 @@ async function checkNew(ctx, list) {
   const retiredDeployed = isRetired(scripts.login) || isRetired(scripts.get_user);
   const setupFix = retiredDeployed ? 'run `auth0-lazy-migrate retire --deploy`' : 'run `auth0-lazy-migrate deploy`';
   list.add(S, 'database connection (strategy auth0)', conn.strategy === 'auth0' ? 'ok' : 'fail', conn.strategy, 'use an Auth0 database connection (Authentication > Database)');
-  list.add(S, 'custom database on ("Use my own database")', o.enabledDatabaseCustomization === true ? 'ok' : 'fail', String(!!o.enabledDatabaseCustomization), `${setupFix} (or Custom Database > Use my own database)`);
+  list.add(
+    S,
+    'custom database on ("Use my own database")',
+    o.enabledDatabaseCustomization === true ? 'ok' : 'fail',
+    String(!!o.enabledDatabaseCustomization),
+    `${setupFix} (or Custom Database > Use my own database)`
+  );
   list.add(S, 'import mode on ("Import Users to Auth0")', o.import_mode === true ? 'ok' : 'fail', String(!!o.import_mode), `${setupFix} (or the connection's Settings > Import Users to Auth0)`);
 
   const dir = distDir(ctx);
-  const maybe = (rel) => { try { return readDist(dir, rel); } catch { return null; } };
+  const maybe = (rel) => {
+    try {
+      return readDist(dir, rel);
+    } catch {
+      return null;
+    }
+  };
   await checkScript(list, S, 'login', scripts.login, maybe('login.js'), maybe('retired/login.js'), retiredDeployed);
   await checkScript(list, S, 'get_user', scripts.get_user, maybe('get_user.js'), maybe('retired/get_user.js'), retiredDeployed);
 
@@ -260,13 +332,20 @@ async function checkNew(ctx, list) {
   } else if (!settingsKeys(ctx)) {
     list.add(S, 'settings keys present', 'skip', 'needs dist/engine.js, which knows the keys', 'build first: `auth0-lazy-migrate build` (or `make dist`)');
   } else {
-    const REQUIRED_SETTINGS = settingsKeys(ctx).filter((k) => k.required).map((k) => k.name);
+    const REQUIRED_SETTINGS = settingsKeys(ctx)
+      .filter((k) => k.required)
+      .map((k) => k.name);
     const KNOWN_SETTINGS = settingsKeys(ctx).map((k) => k.name);
     const missingKeys = REQUIRED_SETTINGS.filter((k) => !(k in cfg) || cfg[k] === '' || cfg[k] === null);
     const miscased = keys.filter((k) => !KNOWN_SETTINGS.includes(k) && KNOWN_SETTINGS.some((K) => K.toLowerCase() === k.toLowerCase()));
     if (missingKeys.length) {
-      list.add(S, 'settings keys present', 'fail', `missing ${missingKeys.join(', ')}${miscased.length ? `; found ${miscased.join(', ')} (keys are case-sensitive)` : ''}`,
-        'run `auth0-lazy-migrate deploy`, or add them under Custom Database > Settings with these exact names');
+      list.add(
+        S,
+        'settings keys present',
+        'fail',
+        `missing ${missingKeys.join(', ')}${miscased.length ? `; found ${miscased.join(', ')} (keys are case-sensitive)` : ''}`,
+        'run `auth0-lazy-migrate deploy`, or add them under Custom Database > Settings with these exact names'
+      );
     } else {
       list.add(S, 'settings keys present', 'ok', `${keys.join(', ')} (values are stored encrypted; \`try\` checks them)`);
     }
@@ -286,7 +365,7 @@ async function run(ctx) {
   // --only: one side, whatever else the environment holds (an env file usually sets both).
   const doOld = only ? only === 'old' : hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
   const doNew = only ? only === 'new' : hasAny(ctx, NEW_TENANT);
-  if (!doOld && !doNew) throw new UsageError('nothing to check: give the old tenant\'s settings (--domain ...) and/or the new tenant (--new-domain ...)');
+  if (!doOld && !doNew) throw new UsageError("nothing to check: give the old tenant's settings (--domain ...) and/or the new tenant (--new-domain ...)");
   const list = new Checklist();
   if (doOld) await checkOld(ctx, list);
   if (doNew) await checkNew(ctx, list);
@@ -328,6 +407,10 @@ Exit 0 when nothing failed (warnings allowed), 1 when a check failed.`,
   options: {
     only: { type: 'string', arg: 'old|new', help: 'check one tenant only (default: each tenant whose values are given)' },
   },
-  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ['New tenant', NEW_TENANT], ['Build', DIST]],
+  groups: [
+    ["Old tenant (the scripts' settings)", OLD_TENANT],
+    ['New tenant', NEW_TENANT],
+    ['Build', DIST],
+  ],
   run,
 };

@@ -65,12 +65,11 @@ function recordPath(ctx) {
 function target(ctx) {
   const raw = requireValue(ctx, NEW_TENANT, 'new-domain', "the new tenant's domain");
   const domain = normaliseDomain(raw);
-  if (!domain) throw new UsageError(`--new-domain "${raw}" is not a domain`, { hint: 'give the tenant\'s domain, e.g. tenant.eu.auth0.com' });
+  if (!domain) throw new UsageError(`--new-domain "${raw}" is not a domain`, { hint: "give the tenant's domain, e.g. tenant.eu.auth0.com" });
   const connection = requireValue(ctx, NEW_TENANT, 'new-connection', 'the database connection the users were imported into');
   const reset = pickValue(ctx, OPTIONS, 'reset-client-id');
-  const clientId = reset !== undefined && String(reset).trim() !== ''
-    ? String(reset).trim()
-    : requireValue(ctx, NEW_TENANT, 'new-client-id', 'the application named in the reset request; or give --reset-client-id');
+  const clientId =
+    reset !== undefined && String(reset).trim() !== '' ? String(reset).trim() : requireValue(ctx, NEW_TENANT, 'new-client-id', 'the application named in the reset request; or give --reset-client-id');
   return { base: `https://${domain}`, domain, connection, clientId };
 }
 
@@ -93,7 +92,11 @@ async function postReset(t, email) {
   }
   const text = await res.text().catch(() => '');
   let body;
-  try { body = JSON.parse(text); } catch { body = text; }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
   return { status: res.status, headers: res.headers, body };
 }
 
@@ -115,12 +118,17 @@ function setupError(t, res) {
 
 /** A sleep that ends early when `signal` aborts (Ctrl-C must not wait out a pacing interval). */
 function interruptibleSleep(signal) {
-  return (ms) => new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return (ms) =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
 }
 
 /**
@@ -133,11 +141,17 @@ async function sendAll(users, d) {
   let lastStart = -Infinity;
   for (let i = 0; i < users.length; i++) {
     const u = users[i];
-    for (let limited = 0; ;) {
-      if (d.stopped()) { r.interrupted = true; return r; }
+    for (let limited = 0; ; ) {
+      if (d.stopped()) {
+        r.interrupted = true;
+        return r;
+      }
       const wait = lastStart + d.intervalMs - d.now();
       if (wait > 0) await d.sleep(wait);
-      if (d.stopped()) { r.interrupted = true; return r; }
+      if (d.stopped()) {
+        r.interrupted = true;
+        return r;
+      }
       lastStart = d.now();
       let res;
       try {
@@ -169,7 +183,10 @@ async function sendAll(users, d) {
         continue;
       }
       const setup = d.setupError(res);
-      if (setup) { r.error = setup; return r; }
+      if (setup) {
+        r.error = setup;
+        return r;
+      }
       r.failures.push({ user_id: u.user_id, email: u.email, status: res.status, error: describe(res.status, res.body) });
       break;
     }
@@ -183,7 +200,13 @@ function confirmOnTerminal(n) {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   return new Promise((resolve) => {
     let answered = false;
-    const end = (v) => { if (!answered) { answered = true; rl.close(); resolve(v); } };
+    const end = (v) => {
+      if (!answered) {
+        answered = true;
+        rl.close();
+        resolve(v);
+      }
+    };
     rl.on('SIGINT', () => end(null));
     rl.on('close', () => end(null));
     rl.question(`Emails cannot be unsent. Type ${n} to send ${n} password-reset email(s), anything else to stop: `, (a) => end(a));
@@ -221,8 +244,14 @@ async function run(ctx) {
   if (sentBefore.torn) out.warn(`${sidecar}:${sentBefore.torn} was cut short (a crash while writing); that user may be sent a second email`);
 
   const counts = () => ({
-    users: rec.users.length, duplicates: rec.duplicates, alreadySent: p.alreadySent.length, withoutEmail: p.withoutEmail.length,
-    toSend: p.toSend.length, sent: 0, failed: 0, remaining: p.toSend.length,
+    users: rec.users.length,
+    duplicates: rec.duplicates,
+    alreadySent: p.alreadySent.length,
+    withoutEmail: p.withoutEmail.length,
+    toSend: p.toSend.length,
+    sent: 0,
+    failed: 0,
+    remaining: p.toSend.length,
   });
   const base = () => ({ command: 'reset-passwords', record, sentLog: sidecar, rate });
   const withoutEmailList = () => p.withoutEmail.slice(0, LIST_MAX).map((u) => ({ user_id: u.user_id }));
@@ -255,7 +284,12 @@ async function run(ctx) {
       if (forced) return;
       forced = true;
       out.info(`${sig} again: stopping now; a request in flight may have sent an email the sent log does not show`);
-      try { if (log) log.close(); lock.release(); } catch { /* exiting anyway */ }
+      try {
+        if (log) log.close();
+        lock.release();
+      } catch {
+        /* exiting anyway */
+      }
       // The sent log is the count of record here: this run's tally is not final.
       out.result({ ...base(), ok: false, exitCode: EXIT.INTERRUPTED, interrupted: true, forced: true });
       process.stderr.write('', () => process.exit(EXIT.INTERRUPTED));
@@ -272,7 +306,10 @@ async function run(ctx) {
     // Another run may have sent some while we waited for the lock: plan again from the sent log.
     sentBefore = readSent(sidecar);
     const again = plan(rec.users, sentBefore.sent);
-    if (again.alreadySent.length !== p.alreadySent.length) { p = again; show(p, true); }
+    if (again.alreadySent.length !== p.alreadySent.length) {
+      p = again;
+      show(p, true);
+    }
     if (!p.toSend.length) {
       out.line(`nothing to send: every user with an email was sent one (sent log: ${sidecar})`);
       out.result({ ...base(), ok: true, exitCode: EXIT.OK, counts: counts(), sent: [], failures: [], withoutEmail: withoutEmailList() });
@@ -295,10 +332,13 @@ async function run(ctx) {
       onSent: (u) => log.append(u),
       setupError: (res) => setupError(t, res),
       log: (text) => out.info(text),
-      progress: (done, total, u) => out.progress({
-        done, total, label: 'emails sent or tried',
-        plain: done % 25 === 0 || done === total ? `${done}/${total}: last ${u.email}` : undefined,
-      }),
+      progress: (done, total, u) =>
+        out.progress({
+          done,
+          total,
+          label: 'emails sent or tried',
+          plain: done % 25 === 0 || done === total ? `${done}/${total}: last ${u.email}` : undefined,
+        }),
     });
     out.clearBar();
     return report(ctx, { p, r, sidecar, counts, base, withoutEmailList });
@@ -310,7 +350,7 @@ async function run(ctx) {
   }
 }
 
-function report(ctx, { p, r, sidecar, counts, base, withoutEmailList }) {
+function report(ctx, { r, sidecar, counts, base, withoutEmailList }) {
   const { out } = ctx;
   const c = { ...counts(), sent: r.sent.length, failed: r.failures.length };
   c.remaining = c.toSend - c.sent - c.failed;
@@ -337,9 +377,16 @@ function report(ctx, { p, r, sidecar, counts, base, withoutEmailList }) {
     code = EXIT.FAILED;
   }
   out.result({
-    ...base(), ok: code === EXIT.OK, exitCode: code, ...(r.interrupted ? { interrupted: true } : {}), ...(error ? { error } : {}),
-    counts: c, rateLimitedWaits: r.waits,
-    sent: r.sent.slice(0, LIST_MAX), failures: r.failures.slice(0, LIST_MAX), withoutEmail: withoutEmailList(),
+    ...base(),
+    ok: code === EXIT.OK,
+    exitCode: code,
+    ...(r.interrupted ? { interrupted: true } : {}),
+    ...(error ? { error } : {}),
+    counts: c,
+    rateLimitedWaits: r.waits,
+    sent: r.sent.slice(0, LIST_MAX),
+    failures: r.failures.slice(0, LIST_MAX),
+    withoutEmail: withoutEmailList(),
   });
   return code;
 }

@@ -52,7 +52,15 @@ function pollOption(values) {
  */
 async function leftBehind(ctx, { settings, target, engine, pollMs }) {
   const { out } = ctx;
-  const oldClient = new Auth0Client({ domain: settings.Domain, clientId: settings.Client_ID, clientSecret: settings.Client_Secret, audience: settings.Audience, label: 'old tenant', secretEnv: 'ALM_CLIENT_SECRET', out });
+  const oldClient = new Auth0Client({
+    domain: settings.Domain,
+    clientId: settings.Client_ID,
+    clientSecret: settings.Client_Secret,
+    audience: settings.Audience,
+    label: 'old tenant',
+    secretEnv: 'ALM_CLIENT_SECRET',
+    out,
+  });
   const newClient = new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
   out.info('checking that nobody is left behind: exporting both tenants (as `tail` does)');
   const [oldExport, newExport] = await Promise.all([
@@ -61,7 +69,8 @@ async function leftBehind(ctx, { settings, target, engine, pollMs }) {
     bulk.exportUsers(oldClient, { connection: settings.Connection, fields: bulk.OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
     bulk.exportUsers(newClient, { connection: target.connection, fields: bulk.NEW_FIELDS, pollMs, out }),
   ]);
-  if (oldExport.records.length === 0) { // belt and braces: zero old users is never "nobody left"
+  if (oldExport.records.length === 0) {
+    // belt and braces: zero old users is never "nobody left"
     throw new UpstreamError(`old tenant: the export of connection "${settings.Connection}" holds no user, so retire cannot tell who would be left behind`, {
       hint: 'check --connection / ALM_CONNECTION: the exact name of the old database connection the scripts read',
     });
@@ -69,16 +78,14 @@ async function leftBehind(ctx, { settings, target, engine, pollMs }) {
   const p = bulk.plan(oldExport.records, newExport.records, { engine, settings });
   const present = new Set(p.present);
   const blocked = new Set(p.blocked);
-  const left = oldExport.records
-    .filter((r) => !present.has(r.user_id) && !blocked.has(r.user_id))
-    .map((r) => ({ user_id: r.user_id, email: typeof r.email === 'string' ? r.email : null }));
+  const left = oldExport.records.filter((r) => !present.has(r.user_id) && !blocked.has(r.user_id)).map((r) => ({ user_id: r.user_id, email: typeof r.email === 'string' ? r.email : null }));
   const counts = { old: oldExport.records.length, present: present.size, blocked: blocked.size, leftBehind: left.length };
   out.line(`old tenant "${settings.Connection}": ${counts.old} user(s); in the new tenant: ${counts.present}; blocked: ${counts.blocked}; left behind: ${counts.leftBehind}`);
   return { counts, leftBehind: left };
 }
 
 /** Asks the operator to type the connection's name; true only for exactly that name. */
-function typedConfirmation(ctx, conn) {
+function typedConfirmation(conn) {
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
     let answered = false;
@@ -88,7 +95,9 @@ function typedConfirmation(ctx, conn) {
       process.stderr.write('\n');
       reject(new CliError('interrupted: nothing was changed', EXIT.INTERRUPTED));
     });
-    rl.on('close', () => { if (!answered) resolve(false); });
+    rl.on('close', () => {
+      if (!answered) resolve(false);
+    });
     rl.question(`This ends the migration on "${conn.name}": users not in the new tenant can no longer log in.\nType the connection's name to go ahead (anything else aborts): `, (answer) => {
       answered = true;
       rl.close();
@@ -109,7 +118,12 @@ function refuse(ctx, { counts, leftBehind: left }, settings) {
   out.line(`  fix: ${hint}`);
   out.line('nothing was changed');
   out.result({
-    command: 'retire', ok: false, exitCode: EXIT.FAILED, counts, leftBehindCount: n, leftBehind: left.slice(0, SHOWN_JSON),
+    command: 'retire',
+    ok: false,
+    exitCode: EXIT.FAILED,
+    counts,
+    leftBehindCount: n,
+    leftBehind: left.slice(0, SHOWN_JSON),
     error: { message: `${n} user(s) would be left behind`, hint },
   });
   return EXIT.FAILED;
@@ -143,7 +157,13 @@ async function deploy(ctx, scripts, { acceptLoss, pollMs, onTerminal, settings, 
     });
   }
   if (n > 0 && acceptLoss === undefined) return refuse(ctx, guard, settings);
-  if (n > 0) out.warn(`--accept-loss ${n}: ${n} user(s) are left behind and will no longer be able to log in (${guard.leftBehind.slice(0, 3).map((u) => u.user_id).join(', ')}${n > 3 ? ', ...' : ''})`);
+  if (n > 0)
+    out.warn(
+      `--accept-loss ${n}: ${n} user(s) are left behind and will no longer be able to log in (${guard.leftBehind
+        .slice(0, 3)
+        .map((u) => u.user_id)
+        .join(', ')}${n > 3 ? ', ...' : ''})`
+    );
 
   out.line('');
   return deployToConnection(ctx, {
@@ -151,9 +171,11 @@ async function deploy(ctx, scripts, { acceptLoss, pollMs, onTerminal, settings, 
     configuration: {},
     what: 'the retired scripts',
     dropSettings: true,
-    confirm: onTerminal && !values.yes ? (conn) => typedConfirmation(ctx, conn) : null,
+    confirm: onTerminal && !values.yes ? (conn) => typedConfirmation(conn) : null,
     extra: {
-      counts: guard.counts, leftBehindCount: n, leftBehind: guard.leftBehind.slice(0, SHOWN_JSON),
+      counts: guard.counts,
+      leftBehindCount: n,
+      leftBehind: guard.leftBehind.slice(0, SHOWN_JSON),
       ...(acceptLoss !== undefined ? { acceptedLoss: acceptLoss } : {}),
     },
   });
@@ -218,6 +240,10 @@ On a terminal it then asks you to type the connection's name; off a terminal it 
     build: { type: 'boolean', help: 'rebuild first (make dist)' },
     ...BACKUP_OPTIONS,
   },
-  groups: [["Old tenant (with --deploy: whose users must all be in the new tenant)", OLD_TENANT], ['New tenant (with --deploy)', NEW_TENANT], ['Build', DIST]],
+  groups: [
+    ['Old tenant (with --deploy: whose users must all be in the new tenant)', OLD_TENANT],
+    ['New tenant (with --deploy)', NEW_TENANT],
+    ['Build', DIST],
+  ],
   run,
 };

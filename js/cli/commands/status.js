@@ -51,7 +51,15 @@ async function run(ctx) {
   if (!(windowDays > 0)) throw new UsageError('--window-days must be a positive number');
   const stateFile = path.resolve(values.state || ctx.env.ALM_STATUS_STATE || 'alm-status.json');
   const engine = loadEngine(distDir(ctx));
-  const oldClient = new Auth0Client({ domain: settings.Domain, clientId: settings.Client_ID, clientSecret: settings.Client_Secret, audience: settings.Audience, label: 'old tenant', secretEnv: 'ALM_CLIENT_SECRET', out });
+  const oldClient = new Auth0Client({
+    domain: settings.Domain,
+    clientId: settings.Client_ID,
+    clientSecret: settings.Client_Secret,
+    audience: settings.Audience,
+    label: 'old tenant',
+    secretEnv: 'ALM_CLIENT_SECRET',
+    out,
+  });
   const newClient = new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
   // One run at a time on this history file (a concurrent run would lose the other's entry).
   const held = lock.acquire(stateFile, { command: 'status', out });
@@ -104,7 +112,9 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, en
   if (share === null) out.line(`migrated: ${counts.migrated}; no user left to migrate: all ${counts.old} old user(s) are blocked`);
   else out.line(`migrated: ${counts.migrated} of ${eligible} (${(share * 100).toFixed(1)}%); remaining: ${counts.remaining}`);
   if (counts.markedAbsent) {
-    out.line(`  ${counts.markedAbsent} of the remaining are marked migrated by the old tenant but are not in the new tenant (counted as remaining; tail imports them), e.g. ${p.markedAbsent.slice(0, 3).join(', ')}`);
+    out.line(
+      `  ${counts.markedAbsent} of the remaining are marked migrated by the old tenant but are not in the new tenant (counted as remaining; tail imports them), e.g. ${p.markedAbsent.slice(0, 3).join(', ')}`
+    );
   }
   if (counts.emailConflicts) out.warn(`${counts.emailConflicts} old user(s) have their email in the new tenant under another id; tail will not import them`);
   if (rate) out.line(`pace: ${rate.perDay.toFixed(1)} user(s)/day over ${rate.days.toFixed(1)} day(s) (${rate.runs} runs of status)`);
@@ -114,8 +124,16 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, en
   else if (rate) out.line('estimate: none (no progress in the window)');
 
   out.result({
-    command: 'status', ok: true, exitCode: EXIT.OK, state: stateFile, counts, share,
-    rate, estimate: est, tailBelow: below, markedAbsent: p.markedAbsent.slice(0, 1000),
+    command: 'status',
+    ok: true,
+    exitCode: EXIT.OK,
+    state: stateFile,
+    counts,
+    share,
+    rate,
+    estimate: est,
+    tailBelow: below,
+    markedAbsent: p.markedAbsent.slice(0, 1000),
   });
   return EXIT.OK;
 }
@@ -135,7 +153,11 @@ pace and estimate when the remaining users fall below --tail-below, the moment t
     'window-days': { type: 'string', arg: 'DAYS', help: 'history window for the pace (default 7)' },
     'poll-interval': { type: 'string', arg: 'MS', help: 'how often to poll the export jobs, in ms (default 3000)' },
   },
-  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ['New tenant', NEW_TENANT], ['Build', DIST]],
+  groups: [
+    ["Old tenant (the scripts' settings)", OLD_TENANT],
+    ['New tenant', NEW_TENANT],
+    ['Build', DIST],
+  ],
   run,
   estimate,
 };

@@ -41,7 +41,15 @@ function intOption(values, name, dflt, { min, max }) {
 
 function clients(ctx, settings, target) {
   return {
-    old: new Auth0Client({ domain: settings.Domain, clientId: settings.Client_ID, clientSecret: settings.Client_Secret, audience: settings.Audience, label: 'old tenant', secretEnv: 'ALM_CLIENT_SECRET', out: ctx.out }),
+    old: new Auth0Client({
+      domain: settings.Domain,
+      clientId: settings.Client_ID,
+      clientSecret: settings.Client_Secret,
+      audience: settings.Audience,
+      label: 'old tenant',
+      secretEnv: 'ALM_CLIENT_SECRET',
+      out: ctx.out,
+    }),
     neu: new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out: ctx.out }),
   };
 }
@@ -90,7 +98,11 @@ function recordJob(o, id) {
     }
   }
   const at = new Date().toISOString();
-  const written = appendRecord(o.recordFile, confirmed.map((m) => ({ user_id: m.user_id, email: m.email, job: id, at })), o.recordSeen);
+  const written = appendRecord(
+    o.recordFile,
+    confirmed.map((m) => ({ user_id: m.user_id, email: m.email, job: id, at })),
+    o.recordSeen
+  );
   o.recorded.push(...confirmed.map((m) => ({ user_id: m.user_id, email: m.email })));
   o.recordedLines += written.length;
   entry.recorded = true;
@@ -129,7 +141,12 @@ async function run(ctx) {
     if (!state) state = { version: 1, key, createdAt: new Date().toISOString(), jobs: {}, runs: [], intents: {} };
     if (!state.intents) state.intents = {};
     // A dry run writes nothing: no state file, no record.
-    const save = dryRun ? () => {} : () => { state.updatedAt = new Date().toISOString(); writeState(stateFile, state); };
+    const save = dryRun
+      ? () => {}
+      : () => {
+          state.updatedAt = new Date().toISOString();
+          writeState(stateFile, state);
+        };
     const recordSeen = readRecordIds(recordFile);
     if (!dryRun) {
       save(); // claims the file for this migration at once (and finds an unwritable path before any job)
@@ -146,20 +163,39 @@ async function run(ctx) {
       interrupted = true;
       out.clearBar();
       out.info(`${sig}: stopping; jobs already submitted keep running at Auth0 and are picked up by the next run (state: ${stateFile})`);
-      try { save(); } catch { /* the last save stands */ }
+      try {
+        save();
+      } catch {
+        /* the last save stands */
+      }
       process.exitCode = EXIT.INTERRUPTED;
       out.result({ command: 'tail', ok: false, exitCode: EXIT.INTERRUPTED, interrupted: true, state: stateFile, record: recordFile });
       // process.exit fires 'exit', which releases the lock.
-      Promise.all([process.stdout, process.stderr].map((st) => new Promise((resolve) => st.write('', resolve))))
-        .then(() => process.exit(EXIT.INTERRUPTED));
+      Promise.all([process.stdout, process.stderr].map((st) => new Promise((resolve) => st.write('', resolve)))).then(() => process.exit(EXIT.INTERRUPTED));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
     try {
       return await tail(ctx, {
-        settings, target, pollMs, chunkBytes, concurrency, dryRun, stateFile, recordFile, recordSeen, skip,
-        engine, oldClient, newClient, state, save, out, recorded: [], recordedLines: 0,
+        settings,
+        target,
+        pollMs,
+        chunkBytes,
+        concurrency,
+        dryRun,
+        stateFile,
+        recordFile,
+        recordSeen,
+        skip,
+        engine,
+        oldClient,
+        newClient,
+        state,
+        save,
+        out,
+        recorded: [],
+        recordedLines: 0,
       });
     } finally {
       process.removeListener('SIGINT', onSignal);
@@ -193,13 +229,15 @@ async function tail(ctx, o) {
       out.warn('an earlier run stopped while submitting a job; if Auth0 accepted it, its users show up as already present');
       state.intents = {};
     }
-    await Promise.all(pending.map(async ([id]) => {
-      const job = await bulk.waitForJob(newClient, id, { pollMs: o.pollMs });
-      await collect(newClient, state, id, job);
-      recordJob(o, id);
-      runReport.resumedJobs += 1;
-      save();
-    }));
+    await Promise.all(
+      pending.map(async ([id]) => {
+        const job = await bulk.waitForJob(newClient, id, { pollMs: o.pollMs });
+        await collect(newClient, state, id, job);
+        recordJob(o, id);
+        runReport.resumedJobs += 1;
+        save();
+      })
+    );
   }
 
   // 2. Fresh exports of both tenants, then the plan.
@@ -218,27 +256,55 @@ async function tail(ctx, o) {
   if (p.invalid.length) out.warn(`${p.invalid.length} record(s) could not be mapped (e.g. ${p.invalid[0].user_id}: ${p.invalid[0].error})`);
   if (tooLarge.length) out.warn(`${tooLarge.length} user(s) have a record larger than one import file; not imported`);
   if (p.markedAbsent.length) {
-    out.line(`${p.markedAbsent.length} user(s) marked migrated by the old tenant are not in the new tenant: ${would}imported (${sample(p.markedAbsent, LIST_TEXT)}); if some were deleted there on purpose, list them in --skip-users FILE`);
+    out.line(
+      `${p.markedAbsent.length} user(s) marked migrated by the old tenant are not in the new tenant: ${would}imported (${sample(p.markedAbsent, LIST_TEXT)}); if some were deleted there on purpose, list them in --skip-users FILE`
+    );
   }
   if (p.skippedListed.length) out.line(`${p.skippedListed.length} user(s) skipped by your --skip-users list: ${sample(p.skippedListed, LIST_TEXT)}`);
-  if (p.unmatchedSkips.length) out.warn(`${p.unmatchedSkips.length} entr${p.unmatchedSkips.length === 1 ? 'y' : 'ies'} of --skip-users match no user of the old connection: ${sample(p.unmatchedSkips, LIST_TEXT)}`);
+  if (p.unmatchedSkips.length)
+    out.warn(`${p.unmatchedSkips.length} entr${p.unmatchedSkips.length === 1 ? 'y' : 'ies'} of --skip-users match no user of the old connection: ${sample(p.unmatchedSkips, LIST_TEXT)}`);
 
   const counts = {
-    old: oldExport.records.length, present: p.present.length, blocked: p.blocked.length, conflicts: p.conflicts.length,
-    invalid: p.invalid.length + tooLarge.length, markedAbsent: p.markedAbsent.length, skippedListed: p.skippedListed.length,
-    toImport: toImport.length, imported: 0, updated: 0, failed: 0, migratedMeanwhile: 0,
-    resumedJobs: runReport.resumedJobs, importedByResumedJobs: 0,
+    old: oldExport.records.length,
+    present: p.present.length,
+    blocked: p.blocked.length,
+    conflicts: p.conflicts.length,
+    invalid: p.invalid.length + tooLarge.length,
+    markedAbsent: p.markedAbsent.length,
+    skippedListed: p.skippedListed.length,
+    toImport: toImport.length,
+    imported: 0,
+    updated: 0,
+    failed: 0,
+    migratedMeanwhile: 0,
+    resumedJobs: runReport.resumedJobs,
+    importedByResumedJobs: 0,
   };
   const lists = {
-    markedAbsent: p.markedAbsent.slice(0, LIST_JSON), skippedListed: p.skippedListed.slice(0, LIST_JSON),
+    markedAbsent: p.markedAbsent.slice(0, LIST_JSON),
+    skippedListed: p.skippedListed.slice(0, LIST_JSON),
     unmatchedSkips: p.unmatchedSkips.slice(0, LIST_JSON),
   };
   if (o.dryRun) {
-    if (toImport.length) out.line(`would import: ${sample(toImport.map((u) => u.user_id), LIST_DRY)}`);
+    if (toImport.length)
+      out.line(
+        `would import: ${sample(
+          toImport.map((u) => u.user_id),
+          LIST_DRY
+        )}`
+      );
     out.line('dry run: no import job was started, nothing was written');
     out.result({
-      command: 'tail', ok: true, exitCode: EXIT.OK, dryRun: true, state: o.stateFile, record: o.recordFile, counts, ...lists,
-      wouldImport: toImport.slice(0, LIST_JSON), chunks: chunks.map((c) => ({ users: c.userIds.length, bytes: c.bytes })),
+      command: 'tail',
+      ok: true,
+      exitCode: EXIT.OK,
+      dryRun: true,
+      state: o.stateFile,
+      record: o.recordFile,
+      counts,
+      ...lists,
+      wouldImport: toImport.slice(0, LIST_JSON),
+      chunks: chunks.map((c) => ({ users: c.userIds.length, bytes: c.bytes })),
     });
     return EXIT.OK;
   }
@@ -254,12 +320,15 @@ async function tail(ctx, o) {
       const c = chunks[i];
       state.intents[i + 1] = { users: c.userIds.length, at: new Date().toISOString() };
       save();
-      const form = bulk.multipart({
-        connection_id: newExport.connectionId || await connectionIdOf(newClient, o.target.connection),
-        upsert: 'false',
-        send_completion_email: 'false',
-        external_id: `alm-tail-${runId}-${i + 1}`,
-      }, { name: `users-${i + 1}.json`, text: c.text });
+      const form = bulk.multipart(
+        {
+          connection_id: newExport.connectionId || (await connectionIdOf(newClient, o.target.connection)),
+          upsert: 'false',
+          send_completion_email: 'false',
+          external_id: `alm-tail-${runId}-${i + 1}`,
+        },
+        { name: `users-${i + 1}.json`, text: c.text }
+      );
       const created = await submit(newClient, form, o, () => {
         delete state.intents[i + 1]; // refused: no job exists
         save();
@@ -268,7 +337,12 @@ async function tail(ctx, o) {
       state.jobs[created.id] = { status: 'submitted', chunk: i + 1, users: c.userIds.length, bytes: c.bytes, submittedAt: new Date().toISOString(), members: c.users };
       delete state.intents[i + 1];
       save();
-      out.progress({ done: doneUsers, total, label: `users; job ${created.id} submitted`, plain: `file ${i + 1}/${chunks.length}: job ${created.id} submitted (${c.userIds.length} users, ${c.bytes} bytes)` });
+      out.progress({
+        done: doneUsers,
+        total,
+        label: `users; job ${created.id} submitted`,
+        plain: `file ${i + 1}/${chunks.length}: job ${created.id} submitted (${c.userIds.length} users, ${c.bytes} bytes)`,
+      });
       const job = await bulk.waitForJob(newClient, created.id, { pollMs: o.pollMs });
       await collect(newClient, state, created.id, job);
       recordJob(o, created.id);
@@ -276,7 +350,12 @@ async function tail(ctx, o) {
       doneUsers += c.userIds.length;
       const s = job.summary || {};
       runReport.jobs.push({ id: created.id, status: job.status, summary: s });
-      out.progress({ done: doneUsers, total, label: 'users imported or tried', plain: `file ${i + 1}/${chunks.length}: job ${created.id} ${job.status}: ${s.inserted || 0} inserted, ${s.failed || 0} failed` });
+      out.progress({
+        done: doneUsers,
+        total,
+        label: 'users imported or tried',
+        plain: `file ${i + 1}/${chunks.length}: job ${created.id} ${job.status}: ${s.inserted || 0} inserted, ${s.failed || 0} failed`,
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, chunks.length) }, worker));
@@ -293,7 +372,10 @@ async function tail(ctx, o) {
   }
   for (const { id } of runReport.jobs) {
     const j = state.jobs[id];
-    if (j.summary) { counts.imported += j.summary.inserted || 0; counts.updated += j.summary.updated || 0; }
+    if (j.summary) {
+      counts.imported += j.summary.inserted || 0;
+      counts.updated += j.summary.updated || 0;
+    }
     failures.push(...j.errors);
   }
   if (failures.some((f) => f.code === 'DUPLICATED_USER')) {
@@ -314,8 +396,12 @@ async function tail(ctx, o) {
 
   // 5. The report.
   out.line('');
-  out.line(`imported: ${counts.imported}${counts.resumedJobs ? ` (and ${counts.importedByResumedJobs} by ${counts.resumedJobs} job(s) of an earlier run, counted below as already in the new tenant)` : ''}`);
-  out.line(`skipped: ${counts.present} already in the new tenant, ${counts.blocked} blocked${counts.skippedListed ? `, ${counts.skippedListed} by your --skip-users list` : ''}${counts.migratedMeanwhile ? `, ${counts.migratedMeanwhile} migrated by a login meanwhile` : ''}`);
+  out.line(
+    `imported: ${counts.imported}${counts.resumedJobs ? ` (and ${counts.importedByResumedJobs} by ${counts.resumedJobs} job(s) of an earlier run, counted below as already in the new tenant)` : ''}`
+  );
+  out.line(
+    `skipped: ${counts.present} already in the new tenant, ${counts.blocked} blocked${counts.skippedListed ? `, ${counts.skippedListed} by your --skip-users list` : ''}${counts.migratedMeanwhile ? `, ${counts.migratedMeanwhile} migrated by a login meanwhile` : ''}`
+  );
   out.line(`failed: ${counts.failed} in import jobs, ${counts.conflicts} email conflict(s), ${counts.invalid} unmappable`);
   const byCode = {};
   for (const f of failures) byCode[f.code] = (byCode[f.code] || 0) + 1;
@@ -329,11 +415,21 @@ async function tail(ctx, o) {
   if (o.recordSeen.ids.size) out.line(nextStep);
   const code = notImported ? EXIT.FAILED : EXIT.OK;
   out.result({
-    command: 'tail', ok: code === EXIT.OK, exitCode: code, state: o.stateFile, record: o.recordFile, counts,
-    recordedUsers: o.recordedLines, imported: o.recorded.slice(0, LIST_JSON), ...lists,
-    jobs: runReport.jobs, failures: failures.slice(0, 1000), conflicts: p.conflicts.slice(0, 1000),
+    command: 'tail',
+    ok: code === EXIT.OK,
+    exitCode: code,
+    state: o.stateFile,
+    record: o.recordFile,
+    counts,
+    recordedUsers: o.recordedLines,
+    imported: o.recorded.slice(0, LIST_JSON),
+    ...lists,
+    jobs: runReport.jobs,
+    failures: failures.slice(0, 1000),
+    conflicts: p.conflicts.slice(0, 1000),
     invalid: [...p.invalid, ...tooLarge.map((u) => ({ user_id: u, error: 'record larger than an import file' }))].slice(0, 1000),
-    reminder: REMINDER, ...(o.recordSeen.ids.size ? { next: nextStep } : {}),
+    reminder: REMINDER,
+    ...(o.recordSeen.ids.size ? { next: nextStep } : {}),
   });
   return code;
 }
@@ -352,7 +448,9 @@ async function submit(client, form, o, onRefused) {
       if (err.status === 429 && Date.now() < deadline) {
         const wait = err.retryAfterMs != null ? Math.min(err.retryAfterMs, 60000) : Math.min(o.pollMs * 2 ** Math.min(k, 10), 30000);
         const busy = /active import users jobs/i.test(err.message);
-        o.out.info(`new tenant: ${busy ? 'import jobs of someone else fill the tenant\'s 2 slots' : `rate limited (${err.message.replace(/^.*failed \(|\)$/g, '')})`}; waiting ${(wait / 1000).toFixed(1)} s`);
+        o.out.info(
+          `new tenant: ${busy ? "import jobs of someone else fill the tenant's 2 slots" : `rate limited (${err.message.replace(/^.*failed \(|\)$/g, '')})`}; waiting ${(wait / 1000).toFixed(1)} s`
+        );
         await sleep(wait);
         continue;
       }
@@ -401,10 +499,14 @@ read:connections.`,
     state: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_STATE', help: 'state file (default ./alm-tail-state.json)' },
     record: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_RECORD', help: 'record of imported users, appended (default alm-imported.ndjson beside the state file)' },
     'skip-users': { type: 'string', arg: 'FILE', help: 'old user ids or emails, one a line, NOT to import (e.g. deleted in the new tenant on purpose)' },
-    concurrency: { type: 'string', arg: 'N', help: 'import jobs at a time, 1 or 2 (default 2, Auth0\'s limit)' },
+    concurrency: { type: 'string', arg: 'N', help: "import jobs at a time, 1 or 2 (default 2, Auth0's limit)" },
     'chunk-bytes': { type: 'string', arg: 'N', help: `largest import file in bytes (default ${bulk.DEFAULT_CHUNK_BYTES}, at most ${bulk.MAX_CHUNK_BYTES})` },
     'poll-interval': { type: 'string', arg: 'MS', help: 'how often to poll a job, in ms (default 3000)' },
   },
-  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ['New tenant', NEW_TENANT], ['Build', DIST]],
+  groups: [
+    ["Old tenant (the scripts' settings)", OLD_TENANT],
+    ['New tenant', NEW_TENANT],
+    ['Build', DIST],
+  ],
   run,
 };

@@ -40,8 +40,16 @@ function readHidden(prompt) {
     };
     function onData(chunk) {
       for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') { cleanup(); resolve(pw); return; }
-        if (ch === '\u0003') { cleanup(); reject(new CliError('interrupted', EXIT.INTERRUPTED)); return; }
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          cleanup();
+          resolve(pw);
+          return;
+        }
+        if (ch === '\u0003') {
+          cleanup();
+          reject(new CliError('interrupted', EXIT.INTERRUPTED));
+          return;
+        }
         if (ch === '\u007f' || ch === '\b') pw = pw.slice(0, -1);
         else if (ch >= ' ') pw += ch;
       }
@@ -81,8 +89,7 @@ const REASONS = {
  * the reason for "not found". The script decides both times; nothing here re-implements its rules.
  */
 async function markedReason(script, settings, identifier) {
-  const again = await createContainer({ configuration: { ...settings, Skip_Migrated_Users: 'false' } })
-    .invoke(script.text, { kind: 'get_user', args: [identifier] });
+  const again = await createContainer({ configuration: { ...settings, Skip_Migrated_Users: 'false' } }).invoke(script.text, { kind: 'get_user', args: [identifier] });
   return again.outcome === 'found' ? 'marked_migrated' : null;
 }
 
@@ -107,8 +114,7 @@ async function run(ctx) {
   const container = createContainer({ configuration: settings });
   const report = await container.invoke(script.text, { kind, args, withContext: !!values.context });
   const ok = report.outcome === expect;
-  const reason = kind === 'get_user' && report.outcome === 'not_found' && !values.retired
-    ? await markedReason(script, settings, identifier) : null;
+  const reason = kind === 'get_user' && report.outcome === 'not_found' && !values.retired ? await markedReason(script, settings, identifier) : null;
   // Our shim takes the callback from the last argument, so the sandbox's arity note is noise here.
   if (isOurs(script.text)) report.warnings = report.warnings.filter((w) => !/declares \d+ parameters but Auth0 passes/.test(w));
 
@@ -125,7 +131,10 @@ async function run(ctx) {
   if (report.error) lines.push(`error: ${report.error.name}: ${report.error.message}`);
   if (reason) lines.push(...REASONS[reason]);
   if (kind === 'login' && report.outcome === 'success') lines.push(...SIDE_EFFECTS);
-  for (const [title, list] of [['violations of the Auth0 contract', report.violations], ['warnings', report.warnings]]) {
+  for (const [title, list] of [
+    ['violations of the Auth0 contract', report.violations],
+    ['warnings', report.warnings],
+  ]) {
     if (list.length) {
       lines.push(`${title}:`);
       for (const v of list) lines.push(`  - ${v}`);
@@ -140,11 +149,24 @@ async function run(ctx) {
 
   const code = ok ? EXIT.OK : EXIT.FAILED;
   out.result({
-    command: 'try', ok, exitCode: code, script: script.rel, scriptSha256: script.sha256, identifier,
-    outcome: report.outcome, expected: expect, ...(reason ? { reason } : {}), event: report.event, profile: report.stored,
+    command: 'try',
+    ok,
+    exitCode: code,
+    script: script.rel,
+    scriptSha256: script.sha256,
+    identifier,
+    outcome: report.outcome,
+    expected: expect,
+    ...(reason ? { reason } : {}),
+    event: report.event,
+    profile: report.stored,
     newTenantUserId: report.stored ? report.stored.user_id : null,
-    error: report.error, violations: report.violations, warnings: report.warnings, logs: report.logs,
-    callbackCalls: report.callbackCalls, durationMs: report.durationMs,
+    error: report.error,
+    violations: report.violations,
+    warnings: report.warnings,
+    logs: report.logs,
+    callbackCalls: report.callbackCalls,
+    durationMs: report.durationMs,
   });
   return code;
 }
@@ -173,7 +195,10 @@ Exit 0 when the outcome is the expected one (login: success, get_user: found), e
     context: { type: 'boolean', help: 'call with a script context (the 4-argument form Auth0 uses when enabled)' },
     retired: { type: 'boolean', help: 'try dist/retired/ (the end-of-migration scripts) instead' },
   },
-  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ['Build', DIST]],
+  groups: [
+    ["Old tenant (the scripts' settings)", OLD_TENANT],
+    ['Build', DIST],
+  ],
   footer: `
 Examples:
   ALM_CLIENT_SECRET=... auth0-lazy-migrate try login --user ada@example.com \\

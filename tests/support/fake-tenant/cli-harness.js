@@ -32,10 +32,7 @@ function newTenantSeed() {
 
 /** Starts both tenants. `oldOptions` / `newOptions` go to startFakeTenant. */
 async function startPair({ oldOptions = {}, newOptions = {} } = {}) {
-  const [oldT, newT] = await Promise.all([
-    startFakeTenant(oldOptions),
-    startFakeTenant({ seed: newTenantSeed(), ...newOptions }),
-  ]);
+  const [oldT, newT] = await Promise.all([startFakeTenant(oldOptions), startFakeTenant({ seed: newTenantSeed(), ...newOptions })]);
   return { old: oldT, new: newT, close: () => Promise.all([oldT.close(), newT.close()]) };
 }
 
@@ -95,15 +92,23 @@ function runCli(args, { env = {}, input = '', timeoutMs = 60000, onSpawn } = {})
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const r = { code, signal, stdout, stderr, ms: Date.now() - started, args };
       if (args.includes('--json')) {
-        try { r.json = JSON.parse(stdout); } catch { r.json = undefined; }
+        try {
+          r.json = JSON.parse(stdout);
+        } catch {
+          r.json = undefined;
+        }
       }
       captured.push(r);
       resolve(r);
@@ -138,6 +143,18 @@ async function closedPort() {
 }
 
 module.exports = {
-  ROOT, CLI, NEW_CONNECTION, NEW_CONNECTION_ID, SEED,
-  newTenantSeed, startPair, oldEnv, newEnv, seedSecrets, runCli, allOutput, assertNoSecrets, closedPort,
+  ROOT,
+  CLI,
+  NEW_CONNECTION,
+  NEW_CONNECTION_ID,
+  SEED,
+  newTenantSeed,
+  startPair,
+  oldEnv,
+  newEnv,
+  seedSecrets,
+  runCli,
+  allOutput,
+  assertNoSecrets,
+  closedPort,
 };

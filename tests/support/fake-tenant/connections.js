@@ -22,10 +22,8 @@ const crypto = require('node:crypto');
 const { authenticate, mgmtError } = require('./management');
 
 const ENCRYPTED_PREFIX = 'fake-encrypted:';
-const PATCHABLE = new Set(['options', 'enabled_clients', 'display_name', 'metadata', 'is_domain_connection', 'realms',
-  'show_as_button', 'authentication', 'connected_accounts']);
-const SCRIPT_NAMES = new Set(['login', 'get_user', 'create', 'verify', 'change_password', 'delete', 'change_email',
-  'change_phone_number']);
+const PATCHABLE = new Set(['options', 'enabled_clients', 'display_name', 'metadata', 'is_domain_connection', 'realms', 'show_as_button', 'authentication', 'connected_accounts']);
+const SCRIPT_NAMES = new Set(['login', 'get_user', 'create', 'verify', 'change_password', 'delete', 'change_email', 'change_phone_number']);
 const SCRIPT_LIMIT_BYTES = 100000;
 
 /** The options a freshly created Auth0 database connection has, before anyone customises it. */
@@ -83,7 +81,10 @@ function publicConnection(st, conn, withOptions) {
 function project(obj, query) {
   const fields = query.get('fields');
   if (!fields) return obj;
-  const list = fields.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = fields
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const include = query.get('include_fields') !== 'false';
   const out = {};
   for (const [k, v] of Object.entries(obj)) if (list.includes(k) === include) out[k] = v;
@@ -96,7 +97,7 @@ function payloadError(message) {
 
 function validateOptions(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    return payloadError('Expected type object but found type ' + (Array.isArray(options) ? 'array' : typeof options) + ' on property options');
+    return payloadError(`Expected type object but found type ${Array.isArray(options) ? 'array' : typeof options} on property options`);
   }
   const cfg = options.configuration;
   if (cfg !== undefined && cfg !== null) {
@@ -123,7 +124,7 @@ function validateOptions(options) {
 function validateMetadata(metadata) {
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return payloadError('Expected type object on property metadata');
   const entries = Object.entries(metadata);
-  if (entries.length > 10) return payloadError('Too many properties defined (' + entries.length + '), must be less than or equal to 10 on property metadata');
+  if (entries.length > 10) return payloadError(`Too many properties defined (${entries.length}), must be less than or equal to 10 on property metadata`);
   for (const [k, v] of entries) {
     if (typeof v !== 'string') return payloadError(`Expected type string but found type ${typeof v} on property metadata.${k}`);
     if (v.length > 255) return payloadError(`String is too long (${v.length} chars), maximum 255 on property metadata.${k}`);
@@ -143,8 +144,7 @@ function handleConnections(st, route, { headers, query, connectionId, body }) {
     if (route === 'connections') {
       const name = query.get('name');
       const strategies = query.getAll('strategy');
-      const found = st.connections.filter((c) => (name === null || c.name === name)
-        && (strategies.length === 0 || strategies.includes(c.strategy)));
+      const found = st.connections.filter((c) => (name === null || c.name === name) && (strategies.length === 0 || strategies.includes(c.strategy)));
       return { status: 200, body: found.map((c) => project(publicConnection(st, c, withOptions), query)) };
     }
     const conn = st.connections.find((c) => c.id === connectionId);
@@ -156,7 +156,7 @@ function handleConnections(st, route, { headers, query, connectionId, body }) {
   const auth = authenticate(st, headers, 'update:connections');
   if (auth.error) return auth.error;
   if (body === undefined) return mgmtError(400, 'Bad Request', 'Invalid request payload JSON format', 'invalid_body');
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return payloadError('Expected type object but found type ' + typeof body);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return payloadError(`Expected type object but found type ${typeof body}`);
   for (const k of Object.keys(body)) if (!PATCHABLE.has(k)) return payloadError(`Additional properties not allowed: ${k}`);
   const conn = st.connections.find((c) => c.id === connectionId);
   if (!conn) return mgmtError(404, 'Not Found', 'The connection does not exist', 'inexistent_connection');

@@ -35,7 +35,10 @@ function readBody(req, limit = MAX_BODY) {
  * strings, or null when the body cannot be parsed as the declared type.
  */
 function parseParams(contentType, buf) {
-  const type = String(contentType || '').split(';')[0].trim().toLowerCase();
+  const type = String(contentType || '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   const text = buf.toString('utf8');
   if (type === 'application/json') {
     try {
@@ -76,8 +79,24 @@ function errorBody(family, status, code, message) {
 }
 
 const FAULT_KINDS = new Set(['latency', 'hang', 'status', 'rate_limit', 'reset', 'truncated', 'malformed', 'id_token']);
-const ROUTES = new Set(['token', 'discovery', 'jwks', 'users-by-email', 'user', 'users-search',
-  'connections', 'connection', 'connection-update', 'users-exports', 'users-imports', 'job', 'job-errors', 'export-file', 'change-password', '*']);
+const ROUTES = new Set([
+  'token',
+  'discovery',
+  'jwks',
+  'users-by-email',
+  'user',
+  'users-search',
+  'connections',
+  'connection',
+  'connection-update',
+  'users-exports',
+  'users-imports',
+  'job',
+  'job-errors',
+  'export-file',
+  'change-password',
+  '*',
+]);
 const ID_TOKEN_VARIANTS = new Set(['unknown_kid', 'wrong_key', 'wrong_iss', 'wrong_aud', 'expired', 'alg_none', 'hs256', 'other_user']);
 
 /**

@@ -28,15 +28,35 @@ const { authenticate, publicUser, mgmtError } = require('./management');
 const IMPORT_FILE_LIMIT = 512000;
 const MAX_ACTIVE_IMPORTS = 2;
 const EXPORT_LINK_SECONDS = 60;
-const DEFAULT_EXPORT_FIELDS = ['user_id', 'email', 'email_verified', 'name', 'nickname', 'picture', 'created_at',
-  'updated_at', 'last_login', 'logins_count'];
-const IMPORT_FIELDS = new Set(['user_id', 'email', 'email_verified', 'username', 'given_name', 'family_name', 'name',
-  'nickname', 'picture', 'blocked', 'user_metadata', 'app_metadata', 'custom_password_hash', 'password_hash',
-  'mfa_factors', 'phone_number', 'phone_verified']);
-const UPSERTABLE = ['email_verified', 'given_name', 'family_name', 'name', 'nickname', 'picture', 'blocked',
-  'user_metadata', 'app_metadata'];
+const DEFAULT_EXPORT_FIELDS = ['user_id', 'email', 'email_verified', 'name', 'nickname', 'picture', 'created_at', 'updated_at', 'last_login', 'logins_count'];
+const IMPORT_FIELDS = new Set([
+  'user_id',
+  'email',
+  'email_verified',
+  'username',
+  'given_name',
+  'family_name',
+  'name',
+  'nickname',
+  'picture',
+  'blocked',
+  'user_metadata',
+  'app_metadata',
+  'custom_password_hash',
+  'password_hash',
+  'mfa_factors',
+  'phone_number',
+  'phone_verified',
+]);
+const UPSERTABLE = ['email_verified', 'given_name', 'family_name', 'name', 'nickname', 'picture', 'blocked', 'user_metadata', 'app_metadata'];
 
-const jobId = () => `job_${crypto.randomBytes(12).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 16).padEnd(16, 'x')}`;
+const jobId = () =>
+  `job_${crypto
+    .randomBytes(12)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 16)
+    .padEnd(16, 'x')}`;
 
 /** Parses a multipart/form-data body into {name: {value: Buffer, filename, contentType}}; null if malformed. */
 function parseMultipart(contentType, buf) {
@@ -94,7 +114,10 @@ function publicJob(job) {
     out.upsert = job.upsert;
     if (job.external_id !== undefined) out.external_id = job.external_id;
     out.send_completion_email = job.send_completion_email;
-    if (job.status === 'processing') { out.percentage_done = 0; out.time_left_seconds = 1; }
+    if (job.status === 'processing') {
+      out.percentage_done = 0;
+      out.time_left_seconds = 1;
+    }
     if (job.summary) out.summary = { ...job.summary };
   }
   return out;
@@ -117,9 +140,15 @@ class Jobs {
 
   /** Starts processing a job after `durationMs`, unless jobs are held. */
   schedule(job) {
-    if (this.held === true || this.held === job.type) { this.heldJobs.push(job); return; }
+    if (this.held === true || this.held === job.type) {
+      this.heldJobs.push(job);
+      return;
+    }
     job.status = 'processing';
-    this.delay(this.durationMs).then(() => this.finish(job), () => {});
+    this.delay(this.durationMs).then(
+      () => this.finish(job),
+      () => {}
+    );
   }
 
   release() {
@@ -166,7 +195,7 @@ class Jobs {
 
   finishImport(job) {
     const conn = this.st.connections.find((c) => c.id === job.connection_id);
-    let list = job.parsed;
+    const list = job.parsed;
     if (!Array.isArray(list)) {
       job.status = 'failed';
       job.summary = { failed: 0, updated: 0, inserted: 0, total: 0 };
@@ -184,15 +213,14 @@ class Jobs {
           if (!IMPORT_FIELDS.has(k)) errors.push({ code: 'OBJECT_ADDITIONAL_PROPERTIES', message: `Additional properties not allowed: ${k}`, path: k });
         }
         if (typeof given.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(given.email)) {
-          errors.push({ code: 'INVALID_FORMAT', message: 'Object didn\'t pass validation for format email', path: 'email' });
+          errors.push({ code: 'INVALID_FORMAT', message: "Object didn't pass validation for format email", path: 'email' });
         }
       }
       if (errors.length === 0) {
         const id = `auth0|${given.user_id !== undefined ? given.user_id : crypto.randomBytes(12).toString('hex')}`;
         const email = given.email.toLowerCase();
         const username = typeof given.username === 'string' ? given.username.toLowerCase() : undefined;
-        const existing = this.st.users.find((u) => u.connection === conn.name
-          && (u.user_id === id || u.email === email || (username && u.username === username)));
+        const existing = this.st.users.find((u) => u.connection === conn.name && (u.user_id === id || u.email === email || (username && u.username === username)));
         if (existing && !job.upsert) {
           errors.push({ code: 'DUPLICATED_USER', message: 'The user already exists.', path: '' });
         } else if (existing) {
@@ -239,7 +267,7 @@ class Jobs {
     const auth = authenticate(this.st, headers, 'read:users');
     if (auth.error) return auth.error;
     if (body === undefined) return mgmtError(400, 'Bad Request', 'Invalid request payload JSON format', 'invalid_body');
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return mgmtError(400, 'Bad Request', 'Payload validation error: \'Expected type object\'.', 'invalid_body');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return mgmtError(400, 'Bad Request', "Payload validation error: 'Expected type object'.", 'invalid_body');
     const format = body.format || 'csv';
     if (format !== 'json' && format !== 'csv') return mgmtError(400, 'Bad Request', `Payload validation error: 'No enum match for: "${format}"' on property format.`, 'invalid_body');
     if (format === 'csv') return mgmtError(400, 'Bad Request', 'fake tenant: csv exports are not implemented (use json)', 'fake_tenant_unsupported');
@@ -249,12 +277,19 @@ class Jobs {
       if (!conn) return mgmtError(400, 'Bad Request', 'The connection does not exist', 'invalid_body');
     }
     if (body.fields !== undefined && (!Array.isArray(body.fields) || body.fields.some((f) => !f || typeof f.name !== 'string'))) {
-      return mgmtError(400, 'Bad Request', 'Payload validation error: \'Expected type array\' on property fields.', 'invalid_body');
+      return mgmtError(400, 'Bad Request', "Payload validation error: 'Expected type array' on property fields.", 'invalid_body');
     }
     const job = {
-      id: jobId(), type: 'users_export', status: 'pending', created_at: new Date().toISOString(),
-      connection_id: conn ? conn.id : undefined, connection: conn ? conn.name : undefined, format,
-      limit: body.limit, fields: body.fields || DEFAULT_EXPORT_FIELDS.map((name) => ({ name })), errors: [],
+      id: jobId(),
+      type: 'users_export',
+      status: 'pending',
+      created_at: new Date().toISOString(),
+      connection_id: conn ? conn.id : undefined,
+      connection: conn ? conn.name : undefined,
+      format,
+      limit: body.limit,
+      fields: body.fields || DEFAULT_EXPORT_FIELDS.map((name) => ({ name })),
+      errors: [],
     };
     this.byId.set(job.id, job);
     const reply = publicJob(job); // as created: pending
@@ -267,8 +302,8 @@ class Jobs {
     if (auth.error) return auth.error;
     const parts = parseMultipart(contentType, buf);
     if (!parts) return mgmtError(400, 'Bad Request', 'Invalid multipart payload format', 'invalid_body');
-    if (!parts.users) return mgmtError(400, 'Bad Request', 'Payload validation error: \'Missing required property: users\'.', 'invalid_body');
-    if (!parts.connection_id) return mgmtError(400, 'Bad Request', 'Payload validation error: \'Missing required property: connection_id\'.', 'invalid_body');
+    if (!parts.users) return mgmtError(400, 'Bad Request', "Payload validation error: 'Missing required property: users'.", 'invalid_body');
+    if (!parts.connection_id) return mgmtError(400, 'Bad Request', "Payload validation error: 'Missing required property: connection_id'.", 'invalid_body');
     if (parts.users.value.length > IMPORT_FILE_LIMIT) {
       return mgmtError(413, 'Request Entity Too Large', `Payload content length greater than maximum allowed: ${IMPORT_FILE_LIMIT}`);
     }
@@ -276,17 +311,28 @@ class Jobs {
     const conn = this.st.connections.find((c) => c.id === connectionId);
     if (!conn) return mgmtError(400, 'Bad Request', 'The connection does not exist', 'invalid_body');
     if (this.activeImports() >= MAX_ACTIVE_IMPORTS) {
-      return mgmtError(429, 'Too Many Requests',
-        `There are ${MAX_ACTIVE_IMPORTS} active import users jobs, please wait until some of them are finished and try again`);
+      return mgmtError(429, 'Too Many Requests', `There are ${MAX_ACTIVE_IMPORTS} active import users jobs, please wait until some of them are finished and try again`);
     }
     let parsed;
-    try { parsed = JSON.parse(parts.users.value.toString('utf8')); } catch { parsed = null; }
+    try {
+      parsed = JSON.parse(parts.users.value.toString('utf8'));
+    } catch {
+      parsed = null;
+    }
     const flag = (name, dflt) => (parts[name] ? parts[name].value.toString('utf8') === 'true' : dflt);
     const job = {
-      id: jobId(), type: 'users_import', status: 'pending', created_at: new Date().toISOString(),
-      connection_id: conn.id, upsert: flag('upsert', false), send_completion_email: flag('send_completion_email', true),
+      id: jobId(),
+      type: 'users_import',
+      status: 'pending',
+      created_at: new Date().toISOString(),
+      connection_id: conn.id,
+      upsert: flag('upsert', false),
+      send_completion_email: flag('send_completion_email', true),
       external_id: parts.external_id ? parts.external_id.value.toString('utf8') : undefined,
-      parsed, errors: [], summary: null, fileBytes: parts.users.value.length,
+      parsed,
+      errors: [],
+      summary: null,
+      fileBytes: parts.users.value.length,
     };
     this.byId.set(job.id, job);
     this.maxActiveImports = Math.max(this.maxActiveImports, this.activeImports());

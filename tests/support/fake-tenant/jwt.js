@@ -19,12 +19,15 @@ const b64uJson = (obj) => b64u(JSON.stringify(obj));
 function makeKey({ privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })) {
   const jwk = publicKey.export({ format: 'jwk' });
   // RFC 7638 thumbprint, shortened: stable per key, opaque like Auth0's kids.
-  const thumb = crypto.createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest();
+  const thumb = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n }))
+    .digest();
   const kid = b64u(thumb).slice(0, 22);
   const fkey = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }));
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(fkey.n, fkey.e);
-  cert.serialNumber = '01' + thumb.subarray(0, 8).toString('hex');
+  cert.serialNumber = `01${thumb.subarray(0, 8).toString('hex')}`;
   cert.validity.notBefore = new Date('2024-01-01T00:00:00Z');
   cert.validity.notAfter = new Date('2034-01-01T00:00:00Z');
   const name = [{ name: 'commonName', value: 'fake-tenant signing key (test only)' }];
@@ -55,13 +58,16 @@ let rogue = null;
 
 function generateAsync(slot) {
   if (!pending.has(slot)) {
-    pending.set(slot, new Promise((resolve, reject) => {
-      crypto.generateKeyPair('rsa', { modulusLength: 2048 }, (err, publicKey, privateKey) => {
-        if (err) return reject(err);
-        const key = makeKey({ privateKey, publicKey });
-        resolve(key);
-      });
-    }));
+    pending.set(
+      slot,
+      new Promise((resolve, reject) => {
+        crypto.generateKeyPair('rsa', { modulusLength: 2048 }, (err, publicKey, privateKey) => {
+          if (err) return reject(err);
+          const key = makeKey({ privateKey, publicKey });
+          resolve(key);
+        });
+      })
+    );
   }
   return pending.get(slot);
 }

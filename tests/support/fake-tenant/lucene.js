@@ -73,10 +73,24 @@ function tokenize(q) {
   };
   while (i < n) {
     const c = q[i];
-    if (isSpace(c)) { i++; continue; }
-    if (c === '(' || c === ')') { out.push(c); i++; continue; }
-    if (c === '"') { out.push({ value: readQuoted(), quoted: true }); continue; }
-    if (c === '!') { out.push('NOT'); i++; continue; }
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (c === '(' || c === ')') {
+      out.push(c);
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      out.push({ value: readQuoted(), quoted: true });
+      continue;
+    }
+    if (c === '!') {
+      out.push('NOT');
+      i++;
+      continue;
+    }
     if (c === ':') throw new LuceneSyntaxError("Cannot parse query: unexpected ':'");
     if (q.startsWith('&&', i) || q.startsWith('||', i)) {
       out.push(q[i] === '&' ? 'AND' : 'OR');
@@ -89,7 +103,10 @@ function tokenize(q) {
       const field = bare.text;
       if (!field) throw new LuceneSyntaxError("Cannot parse query: missing field name before ':'");
       if (i >= n || isSpace(q[i])) throw new LuceneSyntaxError(`Cannot parse query: missing value for field '${field}'`);
-      if (q[i] === '"') { out.push({ field, value: readQuoted(), quoted: true }); continue; }
+      if (q[i] === '"') {
+        out.push({ field, value: readQuoted(), quoted: true });
+        continue;
+      }
       if (q[i] === '(') throw new LuceneUnsupportedError('fake tenant: field grouping is not supported');
       const v = readBare();
       if (!v.text) throw new LuceneSyntaxError(`Cannot parse query: missing value for field '${field}'`);
@@ -112,19 +129,32 @@ function parse(q) {
   function parseOr() {
     const parts = [parseAnd()];
     for (;;) {
-      if (peek() === 'OR') { p++; parts.push(parseAnd()); continue; }
-      if (isTerm(peek())) { parts.push(parseAnd()); continue; }
+      if (peek() === 'OR') {
+        p++;
+        parts.push(parseAnd());
+        continue;
+      }
+      if (isTerm(peek())) {
+        parts.push(parseAnd());
+        continue;
+      }
       break;
     }
     return parts.length === 1 ? parts[0] : { op: 'OR', parts };
   }
   function parseAnd() {
     const parts = [parseNot()];
-    while (peek() === 'AND') { p++; parts.push(parseNot()); }
+    while (peek() === 'AND') {
+      p++;
+      parts.push(parseNot());
+    }
     return parts.length === 1 ? parts[0] : { op: 'AND', parts };
   }
   function parseNot() {
-    if (peek() === 'NOT') { p++; return { op: 'NOT', part: parseNot() }; }
+    if (peek() === 'NOT') {
+      p++;
+      return { op: 'NOT', part: parseNot() };
+    }
     return parseAtom();
   }
   function parseAtom() {
@@ -151,7 +181,7 @@ function fieldValues(user, field) {
   const path = field.split('.');
   let v = user;
   for (const k of path) {
-    if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, k)) return [];
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, k)) return [];
     v = v[k];
   }
   return (Array.isArray(v) ? v : [v]).filter((x) => x !== undefined && x !== null).map(String);
@@ -184,9 +214,12 @@ function termMatches(term, field, stored) {
 
 function evaluate(ast, user) {
   switch (ast.op) {
-    case 'OR': return ast.parts.some((x) => evaluate(x, user));
-    case 'AND': return ast.parts.every((x) => evaluate(x, user));
-    case 'NOT': return !evaluate(ast.part, user);
+    case 'OR':
+      return ast.parts.some((x) => evaluate(x, user));
+    case 'AND':
+      return ast.parts.every((x) => evaluate(x, user));
+    case 'NOT':
+      return !evaluate(ast.part, user);
     default: {
       const fields = ast.field ? [ast.field] : DEFAULT_FIELDS;
       return fields.some((f) => fieldValues(user, f).some((val) => termMatches(ast, f, val)));

@@ -48,12 +48,14 @@ function publicUser(u) {
     created_at: u.created_at,
     email: u.email,
     email_verified: !!u.email_verified,
-    identities: [{
-      connection: u.connection,
-      provider: 'auth0',
-      user_id: u.user_id.slice(u.user_id.indexOf('|') + 1),
-      isSocial: false,
-    }],
+    identities: [
+      {
+        connection: u.connection,
+        provider: 'auth0',
+        user_id: u.user_id.slice(u.user_id.indexOf('|') + 1),
+        isSocial: false,
+      },
+    ],
     name: u.name,
     nickname: u.nickname,
     picture: u.picture,
@@ -77,7 +79,10 @@ function publicUser(u) {
 function project(user, query) {
   const fields = query.get('fields');
   if (!fields) return user;
-  const list = fields.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = fields
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const include = query.get('include_fields') !== 'false';
   const out = {};
   for (const [k, v] of Object.entries(user)) if (list.includes(k) === include) out[k] = v;
@@ -87,9 +92,7 @@ function project(user, query) {
 function usersByEmail(st, query) {
   const email = query.get('email');
   if (!email) {
-    return mgmtError(400, 'Bad Request',
-      "Query validation error: 'Missing required property: email' on property email (Email address to search for (case-sensitive)).",
-      'invalid_query_string');
+    return mgmtError(400, 'Bad Request', "Query validation error: 'Missing required property: email' on property email (Email address to search for (case-sensitive)).", 'invalid_query_string');
   }
   // Auth0 stores database users' emails lower-cased and documents this lookup as case-sensitive, so by
   // default a mixed-case query finds nobody. `usersByEmailMatch: 'insensitive'` relaxes that.

@@ -20,10 +20,8 @@ const oauthError = (status, error, description, extra = {}) => ({
   body: { error, error_description: description, ...extra },
 });
 
-const TOO_MANY_ATTEMPTS =
-  "Your account has been blocked after multiple consecutive login attempts. We've sent you an email with instructions on how to unblock it.";
-const PASSWORD_LEAKED =
-  'This login has been blocked because your password has been leaked in another website. We’ve sent you an email with instructions on how to unblock it.';
+const TOO_MANY_ATTEMPTS = "Your account has been blocked after multiple consecutive login attempts. We've sent you an email with instructions on how to unblock it.";
+const PASSWORD_LEAKED = 'This login has been blocked because your password has been leaked in another website. We’ve sent you an email with instructions on how to unblock it.';
 
 function authenticateClient(st, params, headers) {
   let id = params.client_id;
@@ -70,8 +68,7 @@ function buildIdToken(st, user, client, scopes, variant) {
   const now = Math.floor(st.nowSec());
   let subject = user;
   if (variant === 'other_user') {
-    subject = st.users.find((u) => u.user_id !== user.user_id && u.connection === user.connection)
-      || st.users.find((u) => u.user_id !== user.user_id);
+    subject = st.users.find((u) => u.user_id !== user.user_id && u.connection === user.connection) || st.users.find((u) => u.user_id !== user.user_id);
   }
   const payload = {
     ...profileClaims(st, subject, scopes),
@@ -90,17 +87,26 @@ function buildIdToken(st, user, client, scopes, variant) {
     if (subject.username) payload[`${cp.namespace}username`] = subject.username;
   }
   switch (variant) {
-    case 'wrong_iss': payload.iss = 'https://wrong-issuer.example.com/'; break;
-    case 'wrong_aud': payload.aud = 'some-other-client-id'; break;
-    case 'expired': payload.iat = now - 7200; payload.exp = now - 3600; break;
-    default: break;
+    case 'wrong_iss':
+      payload.iss = 'https://wrong-issuer.example.com/';
+      break;
+    case 'wrong_aud':
+      payload.aud = 'some-other-client-id';
+      break;
+    case 'expired':
+      payload.iat = now - 7200;
+      payload.exp = now - 3600;
+      break;
+    default:
+      break;
   }
-  const kind = {
-    unknown_kid: 'unknown_kid',
-    wrong_key: 'rogue',
-    alg_none: 'none',
-    hs256: 'hs256',
-  }[variant] || 'active';
+  const kind =
+    {
+      unknown_kid: 'unknown_kid',
+      wrong_key: 'rogue',
+      alg_none: 'none',
+      hs256: 'hs256',
+    }[variant] || 'active';
   return st.signWith(kind, payload, { secret: client.client_secret });
 }
 
@@ -112,7 +118,7 @@ function runClaimsProducerSideEffects(st, user, client) {
   user.updated_at = new Date(st.nowSec() * 1000).toISOString();
 }
 
-function clientIp(st, client, headers, remoteIp) {
+function clientIp(client, headers, remoteIp) {
   const fwd = headers['auth0-forwarded-for'];
   if (fwd && client.token_endpoint_ip_header_trusted) return String(fwd).split(',')[0].trim();
   return remoteIp;
@@ -143,13 +149,15 @@ function passwordGrant(st, client, params, ctx) {
   if (params.audience !== undefined && params.audience !== st.mgmtAudience) {
     return oauthError(403, 'access_denied', `Service not found: ${params.audience}`);
   }
-  const scopes = String(params.scope || '').split(/\s+/).filter((s) => OIDC_SCOPES.includes(s));
+  const scopes = String(params.scope || '')
+    .split(/\s+/)
+    .filter((s) => OIDC_SCOPES.includes(s));
 
   // Auth0 database connections store email and username lower-cased and match the login identifier
   // case-insensitively against either.
   const ident = params.username.toLowerCase();
   const user = st.users.find((u) => u.connection === conn.name && (u.email === ident || (u.username && u.username === ident)));
-  const ip = clientIp(st, client, ctx.headers, ctx.remoteIp);
+  const ip = clientIp(client, ctx.headers, ctx.remoteIp);
   const bfKey = user ? `${user.user_id}|${ip}` : null;
   if (bfKey && (st.bruteForce.get(bfKey) || 0) >= st.opts.bruteForceLimit) {
     return oauthError(429, 'too_many_attempts', TOO_MANY_ATTEMPTS);
@@ -180,8 +188,14 @@ function passwordGrant(st, client, params, ctx) {
   if (params.audience === st.mgmtAudience) {
     const now = Math.floor(st.nowSec());
     body.access_token = st.signWith('active', {
-      iss: st.issuer, sub: user.user_id, aud: [st.mgmtAudience, `${st.issuer}userinfo`],
-      iat: now, exp: now + 86400, scope: scopes.join(' '), azp: client.client_id, gty: 'password',
+      iss: st.issuer,
+      sub: user.user_id,
+      aud: [st.mgmtAudience, `${st.issuer}userinfo`],
+      iat: now,
+      exp: now + 86400,
+      scope: scopes.join(' '),
+      azp: client.client_id,
+      gty: 'password',
     });
   }
   let consumedFault = false;
@@ -204,8 +218,7 @@ function clientCredentialsGrant(st, client, params) {
   }
   if (aud !== st.mgmtAudience) return oauthError(403, 'access_denied', `Service not found: ${aud}`);
   if (!Array.isArray(client.management_api_scopes)) {
-    return oauthError(403, 'access_denied',
-      `Client is not authorized to access "${aud}". You need to create a "client-grant" associated to this API.`);
+    return oauthError(403, 'access_denied', `Client is not authorized to access "${aud}". You need to create a "client-grant" associated to this API.`);
   }
   let granted = client.management_api_scopes.slice();
   if (params.scope) {
