@@ -3,6 +3,8 @@
  * The wasm's share of a warm login, alone: the five steps of a claims-mode login (password reply,
  * discovery, JWKS, signature verdict) replayed through dist/engine.js - the same wasm as the
  * scripts - from fixed replies, with no network, sandbox or crypto. Prints milliseconds per login.
+ * The flow stays in the wasm between steps, named by the id `start` hands out (src/boundary.rs has
+ * the measurement that chose this over a state travelling through the host).
  *
  * Usage: node bench/wasm-steps.js [path/to/engine.js]
  */
@@ -31,10 +33,11 @@ const reply = (body) => ({ status: 200, body });
 
 function login() {
   let s = engine.start({ op: 'login', settings, now_ms: now, identifier: 'a@b.c', identifier_folded: 'a@b.c', password: 'pw' });
-  s = engine.resume({ settings, now_ms: now, state: s.send.state, reply: reply(JSON.stringify({ id_token: idToken, expires_in: 86400 })) });
-  s = engine.resume({ settings, now_ms: now, state: s.send.state, reply: reply(discovery) });
-  s = engine.resume({ settings, now_ms: now, state: s.send.state, reply: reply(jwks) });
-  s = engine.resume({ settings, now_ms: now, state: s.verify.state, verified: true });
+  const flow = s.flow;
+  s = engine.resume({ flow, now_ms: now, reply: reply(JSON.stringify({ id_token: idToken, expires_in: 86400 })) });
+  s = engine.resume({ flow, now_ms: now, reply: reply(discovery) });
+  s = engine.resume({ flow, now_ms: now, reply: reply(jwks) });
+  s = engine.resume({ flow, now_ms: now, verified: true });
   if (!s.done || s.done.kind !== 'profile') throw new Error(`unexpected step: ${JSON.stringify(s)}`);
 }
 

@@ -27,10 +27,12 @@ const call = (name) => (input) => JSON.parse(almEngine()[name](JSON.stringify(in
 module.exports = {
   wasmSha256: ALM_WASM_SHA256,
   version: '__ALM_VERSION__',
-  /** `{op, settings, now_ms, identifier, identifier_folded, password}` -> a step (see src/boundary.rs). */
+  /** `{op, settings, now_ms, identifier, identifier_folded, password}` -> a step naming its `flow` (see src/boundary.rs). */
   start: call('start'),
-  /** `{settings, now_ms, state, reply | verified}` -> the next step. */
+  /** `{flow, now_ms, reply | verified}` -> the next step (the flow is forgotten when it is done). */
   resume: call('resume'),
+  /** Forgets a flow that will not be resumed to its outcome. */
+  release: (flow) => almEngine().release(flow),
   /** `{settings, user}` -> `{user}` to import (`marked: true` if the old tenant marked it migrated), `{user, skip: 'blocked'}` not to, or `{error}`. */
   importRecord: call('import_record'),
   /** `{settings}` -> `{keys: [{name, required}], unknown: [..], error?}`: the scripts' own settings rules and key list. */

@@ -1,12 +1,14 @@
 // ---- auth0-lazy-migrate runtime: loads the embedded WebAssembly, runs the migration flow, and
-// ---- answers Auth0's callback exactly once. The decisions are all in the wasm (Rust); this part
-// ---- only sends the requests it asks for and maps its outcome to Auth0's error classes.
+// ---- answers Auth0's callback exactly once. The decisions are all in the wasm (Rust): what to
+// ---- send, how long to wait and to try, what to cache until when. This part only performs the
+// ---- steps it is given and maps the outcome to Auth0's error classes.
 
   function almRun(op, input, callback) {
     var started = Date.now();
     var count = { upstream: 0 };
     var answered = false;
     var settings = almSettings();
+    var engine;
 
     function answer(outcome) {
       if (answered) return;
@@ -26,25 +28,31 @@
       throw new Error('auth0-lazy-migrate: Auth0 gave no callback');
     }
     try {
-      almEngine();
+      engine = almEngine();
     } catch (e) {
       return answer({ kind: 'error', message: e.message });
     }
 
     (async function () {
       var identifier = String(input.identifier == null ? '' : input.identifier);
-      // Lower case as Auth0 stores emails and usernames; folded here so the wasm needs no Unicode tables.
-      var step = almCall('start', { op: op, settings: settings, now_ms: Date.now(), identifier: identifier, identifier_folded: identifier.toLowerCase(), password: input.password == null ? null : String(input.password) });
-      for (;;) {
-        if (step.send) {
-          var reply = await almRequest(step.send.request, started, count);
-          step = almCall('resume', { settings: settings, now_ms: Date.now(), state: step.send.state, reply: reply });
-        } else if (step.verify) {
-          var verified = almVerify(step.verify);
-          step = almCall('resume', { settings: settings, now_ms: Date.now(), state: step.verify.state, verified: verified });
-        } else {
-          return answer(step.done || { kind: 'error', message: 'internal: the migration module gave no outcome' });
+      var flow;
+      try {
+        // Lower case as Auth0 stores emails and usernames; folded here so the wasm needs no Unicode tables.
+        var step = almCall(engine, 'start', { op: op, settings: settings, now_ms: Date.now(), identifier: identifier, identifier_folded: identifier.toLowerCase(), password: input.password == null ? null : String(input.password) });
+        flow = step.flow;
+        for (;;) {
+          if (step.send) {
+            var reply = await almRequest(step.send.request, count);
+            step = almCall(engine, 'resume', { flow: flow, now_ms: Date.now(), reply: reply });
+            if (step.store) almStore('cache')[step.store.key] = { reply: reply, until: step.store.until_ms };
+          } else if (step.verify) {
+            step = almCall(engine, 'resume', { flow: flow, now_ms: Date.now(), verified: almVerify(step.verify) });
+          } else {
+            return answer(step.done || { kind: 'error', message: 'internal: the migration module gave no outcome' });
+          }
         }
+      } finally {
+        if (flow && global[ALM_CACHE_KEY] === engine) engine.release(flow);
       }
     })().catch(function (e) {
       answer({ kind: 'error', message: 'internal: ' + (e && e.message ? e.message : 'unexpected failure') });
@@ -61,17 +69,19 @@
     return out;
   }
 
-  // Calls into the wasm. A trap (a Rust panic) drops the cached instance so the next call
-  // starts clean, and surfaces as an Error, never as a wrong password. Each step asks for the
-  // current instance: a call in flight when another one trapped goes on with a fresh instance
-  // (the flow state is plain JSON), never with the one that trapped.
-  function almCall(fn, payload) {
+  // Calls into the wasm instance the call started with, where its flow lives. A trap (a Rust
+  // panic) drops that instance, and with it every flow in it, so the next call starts clean; it
+  // surfaces as an Error, never as a wrong password. A call whose instance another call's trap
+  // dropped fails the same way at its next step.
+  function almCall(engine, fn, payload) {
+    var why = 'dropped after a trap';
     try {
-      return JSON.parse(almEngine()[fn](JSON.stringify(payload)));
+      if (global[ALM_CACHE_KEY] === engine) return JSON.parse(engine[fn](JSON.stringify(payload)));
     } catch (e) {
       delete global[ALM_CACHE_KEY];
-      return { done: { kind: 'error', message: 'internal: the migration module failed (' + (e && e.name ? e.name : 'error') + ')' } };
+      why = e && e.name ? e.name : 'error';
     }
+    return { done: { kind: 'error', message: 'internal: the migration module failed (' + why + ')' } };
   }
 
   // The compiled and instantiated module, cached on Auth0's per-container `global` under the
@@ -110,48 +120,31 @@
     return out;
   }
 
-  // Sends one request the flow asked for, after its backoff delay. A request with a cache hint is
-  // answered from Auth0's per-container `global` while the cached 2xx reply is fresh (expiry is
-  // checked on every use), and concurrent invocations asking for the same key share one network
-  // call: 50 cold get_user calls make one Management API token request, not 50.
-  async function almRequest(request, started, count) {
-    var left = ALM_DEADLINE_MS - (Date.now() - started);
+  // Sends one request as the flow asked: after its delay, within its timeout. A request with a
+  // cache key is answered from Auth0's per-container `global` while an entry stored under that
+  // key has not expired (the flow says what to store, until when), and concurrent invocations
+  // asking for the same key share one network call: 50 cold get_user calls make one Management API
+  // token request, not 50. Such replies are marked `shared`.
+  async function almRequest(request, count) {
     if (request.delay_ms > 0) {
-      if (request.delay_ms >= left - 100) return { failure: 'deadline' };
       await new Promise(function (resolve) {
         setTimeout(resolve, request.delay_ms);
       });
-      left = ALM_DEADLINE_MS - (Date.now() - started);
     }
-    if (left <= 0) return { failure: 'deadline' };
     var hint = request.cache;
     if (!hint) {
       count.upstream++;
-      return almSend(request, left);
+      return almSend(request);
     }
-    var cache = almStore('cache');
     var inflight = almStore('inflight');
-    var entry = cache[hint.key];
+    var entry = almStore('cache')[hint.key];
     if (!hint.refresh) {
-      if (entry && entry.expires > Date.now()) return entry.reply;
-      // Joining another call's request: wait no longer than this call's own deadline allows.
-      if (inflight[hint.key]) return almWithin(inflight[hint.key], left);
+      if (entry && entry.until > Date.now()) return Object.assign({ shared: true }, entry.reply);
+      // Joining another call's request: waiting no longer than this request's own timeout.
+      if (inflight[hint.key]) return almWithin(inflight[hint.key], request.timeout_ms);
     }
     count.upstream++;
-    var pending = almSend(request, left).then(function (reply) {
-      if (reply.status >= 200 && reply.status < 300) {
-        var ttl = hint.ttl_s;
-        if (hint.ttl_field) {
-          var said = null;
-          try {
-            said = JSON.parse(reply.body)[hint.ttl_field];
-          } catch (e) {
-            said = null;
-          }
-          ttl = typeof said === 'number' ? Math.min(ttl, said - hint.early_s) : 0;
-        }
-        if (ttl > 0) cache[hint.key] = { reply: reply, expires: Date.now() + ttl * 1000 };
-      }
+    var pending = almSend(request).then(function (reply) {
       if (inflight[hint.key] === pending) delete inflight[hint.key];
       return reply;
     });
@@ -159,13 +152,13 @@
     return pending;
   }
 
-  // `promise`, or `{failure: 'deadline'}` if it has not settled within `ms`.
+  // `promise`'s reply marked shared, or a timeout if it has not settled within `ms`.
   function almWithin(promise, ms) {
     return new Promise(function (resolve) {
-      var timer = setTimeout(resolve, ms, { failure: 'deadline' });
+      var timer = setTimeout(resolve, ms, { failure: 'timeout' });
       promise.then(function (reply) {
         clearTimeout(timer);
-        resolve(reply);
+        resolve(Object.assign({ shared: true }, reply));
       });
     });
   }
@@ -179,12 +172,12 @@
 
   // One HTTPS request. Any failure to get an answer is reported as such, so the Rust side can
   // tell "the old tenant said no" from "the old tenant did not answer".
-  async function almSend(request, leftMs) {
+  async function almSend(request) {
     var headers = {};
     request.headers.forEach(function (h) {
       headers[h[0]] = h[1];
     });
-    var timeout = almTimeout(Math.max(1, Math.min(request.timeout_ms, leftMs)));
+    var timeout = almTimeout(request.timeout_ms);
     try {
       var res = await Promise.race([fetch(request.url, {
         method: request.method,
@@ -301,7 +294,6 @@
 
   var ALM_VERSION = '__ALM_VERSION__';
   var ALM_CACHE_KEY = 'auth0-lazy-migrate/wasm/__ALM_WASM_SHA256__';
-  var ALM_DEADLINE_MS = 15000;
   var ALM_MAX_BODY_BYTES = 1048576;
 
   // wasm-bindgen's generated glue (target no-modules), kept verbatim and run once per container.

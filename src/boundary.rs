@@ -1,53 +1,122 @@
 //! The whole interface the JavaScript shim sees: functions from JSON text to JSON text. `start` and
-//! `resume` run the flows (below); `build_info` names the build; [`import_record`] and
-//! [`check_settings`] serve the Node engine (exported to wasm only with `--features engine`).
+//! `resume` run the flows (below), `release` forgets one; `build_info` names the build;
+//! [`import_record`] and [`check_settings`] serve the Node engine (exported to wasm only with
+//! `--features engine`).
 //!
-//! Text in, text out keeps the wasm boundary free of JavaScript types (so this file is tested
-//! natively) and means nothing is left allocated on either side between steps.
-//!
-//! - `start({"op": "login"|"get_user", "settings": {..}, "now_ms": .., "identifier": "..", "password": ".."})`
-//! - `resume({"settings": {..}, "now_ms": .., "state": <from the last step>,
-//!   "reply": {"status", "body", "headers"} | {"failure"}` or `"verified": true|false})`
+//! - `start({"op": "login"|"get_user", "settings": {..}, "now_ms": .., "identifier": "..", "identifier_folded": "..", "password": ".."})`
+//! - `resume({"flow": <from start>, "now_ms": .., "reply": {"status", "body", "headers", "shared"} | {"failure"}` or `"verified": true|false})`
+//! - `release(flow)`: the host gives a flow up without reaching its outcome (see [`release`]).
 //!
 //! `identifier_folded` is the identifier in lower case, folded by the host with JavaScript's
 //! `toLowerCase()`: the flows compare and look users up with it. Folding Unicode case here would
 //! carry Rust's case tables in the wasm (18,165 bytes of optimised wasm, measured); without it,
-//! ASCII folding is the fallback.
+//! ASCII folding is the fallback. `shared` marks a reply the host answered from its cache or from
+//! another call's request.
 //!
-//! Both answer `{"send": {"request", "state"}}`, `{"verify": {"jwk", "input", "signature", "state"}}`
-//! or `{"done": {"kind": .., ..}}`.
-
+//! Both answer `{"send": {"request"}}`, `{"verify": {"jwk", "input", "signature"}}` or
+//! `{"done": {"kind": .., ..}}`; `start` adds `"flow": <id>` unless it is done at once, and
+//! `resume` adds `"store": {"key", "until_ms"}` when the host is to cache the reply it just
+//! reported, under that key, until that instant. A request's `timeout_ms` is already cut to what
+//! is left of the call, and its `delay_ms` already known to fit (see [`crate::flow`]).
+//!
+//! **The flow stays in wasm memory.** The validated settings, the flow state, the deadline and the
+//! cache rule of the request in flight live here between steps, under the id `start` hands out:
+//! the settings are validated once per call, and neither they (with the client secret) nor the
+//! state cross the boundary again. A flow is forgotten when it is done, or by `release`; a trap
+//! drops the whole instance, and with it every flow in it, so the calls in flight fail with an
+//! Error and the next call starts clean. Measured against the alternative - the validated settings
+//! and the state travelling as a compact JSON state on every step - with `bench/wasm-steps.js`
+//! (CPU per warm login replayed through `dist/engine.js`, 5,000 logins after 2,000 to warm up,
+//! 2-core machine, four runs each): **in wasm memory 0.097-0.099 ms**; as a compact state (the
+//! state object plus the validated settings as an array, the deadline and the pending cache rule,
+//! parsed back without validation) 0.146-0.150 ms; before either (the settings re-sent and
+//! re-validated, the state round-tripped, on every step) 0.133-0.137 ms. Most of the difference is
+//! the state's ID token and the settings written and parsed twice per step. The compact variant
+//! was built for the measurement only and removed.
+//!
 //! JSON is read and written with [`crate::json`], the crate's own small JSON module (see its
 //! doc comment for why and what it saved).
 
+use std::cell::Cell;
+
 use crate::config::Config;
-use crate::flow::{self, Ctx, Input, State, Step};
-use crate::http::Reply;
+use crate::flow::{self, Ctx, Input, State, Step, DEADLINE_MS};
+use crate::http::{CacheHint, Reply};
 use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
 use crate::text::cat;
 
-fn render(step: Step) -> String {
-    let out = match step {
+/// One call between two steps: everything `resume` needs besides the host's report.
+struct Call {
+    cfg: Config,
+    deadline_ms: u64,
+    state: State,
+    /// The cache rule of the request in flight: whether and until when its reply is stored.
+    cache: Option<CacheHint>,
+}
+
+/// The calls in progress in this instance, by id. Ids count up (2^32 of them before one comes
+/// back, far more than an instance's life sees), so a late `release` of a finished call never
+/// hits another one.
+#[derive(Default)]
+struct Calls {
+    next: u32,
+    open: Vec<(u32, Call)>,
+}
+
+thread_local! {
+    // A `Cell` taken and put back rather than a `RefCell`: no borrow-failure panic path in the wasm.
+    static CALLS: Cell<Calls> = const { Cell::new(Calls { next: 0, open: Vec::new() }) };
+}
+
+fn with_calls<R>(f: impl FnOnce(&mut Calls) -> R) -> R {
+    CALLS.with(|c| {
+        let mut calls = c.take();
+        let r = f(&mut calls);
+        c.set(calls);
+        r
+    })
+}
+
+/// Renders `step`; a step that is not done is kept under `id` (a new id when `None`), which the
+/// answer names when it is new. `store` is the cache decision on the reply just reported.
+fn render(id: Option<u32>, cfg: Config, deadline_ms: u64, store: Option<(String, u64)>, step: Step) -> String {
+    let mut fields: Vec<(&str, Value)> = Vec::new();
+    if let Some((key, until_ms)) = store {
+        fields.push(("store", Value::object([("key", Value::from(key)), ("until_ms", Value::int(until_ms))])));
+    }
+    let (answer, state, cache) = match step {
         Step::Send { request, state } => {
-            Value::object([("send", Value::object([("request", request.to_json()), ("state", state.to_json())]))])
+            let cache = request.cache.clone();
+            (("send", Value::object([("request", request.to_json())])), state, cache)
         }
-        Step::Verify { jwk, input, signature, state } => Value::object([(
-            "verify",
-            Value::object([
-                ("jwk", jwk),
-                ("input", Value::from(input)),
-                ("signature", Value::from(signature)),
-                ("state", state.to_json()),
-            ]),
-        )]),
-        Step::Done(o) => Value::object([("done", o.to_json())]),
+        Step::Verify { jwk, input, signature, state } => {
+            let v = Value::object([("jwk", jwk), ("input", Value::from(input)), ("signature", Value::from(signature))]);
+            (("verify", v), state, None)
+        }
+        Step::Done(o) => {
+            fields.push(("done", o.to_json()));
+            return Value::object(fields).to_json();
+        }
     };
-    out.to_json()
+    let call = Call { cfg, deadline_ms, state, cache };
+    let new = with_calls(|calls| {
+        let id = id.unwrap_or_else(|| {
+            calls.next = calls.next.wrapping_add(1);
+            calls.next
+        });
+        calls.open.push((id, call));
+        id
+    });
+    if id.is_none() {
+        fields.push(("flow", Value::int(new.into())));
+    }
+    fields.push(answer);
+    Value::object(fields).to_json()
 }
 
 fn done(o: Outcome) -> String {
-    render(Step::Done(o))
+    Value::object([("done", o.to_json())]).to_json()
 }
 
 /// The input object, or `None` when the shim sent something else.
@@ -73,7 +142,8 @@ fn config(settings: Option<&Value>) -> Result<Config, Outcome> {
     Config::from_settings(settings).map_err(|e| Outcome::error(e.message()))
 }
 
-/// Begins a flow. Never panics on bad input: every problem becomes an `error` outcome.
+/// Begins a flow: validates the settings (once for the whole call) and sets the call's deadline.
+/// Never panics on bad input: every problem becomes an `error` outcome.
 pub fn start(input: &str) -> String {
     let Some(input) = object(input) else {
         return done(Outcome::error("internal: malformed start input from the shim"));
@@ -85,7 +155,8 @@ pub fn start(input: &str) -> String {
     let Some(now_ms) = input.get("now_ms").and_then(Value::as_u64) else {
         return done(Outcome::error("internal: no clock from the shim"));
     };
-    let ctx = Ctx { cfg: &cfg, now_ms };
+    let deadline_ms = now_ms.saturating_add(DEADLINE_MS);
+    let ctx = Ctx { cfg: &cfg, now_ms, deadline_ms };
     let identifier = input.get("identifier").and_then(Value::as_str).unwrap_or("");
     if identifier.trim().is_empty() {
         return done(Outcome::error("no user identifier was given"));
@@ -95,34 +166,54 @@ pub fn start(input: &str) -> String {
         None => identifier.to_ascii_lowercase(),
     };
     let password = input.get("password").and_then(Value::as_str);
-    match (input.get("op").and_then(Value::as_str), password) {
-        (Some("login"), Some(pw)) => render(flow::start_login(ctx, identifier, &folded, pw)),
-        (Some("login"), None) => done(Outcome::error("internal: login without a password")),
-        (Some("get_user"), _) => render(flow::start_get_user(ctx, &folded)),
-        _ => done(Outcome::error("internal: unknown operation")),
-    }
+    let step = match (input.get("op").and_then(Value::as_str), password) {
+        (Some("login"), Some(pw)) => flow::start_login(ctx, identifier, &folded, pw),
+        (Some("login"), None) => Step::Done(Outcome::error("internal: login without a password")),
+        (Some("get_user"), _) => flow::start_get_user(ctx, &folded),
+        _ => Step::Done(Outcome::error("internal: unknown operation")),
+    };
+    render(None, cfg, deadline_ms, None, step)
 }
 
-/// Continues a flow with the reply to its last request.
+/// Continues a flow with the reply to its last request (deciding first whether the host stores
+/// that reply) or the verdict on its signature check.
 pub fn resume(input: &str) -> String {
     let Some(input) = object(input) else {
         return done(Outcome::error("internal: malformed resume input from the shim"));
     };
-    let Some(state) = input.get("state").and_then(State::from_value) else {
-        return done(Outcome::error("internal: malformed flow state from the shim"));
-    };
     let Some(now_ms) = input.get("now_ms").and_then(Value::as_u64) else {
         return done(Outcome::error("internal: no clock from the shim"));
+    };
+    let id = input.get("flow").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok());
+    let Some(call) = id.and_then(take) else {
+        return done(Outcome::error("internal: the shim resumed a flow that is not in progress"));
     };
     let event = match (input.get("verified").and_then(Value::as_bool), input.get("reply")) {
         (Some(ok), _) => Input::Verified(ok),
         (None, Some(reply)) => Input::Reply(Reply::from_value(reply)),
         (None, None) => return done(Outcome::error("internal: resume without a reply or verdict")),
     };
-    match config(input.get("settings")) {
-        Ok(cfg) => render(flow::resume(Ctx { cfg: &cfg, now_ms }, state, event)),
-        Err(o) => done(o),
-    }
+    let store = match (&call.cache, &event) {
+        (Some(hint), Input::Reply(r)) => hint.until_ms(r, now_ms).map(|until| (hint.key.clone(), until)),
+        _ => None,
+    };
+    let Call { cfg, deadline_ms, state, .. } = call;
+    let step = flow::resume(Ctx { cfg: &cfg, now_ms, deadline_ms }, state, event);
+    render(id, cfg, deadline_ms, store, step)
+}
+
+/// Removes the call `id` from the calls in progress.
+fn take(id: u32) -> Option<Call> {
+    with_calls(|calls| {
+        let i = calls.open.iter().position(|(k, _)| *k == id)?;
+        Some(calls.open.swap_remove(i).1)
+    })
+}
+
+/// Forgets the flow `id` without an outcome: the host calls it when a call ends some other way (it
+/// calls it after every call, in a `finally`; a flow already done or released is no longer there).
+pub fn release(id: u32) {
+    take(id);
 }
 
 /// Maps one user record of the old tenant (a Management API user or a line of a users-exports
@@ -223,46 +314,132 @@ mod tests {
         serde_json::from_str(&s).unwrap()
     }
 
-    #[test]
-    fn login_round_trip_through_json() {
-        let out = parse(start(
-            &json!({"op": "login", "settings": settings(), "now_ms": 1, "identifier": "a@b.c", "password": "pw"})
+    const T: u64 = 1_700_000_000_000;
+
+    fn start_at(op: &str, now_ms: u64) -> Value {
+        parse(start(
+            &json!({"op": op, "settings": settings(), "now_ms": now_ms, "identifier": "a@b.c", "password": "pw"})
                 .to_string(),
-        ));
-        let send = &out["send"];
-        assert_eq!(send["request"]["method"], "POST");
-        assert_eq!(send["state"], json!({"at": "password", "identifier": "a@b.c"}));
-        let reply = json!({"status": 403, "body": json!({"error": "invalid_grant"}).to_string()});
-        let out = parse(resume(
-            &json!({"settings": settings(), "now_ms": 1, "state": send["state"], "reply": reply}).to_string(),
-        ));
-        assert_eq!(out["done"]["kind"], "wrong_password");
+        ))
+    }
+
+    fn resume_at(flow: &Value, now_ms: u64, reply: Value) -> Value {
+        parse(resume(&json!({"flow": flow, "now_ms": now_ms, "reply": reply}).to_string()))
+    }
+
+    fn ok(body: Value) -> Value {
+        json!({"status": 200, "body": body.to_string()})
     }
 
     #[test]
-    fn bad_settings_fail_before_any_request_and_never_echo_secrets() {
-        let mut s = settings();
-        s["Domain"] = json!("");
-        let out =
-            parse(start(&json!({"op": "get_user", "settings": s, "now_ms": 1, "identifier": "a@b.c"}).to_string()));
+    fn login_round_trip_through_json() {
+        let out = start_at("login", 1);
+        let flow = out["flow"].clone();
+        assert!(flow.as_u64().is_some(), "{out}");
+        let send = &out["send"];
+        assert_eq!(send["request"]["method"], "POST");
+        assert!(send.get("state").is_none(), "the state stays in the wasm");
+        let reply = json!({"status": 403, "body": json!({"error": "invalid_grant"}).to_string()});
+        let out = resume_at(&flow, 1, reply.clone());
+        assert_eq!(out["done"]["kind"], "wrong_password");
+        let again = resume_at(&flow, 1, reply);
+        assert!(again["done"]["message"].as_str().unwrap().contains("not in progress"), "a done flow is forgotten");
+    }
+
+    #[test]
+    fn the_settings_are_read_once_and_never_cross_again() {
+        let mut out = start_at("get_user", T);
+        let body = out["send"]["request"].as_object_mut().unwrap().remove("body").unwrap();
+        assert!(body.as_str().unwrap().contains("TOPSECRET"));
+        assert!(!out.to_string().contains("TOPSECRET"), "the secret is in the token request's body only");
+        let flow = out["flow"].clone();
+        let out = resume_at(&flow, T, ok(json!({"access_token": "T", "expires_in": 86400})));
+        assert_eq!(out["send"]["request"]["label"], "users-by-email", "no settings in resume: the flow has them");
+        assert!(!out.to_string().contains("TOPSECRET"));
+    }
+
+    #[test]
+    fn flows_are_released_and_ids_never_reused() {
+        let a = start_at("get_user", T)["flow"].as_u64().unwrap();
+        let b = start_at("get_user", T)["flow"].as_u64().unwrap();
+        assert_ne!(a, b);
+        release(a as u32);
+        release(a as u32); // twice, or after the end: nothing
+        let out = resume_at(&json!(a), T, ok(json!({"access_token": "T"})));
         assert_eq!(out["done"]["kind"], "error");
-        assert!(out["done"]["message"].as_str().unwrap().contains("`Domain`"));
-        let mut s = settings();
-        s["Client_ID"] = json!(42);
-        let out = start(&json!({"op": "get_user", "settings": s, "now_ms": 1, "identifier": "a@b.c"}).to_string());
-        assert!(out.contains("`Client_ID` must be text") && !out.contains("TOPSECRET"), "{out}");
+        let out = resume_at(&json!(b), T, ok(json!({"access_token": "T"})));
+        assert!(out["send"].is_object(), "{out}");
+        let c = start_at("get_user", T)["flow"].as_u64().unwrap();
+        assert!(c != a && c != b);
+        for bad in [json!(null), json!("1"), json!(-1), json!(1u64 << 40)] {
+            assert_eq!(resume_at(&bad, T, ok(json!({})))["done"]["kind"], "error", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_cacheable_reply_is_stored_until_an_instant_decided_here() {
+        let out = start_at("get_user", T);
+        let request = &out["send"]["request"];
+        assert_eq!(
+            request["cache"],
+            json!({"key": "mgmt-token|old.auth0.com|cid|https://old.auth0.com/api/v2/", "refresh": false})
+        );
+        let flow = out["flow"].clone();
+        let out = resume_at(&flow, T + 300, ok(json!({"access_token": "T", "expires_in": 3600})));
+        assert_eq!(
+            out["store"],
+            json!({"key": "mgmt-token|old.auth0.com|cid|https://old.auth0.com/api/v2/", "until_ms": T + 300 + 3_540_000})
+        );
+        assert!(out["send"]["request"].get("cache").is_none(), "a lookup is not cached");
+        let out = resume_at(&flow, T + 400, ok(json!([])));
+        assert!(out.get("store").is_none(), "{out}");
+        assert_eq!(out["done"]["kind"], "not_found");
+    }
+
+    #[test]
+    fn a_shared_or_failed_reply_is_not_stored() {
+        let flow = start_at("get_user", T)["flow"].clone();
+        let shared = json!({"status": 200, "body": json!({"access_token": "T", "expires_in": 3600}).to_string(), "shared": true});
+        assert!(resume_at(&flow, T, shared).get("store").is_none(), "a cache hit never extends its own life");
+        let flow = start_at("get_user", T)["flow"].clone();
+        let out = resume_at(&flow, T, json!({"status": 503, "body": "{}"}));
+        assert!(out.get("store").is_none());
+        assert_eq!(out["send"]["request"]["delay_ms"], 200, "retried");
+    }
+
+    #[test]
+    fn the_deadline_runs_from_start_and_cuts_timeouts_and_backoffs() {
+        let flow = start_at("get_user", T)["flow"].clone();
+        let out = resume_at(&flow, T + 12_000, json!({"status": 503, "body": "{}"}));
+        let request = &out["send"]["request"];
+        assert_eq!((request["delay_ms"].as_u64(), request["timeout_ms"].as_u64()), (Some(200), Some(2_800)));
+        let out = resume_at(&flow, T + 14_650, json!({"status": 503, "body": "{}"}));
+        assert_eq!(out["done"]["kind"], "error", "a 600 ms backoff does not fit in 350 ms");
+        assert!(out["done"]["message"].as_str().unwrap().contains("(deadline)"), "{out}");
     }
 
     #[test]
     fn a_verify_step_round_trips() {
-        let state = json!({"at": "verify", "identifier": "a@b.c", "id_token": "x.y.z", "issuer": "https://old/"});
-        let out =
-            parse(resume(&json!({"settings": settings(), "now_ms": 1, "state": state, "verified": false}).to_string()));
+        let b64 = |v: Value| crate::base64url::encode(v.to_string().as_bytes());
+        let claims = json!({"iss": "https://old.auth0.com/", "aud": "cid", "sub": "auth0|u1", "email": "a@b.c",
+            "exp": T / 1000 + 3600, "iat": T / 1000});
+        let token = format!("{}.{}.c2ln", b64(json!({"alg": "RS256", "kid": "k1"})), b64(claims));
+        let key = json!({"kty": "RSA", "kid": "k1", "n": crate::base64url::encode(&[0xc5; 256]), "e": "AQAB"});
+        let to_verify = || {
+            let flow = start_at("login", T)["flow"].clone();
+            resume_at(&flow, T, ok(json!({"id_token": token})));
+            let discovery = json!({"issuer": "https://old.auth0.com/", "jwks_uri": "https://old.auth0.com/jwks"});
+            assert_eq!(resume_at(&flow, T, ok(discovery))["store"]["until_ms"], T + 600_000);
+            let out = resume_at(&flow, T, ok(json!({"keys": [key]})));
+            assert_eq!(out["verify"]["jwk"]["kty"], "RSA", "{out}");
+            assert!(out["verify"].get("state").is_none());
+            flow
+        };
+        let flow = to_verify();
+        let out = parse(resume(&json!({"flow": flow, "now_ms": T, "verified": false}).to_string()));
         assert_eq!(out["done"]["kind"], "error");
         assert!(out["done"]["message"].as_str().unwrap().contains("signature"));
-        let wrong = parse(resume(
-            &json!({"settings": settings(), "now_ms": 1, "state": state, "reply": {"status": 200}}).to_string(),
-        ));
+        let wrong = resume_at(&to_verify(), T, json!({"status": 200}));
         assert!(wrong["done"]["message"].as_str().unwrap().contains("wrong kind of input"));
     }
 
@@ -310,7 +487,7 @@ mod tests {
 
     #[test]
     fn garbage_input_is_an_error_outcome_not_a_panic() {
-        for input in ["", "{", "[]", r#"{"op":"login"}"#, r#"{"settings":{},"state":{"at":"nowhere"},"reply":{}}"#] {
+        for input in ["", "{", "[]", r#"{"op":"login"}"#, r#"{"flow":1,"reply":{}}"#, r#"{"now_ms":1,"reply":{}}"#] {
             assert_eq!(parse(start(input))["done"]["kind"], "error", "{input}");
             assert_eq!(parse(resume(input))["done"]["kind"], "error", "{input}");
         }

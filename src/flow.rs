@@ -6,12 +6,17 @@
 //! get_user: Management API token -> lookup -> match.
 //!
 //! A [`State`] holds what the next step needs and never a password or client secret: the password
-//! goes out in the first request and is gone; the settings come in again on every [`resume`],
-//! straight from Auth0's `configuration`. The ID token is held between its arrival and its
+//! goes out in the first request and is gone; the validated settings are kept beside the state by
+//! [`crate::boundary`] and passed in [`Ctx`]. The ID token is held between its arrival and its
 //! verification only. Idempotent requests are retried per [`crate::retry`]; the password request
 //! never is.
+//!
+//! The call's time is decided here too: every request leaves with its timeout clamped to what is
+//! left of the call's deadline ([`crate::http::DEADLINE_MS`] from its start), and a backoff that
+//! would not leave time to send ends the flow as a request would that met the deadline.
 
 use crate::config::{Config, ProfileSource};
+pub use crate::http::DEADLINE_MS;
 use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS};
 use crate::json::{Map, Value};
 use crate::jwt::{self, KeyChoice};
@@ -25,13 +30,18 @@ use crate::{profile, retry};
 /// 20 minutes at most anyway; a rotated key is fetched at once through the unknown-`kid` path).
 const METADATA_TTL_S: u32 = 600;
 
-/// What a step runs with: the settings and the host's clock.
+/// A backoff must leave at least this much of the deadline to send the request in.
+const MIN_SEND_MS: u64 = 100;
+
+/// What a step runs with: the settings, the host's clock and the call's deadline.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
     /// Validated settings.
     pub cfg: &'a Config,
     /// The host's time, milliseconds since the epoch.
     pub now_ms: u64,
+    /// When the call must have its outcome (its start plus [`DEADLINE_MS`]), on the same clock.
+    pub deadline_ms: u64,
 }
 
 impl Ctx<'_> {
@@ -118,84 +128,6 @@ pub enum State {
     },
 }
 
-impl State {
-    /// The state as JSON, for the shim to hand back on the next step.
-    pub fn to_json(&self) -> Value {
-        let s = |v: &str| Value::from(v);
-        let mut f: Vec<(&str, Value)> = Vec::new();
-        match self {
-            State::Password { identifier } => {
-                f.push(("at", s("password")));
-                f.push(("identifier", s(identifier)));
-            }
-            State::Discovery { identifier, id_token, tries } => {
-                f.extend([("at", s("discovery")), ("identifier", s(identifier)), ("id_token", s(id_token))]);
-                f.push(("tries", Value::int((*tries).into())));
-            }
-            State::Keys { identifier, id_token, issuer, jwks_uri, tries, refreshed } => {
-                f.extend([("at", s("keys")), ("identifier", s(identifier)), ("id_token", s(id_token))]);
-                f.extend([("issuer", s(issuer)), ("jwks_uri", s(jwks_uri))]);
-                f.extend([("tries", Value::int((*tries).into())), ("refreshed", Value::Bool(*refreshed))]);
-            }
-            State::Verify { identifier, id_token, issuer } => {
-                f.extend([
-                    ("at", s("verify")),
-                    ("identifier", s(identifier)),
-                    ("id_token", s(id_token)),
-                    ("issuer", s(issuer)),
-                ]);
-            }
-            State::Token { identifier, purpose, user_id, tries, refreshed }
-            | State::Lookup { identifier, purpose, user_id, tries, refreshed } => {
-                let at = if matches!(self, State::Token { .. }) { "token" } else { "lookup" };
-                f.extend([("at", s(at)), ("identifier", s(identifier)), ("purpose", s(purpose.name()))]);
-                if let Some(id) = user_id {
-                    f.push(("user_id", s(id)));
-                }
-                f.extend([("tries", Value::int((*tries).into())), ("refreshed", Value::Bool(*refreshed))]);
-            }
-        }
-        Value::object(f)
-    }
-
-    /// Reads a state back from the JSON the last step wrote (see `boundary` on why by hand).
-    pub fn from_value(v: &Value) -> Option<State> {
-        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-        let tries = || v.get("tries").and_then(Value::as_u64).map(|t| t.min(u64::from(u8::MAX)) as u8);
-        let flag = |k: &str| v.get(k).and_then(Value::as_bool);
-        let purpose = || text("purpose").as_deref().and_then(Purpose::from_name);
-        let identifier = text("identifier")?;
-        Some(match text("at")?.as_str() {
-            "password" => State::Password { identifier },
-            "discovery" => State::Discovery { identifier, id_token: text("id_token")?, tries: tries()? },
-            "keys" => State::Keys {
-                identifier,
-                id_token: text("id_token")?,
-                issuer: text("issuer")?,
-                jwks_uri: text("jwks_uri")?,
-                tries: tries()?,
-                refreshed: flag("refreshed")?,
-            },
-            "verify" => State::Verify { identifier, id_token: text("id_token")?, issuer: text("issuer")? },
-            "token" => State::Token {
-                identifier,
-                purpose: purpose()?,
-                user_id: text("user_id"),
-                tries: tries()?,
-                refreshed: flag("refreshed")?,
-            },
-            "lookup" => State::Lookup {
-                identifier,
-                purpose: purpose()?,
-                user_id: text("user_id"),
-                tries: tries()?,
-                refreshed: flag("refreshed")?,
-            },
-            _ => return None,
-        })
-    }
-}
-
 /// What to do next.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -229,12 +161,40 @@ fn send(request: Request, state: State) -> Step {
 /// Starts a login: the password check against the old tenant, with the identifier as typed.
 /// From then on the flow works with `folded`, the identifier in lower case (see [`crate::boundary`]).
 pub fn start_login(ctx: Ctx, identifier: &str, folded: &str, password: &str) -> Step {
-    send(oauth::password_request(ctx.cfg, identifier, password), State::Password { identifier: folded.to_string() })
+    let step = send(
+        oauth::password_request(ctx.cfg, identifier, password),
+        State::Password { identifier: folded.to_string() },
+    );
+    within_deadline(ctx, step)
 }
 
 /// Starts a get_user: a Management API token first. `folded` is the identifier in lower case.
 pub fn start_get_user(ctx: Ctx, folded: &str) -> Step {
-    token_step(ctx, folded.to_string(), Purpose::GetUser, None, 0, false, 0)
+    within_deadline(ctx, token_step(ctx, folded.to_string(), Purpose::GetUser, None, 0, false, 0))
+}
+
+/// Continues a flow with what the host reports.
+pub fn resume(ctx: Ctx, state: State, input: Input) -> Step {
+    within_deadline(ctx, advance(ctx, state, input))
+}
+
+/// A request leaves only if it fits in what is left of the call: its backoff must leave at least
+/// [`MIN_SEND_MS`] (without one, any time left will do), and its timeout is cut to the rest. One
+/// that does not fit is answered at once as a request that met the deadline is, which ends the
+/// flow (a `deadline` failure is never retried).
+fn within_deadline(ctx: Ctx, step: Step) -> Step {
+    let Step::Send { mut request, state } = step else { return step };
+    let left = ctx.deadline_ms.saturating_sub(ctx.now_ms);
+    let delay = u64::from(request.delay_ms);
+    let fits = if delay > 0 { delay + MIN_SEND_MS < left } else { left > 0 };
+    if !fits {
+        return match advance(ctx, state, Input::Reply(Reply::failed("deadline"))) {
+            Step::Done(o) => Step::Done(o),
+            _ => Step::Done(Outcome::error("internal: a flow went on after its deadline")),
+        };
+    }
+    request.timeout_ms = u64::from(request.timeout_ms).min(left - delay) as u32;
+    Step::Send { request, state }
 }
 
 fn token_step(
@@ -284,8 +244,7 @@ fn keys_step(
     send(request, State::Keys { identifier, id_token, issuer, jwks_uri, tries, refreshed })
 }
 
-/// Continues a flow with what the host reports.
-pub fn resume(ctx: Ctx, state: State, input: Input) -> Step {
+fn advance(ctx: Ctx, state: State, input: Input) -> Step {
     match (state, input) {
         (State::Password { identifier }, Input::Reply(r)) => after_password(ctx, identifier, &r),
         (State::Discovery { identifier, id_token, tries }, Input::Reply(r)) => {

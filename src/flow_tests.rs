@@ -23,7 +23,7 @@ fn cfg(connection: Option<&str>) -> Config {
 }
 
 fn ctx(c: &Config) -> Ctx<'_> {
-    Ctx { cfg: c, now_ms: NOW_MS }
+    Ctx { cfg: c, now_ms: NOW_MS, deadline_ms: NOW_MS + DEADLINE_MS }
 }
 
 fn id_token(kid: &str, claims: Value) -> String {
@@ -57,12 +57,7 @@ fn jwks(kids: &[&str]) -> Input {
 
 fn sent(step: Step) -> (Request, State) {
     match step {
-        Step::Send { request, state } => {
-            let text = state.to_json().to_json();
-            let back = json::parse(&text).unwrap();
-            assert_eq!(State::from_value(&back).as_ref(), Some(&state), "state survives JSON");
-            (request, state)
-        }
+        Step::Send { request, state } => (request, state),
         other => panic!("expected a request, got {other:?}"),
     }
 }
@@ -85,7 +80,7 @@ fn done(step: Step) -> Outcome {
 fn login_to_verify(c: &Config, identifier: &str, token: &str) -> State {
     let (req, state) = sent(start_login(ctx(c), identifier, &identifier.to_ascii_lowercase(), "pw"));
     assert_eq!(req.label, "password");
-    assert!(!state.to_json().to_json().contains("\"pw\""), "state must not hold the password");
+    assert!(!format!("{state:?}").contains("\"pw\""), "state must not hold the password");
     let (req, state) = sent(resume(ctx(c), state, ok(json!({"id_token": token, "access_token": "x"}))));
     assert_eq!(
         (req.label.as_str(), req.url.as_str()),
@@ -254,6 +249,52 @@ fn idempotent_requests_are_retried_with_backoff_then_give_up() {
     assert_eq!(req.delay_ms, 600);
     let o = done(resume(ctx(&c), state, Input::Reply(Reply::response(502, ""))));
     assert!(is_error(&o), "{o:?}");
+}
+
+/// The context at `ms` after the call started.
+fn at(c: &Config, ms: u64) -> Ctx<'_> {
+    Ctx { now_ms: NOW_MS + ms, ..ctx(c) }
+}
+
+fn deadline_error(o: &Outcome) -> bool {
+    matches!(o, Outcome::Error { message } if message.ends_with("(deadline)"))
+}
+
+#[test]
+fn timeouts_are_cut_to_what_is_left_of_the_call() {
+    let c = cfg(None);
+    let (req, state) = sent(start_login(ctx(&c), "a@b.c", "a@b.c", "pw"));
+    assert_eq!(req.timeout_ms, 8_000, "the password check's own limit, well inside the deadline");
+    let (req, state) = sent(resume(at(&c, 12_000), state, ok(json!({"id_token": id_token("k1", claims(json!({})))}))));
+    assert_eq!((req.label.as_str(), req.timeout_ms), ("discovery", 3_000), "3 s left of 15");
+    let reset_passed = Reply { rate_limit_reset: Some("1".into()), ..Reply::response(429, "{}") };
+    let (req, _) = sent(resume(at(&c, 14_999), state, Input::Reply(reset_passed)));
+    assert_eq!((req.delay_ms, req.timeout_ms), (0, 1), "no backoff to wait: any time left will do");
+}
+
+#[test]
+fn a_backoff_fits_only_with_time_to_send_after_it() {
+    let c = cfg(None);
+    let (_, state) = sent(start_get_user(ctx(&c), "a@b.c"));
+    // 200 ms of backoff, then at least 100 ms to send: it fits with 301 ms left, not with 300.
+    let (req, _) = sent(resume(at(&c, 14_699), state.clone(), Input::Reply(Reply::response(503, ""))));
+    assert_eq!((req.delay_ms, req.timeout_ms), (200, 101));
+    let o = done(resume(at(&c, 14_700), state, Input::Reply(Reply::response(503, ""))));
+    assert!(deadline_error(&o), "ends as a request that met the deadline does: {o:?}");
+}
+
+#[test]
+fn no_request_leaves_after_the_deadline() {
+    let c = cfg(Some("db"));
+    let tok = id_token("k1", claims(json!({})));
+    let state = login_to_verify(&c, "a@b.c", &tok);
+    // The profile needs the Management API, but the call's time is up.
+    let o = done(resume(at(&c, 15_000), state, Input::Verified(true)));
+    assert!(deadline_error(&o), "{o:?}");
+    let (_, state) = sent(start_get_user(ctx(&c), "a@b.c"));
+    let (_, state) = sent(resume(ctx(&c), state, ok(json!({"access_token": "T"}))));
+    let o = done(resume(at(&c, 20_000), state, Input::Reply(Reply::response(401, "{}"))));
+    assert!(deadline_error(&o), "not even the one fresh token: {o:?}");
 }
 
 #[test]

@@ -2,18 +2,24 @@
 //!
 //! These cross the wasm boundary as JSON, so they are plain data: the shim turns a [`Request`]
 //! into a `fetch` call and the `Response` (or the failure) into a [`Reply`]. A request may carry a
-//! [`CacheHint`] - the host then answers it from Auth0's per-container `global` while the cached
-//! reply is fresh, and shares one network call among concurrent invocations asking for the same
-//! key - and a `delay_ms` to wait before sending (retry backoff).
+//! [`CacheHint`] - the host then answers it from Auth0's per-container `global` while a reply it
+//! was told to store has not expired, and shares one network call among concurrent invocations
+//! asking for the same key - and a `delay_ms` to wait before sending (retry backoff). The hint's
+//! lifetime rules stay here: only its key crosses, and [`CacheHint::until_ms`] decides, once the
+//! reply is in, whether and until which instant the host stores it.
 
-use crate::json::Value;
+use crate::json::{self, Value};
 
-/// Per-request timeout for the password check; the shim also enforces a whole-call deadline.
+/// The whole call's time limit: Auth0 gives a custom-database script about 20 s; the rest is
+/// margin to call back. [`crate::flow`] clamps every request's timeout to what is left of it.
+pub const DEADLINE_MS: u64 = 15_000;
+/// Per-request timeout for the password check.
 pub const PASSWORD_TIMEOUT_MS: u32 = 8_000;
 /// Per-request timeout for Management API, token, discovery and JWKS calls.
 pub const API_TIMEOUT_MS: u32 = 5_000;
 
-/// How the host may cache a successful (2xx) reply.
+/// How the host may cache a successful (2xx) reply. Only `key` and `refresh` cross to the host;
+/// the lifetime is turned into an instant by [`CacheHint::until_ms`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheHint {
     /// What the reply is (e.g. `jwks|tenant.auth0.com`); equal keys share one reply.
@@ -29,6 +35,26 @@ pub struct CacheHint {
     pub refresh: bool,
 }
 
+impl CacheHint {
+    /// Until which instant (ms since the epoch) the host may answer this request with `reply`,
+    /// received at `now_ms`; `None` not to store it: not a 2xx, already from the cache or another
+    /// call's request (`shared`, so a hit never extends its own life), no lifetime in the field
+    /// the hint names, or none left after `early_s`.
+    pub fn until_ms(&self, reply: &Reply, now_ms: u64) -> Option<u64> {
+        if !reply.is_success() || reply.shared {
+            return None;
+        }
+        let ttl_s = match &self.ttl_field {
+            None => self.ttl_s.into(),
+            Some(field) => {
+                let said = json::parse(&reply.body)?.get(field)?.as_u64()?;
+                said.saturating_sub(self.early_s.into()).min(self.ttl_s.into())
+            }
+        };
+        (ttl_s > 0).then(|| now_ms.saturating_add(ttl_s * 1000))
+    }
+}
+
 /// One HTTPS request for the host to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -42,7 +68,7 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// Request body, if any (JSON text).
     pub body: Option<String>,
-    /// Give up after this long.
+    /// Give up after this long (clamped to the time left by [`crate::flow`] before it is sent).
     pub timeout_ms: u32,
     /// Wait this long before sending (a retry's backoff); 0 for none.
     pub delay_ms: u32,
@@ -116,13 +142,7 @@ impl Request {
         if let Some(c) = &self.cache {
             fields.push((
                 "cache",
-                Value::object([
-                    ("key", Value::from(c.key.as_str())),
-                    ("ttl_s", Value::int(c.ttl_s.into())),
-                    ("ttl_field", Value::from(c.ttl_field.clone())),
-                    ("early_s", Value::int(c.early_s.into())),
-                    ("refresh", Value::Bool(c.refresh)),
-                ]),
+                Value::object([("key", Value::from(c.key.as_str())), ("refresh", Value::Bool(c.refresh))]),
             ));
         }
         Value::object(fields)
@@ -142,6 +162,9 @@ pub struct Reply {
     pub retry_after: Option<String>,
     /// The `X-RateLimit-Reset` header (epoch seconds), when present.
     pub rate_limit_reset: Option<String>,
+    /// Answered from the host's cache or another call's request rather than by this call's own:
+    /// never stored again.
+    pub shared: bool,
 }
 
 impl Reply {
@@ -155,7 +178,7 @@ impl Reply {
         Reply { failure: Some(why.to_string()), ..Reply::default() }
     }
 
-    /// Reads `{"status": 200, "body": "..", "headers": {..}}` or `{"failure": "timeout"}` as the
+    /// Reads `{"status": 200, "body": "..", "headers": {..}, "shared": true}` or `{"failure": "timeout"}` as the
     /// shim sends it. Read by hand rather than derived: see `boundary` on why derived
     /// deserializers cost size.
     pub fn from_value(v: &Value) -> Reply {
@@ -168,6 +191,7 @@ impl Reply {
             failure: text(v.get("failure")),
             retry_after: header("retry-after"),
             rate_limit_reset: header("x-ratelimit-reset"),
+            shared: v.get("shared").and_then(Value::as_bool).unwrap_or(false),
         }
     }
 
@@ -231,5 +255,43 @@ mod tests {
         assert_eq!(r.retry_after.as_deref(), Some("2"));
         assert_eq!(r.rate_limit_reset.as_deref(), Some("1700000000"));
         assert_eq!(Reply::from_value(&from_serde(json!({"status": 99999}))).status, None);
+        assert!(Reply::from_value(&from_serde(json!({"status": 200, "shared": true}))).shared);
+    }
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    fn hint(ttl_s: u32, ttl_field: Option<&str>, early_s: u32) -> CacheHint {
+        CacheHint { key: "k".into(), ttl_s, ttl_field: ttl_field.map(str::to_string), early_s, refresh: false }
+    }
+
+    #[test]
+    fn a_fixed_lifetime_expires_that_long_after_the_reply() {
+        assert_eq!(hint(600, None, 0).until_ms(&Reply::response(200, "{}"), NOW), Some(NOW + 600_000));
+        assert_eq!(hint(600, None, 0).until_ms(&Reply::response(204, ""), NOW), Some(NOW + 600_000));
+        assert_eq!(hint(0, None, 0).until_ms(&Reply::response(200, "{}"), NOW), None, "no lifetime, no entry");
+    }
+
+    #[test]
+    fn a_lifetime_from_the_reply_is_shortened_by_early_s_and_capped() {
+        let token = hint(86_400, Some("expires_in"), 60);
+        let body = |e: &str| format!(r#"{{"access_token":"t","expires_in":{e}}}"#);
+        assert_eq!(token.until_ms(&Reply::response(200, body("3600")), NOW), Some(NOW + 3_540_000));
+        assert_eq!(token.until_ms(&Reply::response(200, body("999999")), NOW), Some(NOW + 86_400_000), "capped");
+        assert_eq!(token.until_ms(&Reply::response(200, body("60")), NOW), None, "nothing left after early_s");
+        assert_eq!(token.until_ms(&Reply::response(200, body("30")), NOW), None);
+        assert_eq!(token.until_ms(&Reply::response(200, body("\"3600\"")), NOW), None, "not a number");
+        assert_eq!(token.until_ms(&Reply::response(200, r#"{"access_token":"t"}"#), NOW), None, "no field");
+        assert_eq!(token.until_ms(&Reply::response(200, "not json"), NOW), None);
+    }
+
+    #[test]
+    fn failures_and_shared_replies_are_not_stored() {
+        let h = hint(600, None, 0);
+        for status in [301, 401, 404, 429, 500, 503] {
+            assert_eq!(h.until_ms(&Reply::response(status, "{}"), NOW), None, "{status}");
+        }
+        assert_eq!(h.until_ms(&Reply::failed("timeout"), NOW), None);
+        let hit = Reply { shared: true, ..Reply::response(200, "{}") };
+        assert_eq!(h.until_ms(&hit, NOW), None, "a cache hit never extends its own life");
     }
 }

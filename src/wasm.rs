@@ -1,5 +1,5 @@
-//! The only file that knows about JavaScript: three exports (five in the Node engine build) over [`crate::boundary`], strings in
-//! and out. No `JsValue` crosses, so there is nothing to free and no handle to leak.
+//! The only file that knows about JavaScript: four exports (six in the Node engine build) over
+//! [`crate::boundary`], strings in and out (and a flow's id to `release`). No `JsValue` crosses.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -22,6 +22,12 @@ pub fn start(input: &str) -> String {
 #[wasm_bindgen]
 pub fn resume(input: &str) -> String {
     crate::boundary::resume(input)
+}
+
+/// See [`crate::boundary::release`].
+#[wasm_bindgen]
+pub fn release(flow: u32) {
+    crate::boundary::release(flow)
 }
 
 /// See [`crate::boundary::import_record`]. Only in the Node engine build (`--features engine`).

@@ -4,8 +4,11 @@
 //! final outcome, and never a panic (a panic would be a wasm trap). Then whole flows driven by
 //! arbitrary replies: they always end within a bounded number of steps, a wrong password only ever
 //! follows the old tenant saying so to the password check, a profile only follows a verified token
-//! or a successful lookup, and the password and client secret never appear in the flow state, an
-//! outcome, a URL or a header. Native only; `PROPTEST_CASES=N` for a long run.
+//! or a successful lookup, the password and client secret never appear in an outcome, a URL or a
+//! header, and time is kept: with the host's clock moving on, no request leaves after the call's
+//! deadline, none outlasts it (timeout plus backoff), and a reply is stored only when it is a fresh
+//! 2xx to a cacheable request, under that request's key, until a later instant. Native only;
+//! `PROPTEST_CASES=N` for a long run.
 #![cfg(not(target_arch = "wasm32"))]
 
 use auth0_lazy_migrate::base64url;
@@ -28,19 +31,22 @@ const NOW_MS: u64 = 1_800_000_000_000;
 fn step(out: &str) -> Result<S, TestCaseError> {
     let v: S = serde_json::from_str(out).map_err(|e| TestCaseError::fail(format!("not JSON ({e}): {out}")))?;
     let o = v.as_object().ok_or_else(|| TestCaseError::fail(format!("not an object: {out}")))?;
-    prop_assert_eq!(o.len(), 1, "exactly one of send / verify / done: {}", out);
-    let (k, body) = o.iter().next().unwrap();
+    let mut answers = o.iter().filter(|(k, _)| !["flow", "store"].contains(&k.as_str()));
+    let (k, body) = answers.next().ok_or_else(|| TestCaseError::fail(format!("no answer: {out}")))?;
+    prop_assert!(answers.next().is_none(), "exactly one of send / verify / done: {}", out);
+    if let Some(flow) = o.get("flow") {
+        prop_assert!(flow.is_u64() && k != "done", "a flow id only for a flow in progress: {}", out);
+    }
+    if let Some(store) = o.get("store") {
+        prop_assert!(store["key"].is_string() && store["until_ms"].is_u64(), "{}", out);
+    }
     match k.as_str() {
         "send" => {
             prop_assert!(body["request"]["url"].as_str().is_some_and(|u| u.starts_with("https://")), "{}", out);
-            prop_assert!(body["state"].is_object());
+            prop_assert!(body["request"]["timeout_ms"].as_u64().is_some_and(|t| t >= 1), "{}", out);
+            prop_assert!(body.get("state").is_none(), "the state stays in the wasm: {}", out);
         }
-        "verify" => prop_assert!(
-            body["jwk"].is_object()
-                && body["input"].is_string()
-                && body["signature"].is_string()
-                && body["state"].is_object()
-        ),
+        "verify" => prop_assert!(body["jwk"].is_object() && body["input"].is_string() && body["signature"].is_string()),
         "done" => {
             let kind = body["kind"].as_str().unwrap_or("");
             prop_assert!(
@@ -206,9 +212,21 @@ fn drive(
         .to_string(),
     ))?;
     no_secret_outside_its_request(&out)?;
+    let flow = out["flow"].clone();
+    let deadline = NOW_MS + 15_000;
+    let mut now = NOW_MS;
     let mut verified_true = false;
     let mut last: Option<(String, S)> = None;
+    let mut last_cache: Option<S> = None;
     for n in 0..40 {
+        if let Some(store) = out.get("store") {
+            let (_, reply) = last.as_ref().unwrap();
+            let fresh_2xx =
+                reply["status"].as_u64().is_some_and(|s| (200..300).contains(&s)) && reply.get("shared").is_none();
+            prop_assert!(fresh_2xx, "stored a reply that is not a fresh 2xx: {}", reply);
+            prop_assert_eq!(&store["key"], &last_cache.as_ref().unwrap()["key"], "stored under another key");
+            prop_assert!(store["until_ms"].as_u64().unwrap() > now, "stored already expired");
+        }
         if let Some(done) = out.get("done") {
             let kind = done["kind"].as_str().unwrap();
             if kind == "wrong_password" {
@@ -231,14 +249,30 @@ fn drive(
             return Ok((n, kind.to_string()));
         }
         let input = if let Some(send) = out.get("send") {
-            let label = send["request"]["label"].as_str().unwrap().to_string();
-            let reply = arb_reply(label.clone(), identifier.to_string()).new_tree(runner).unwrap().current();
+            let request = &send["request"];
+            let (delay, timeout) = (request["delay_ms"].as_u64().unwrap(), request["timeout_ms"].as_u64().unwrap());
+            prop_assert!(
+                now + delay + timeout <= deadline,
+                "a request outlasting the deadline at {}: {}",
+                now,
+                request
+            );
+            prop_assert!(delay == 0 || now + delay + 100 < deadline, "a backoff that does not fit: {}", request);
+            let label = request["label"].as_str().unwrap().to_string();
+            let mut reply = arb_reply(label.clone(), identifier.to_string()).new_tree(runner).unwrap().current();
+            if request.get("cache").is_some() && (0u8..4).new_tree(runner).unwrap().current() == 0 {
+                reply["shared"] = json!(true);
+            }
             last = Some((label, reply.clone()));
-            json!({"settings": settings, "now_ms": NOW_MS, "state": send["state"], "reply": reply})
+            last_cache = request.get("cache").cloned();
+            // The host's clock moves on by the backoff and some of the timeout, sometimes past the deadline.
+            now += delay + (0..=timeout + 2_000).new_tree(runner).unwrap().current();
+            json!({"flow": flow, "now_ms": now, "reply": reply})
         } else {
             let ok = any::<bool>().new_tree(runner).unwrap().current();
             verified_true |= ok;
-            json!({"settings": settings, "now_ms": NOW_MS, "state": out["verify"]["state"], "verified": ok})
+            last_cache = None;
+            json!({"flow": flow, "now_ms": now, "verified": ok})
         };
         out = step(&boundary::resume(&input.to_string()))?;
         no_secret_outside_its_request(&out)?;
@@ -269,26 +303,18 @@ proptest! {
         now in prop_oneof![Just(json!(NOW_MS)), any::<u64>().prop_map(|n| json!(n)), Just(json!(-1)), Just(json!(1e300)), Just(json!("now"))],
         identifier in prop_oneof![Just(json!("a@b.c")), "\\PC{0,20}".prop_map(S::from), Just(json!(null)), Just(json!(7))],
         password in prop_oneof![Just(json!(PASSWORD)), Just(json!(null)), Just(json!(""))],
-        state in prop_oneof![
-            prop::sample::select(vec!["password", "discovery", "keys", "verify", "token", "lookup", "nowhere"]).prop_flat_map(|at| {
-                (Just(at), prop::option::of("\\PC{0,10}"), prop::option::of(any::<u64>()), prop::option::of(any::<bool>()),
-                    prop::option::of(prop::sample::select(vec!["get_user", "login_after_mfa", "login_profile", "x"])))
-            }).prop_map(|(at, s, tries, b, purpose)| {
-                let mut st = json!({"at": at, "identifier": "a@b.c", "id_token": s.clone().unwrap_or_default(), "issuer": ISSUER, "jwks_uri": "https://old.example.com/k"});
-                if let Some(t) = tries { st["tries"] = json!(t); }
-                if let Some(b) = b { st["refreshed"] = json!(b); }
-                if let Some(p) = purpose { st["purpose"] = json!(p); }
-                if let Some(s) = s { st["user_id"] = json!(s); }
-                st
-            }),
-            Just(json!(null)), Just(json!([])),
+        flow in prop_oneof![
+            3 => Just(None),
+            1 => prop_oneof![any::<u64>().prop_map(S::from), Just(json!(null)), Just(json!(-1)), Just(json!("1")), Just(json!([]))].prop_map(Some),
         ],
         reply in prop_oneof![Just(None), Just(Some(json!({"status": 200, "body": "{}"}))), Just(Some(json!({"failure": "timeout"}))), Just(Some(json!(5)))],
         verified in prop::option::of(prop_oneof![any::<bool>().prop_map(S::from), Just(json!("yes"))]),
     ) {
         let out = step(&boundary::start(&json!({"op": op, "settings": settings, "now_ms": now, "identifier": identifier, "password": password}).to_string()))?;
         no_secret_outside_its_request(&out)?;
-        let mut input = json!({"settings": settings, "now_ms": now, "state": state});
+        // The flow start handed out (or none, when it was done at once), or anything else.
+        let flow = flow.unwrap_or_else(|| out.get("flow").cloned().unwrap_or(S::Null));
+        let mut input = json!({"flow": flow, "now_ms": now});
         if let Some(r) = reply { input["reply"] = r; }
         if let Some(v) = verified { input["verified"] = v; }
         let out = step(&boundary::resume(&input.to_string()))?;

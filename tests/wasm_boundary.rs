@@ -2,7 +2,7 @@
 //! the boundary intact (UTF-8 both ways) and a flow runs end to end through the exports.
 #![cfg(target_arch = "wasm32")]
 
-use auth0_lazy_migrate::wasm::{build_info, resume, start};
+use auth0_lazy_migrate::wasm::{build_info, release, resume, start};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn settings() -> &'static str {
@@ -20,7 +20,7 @@ fn non_ascii_identifiers_cross_the_boundary_intact() {
         r#"{{"op":"login","settings":{},"now_ms":1,"identifier":"zoë@exämple.com","password":"pässwörd ✓"}}"#,
         settings()
     ));
-    assert!(out.contains(r#""identifier":"zoë@exämple.com""#), "{out}");
+    assert!(out.contains(r#"\"username\":\"zoë@exämple.com\""#), "{out}");
     assert!(out.contains("pässwörd ✓"), "the password goes out in the request body: {out}");
 }
 
@@ -28,17 +28,24 @@ fn non_ascii_identifiers_cross_the_boundary_intact() {
 fn get_user_runs_through_the_exports() {
     let out = start(&format!(r#"{{"op":"get_user","settings":{},"now_ms":1,"identifier":"a@b.c"}}"#, settings()));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let state = v["send"]["state"].to_string();
-    let reply = r#"{"status":200,"body":"{\"access_token\":\"T\"}"}"#;
-    let out = resume(&format!(r#"{{"settings":{},"now_ms":1,"state":{state},"reply":{reply}}}"#, settings()));
+    let flow = v["flow"].as_u64().unwrap();
+    let reply = r#"{"status":200,"body":"{\"access_token\":\"T\",\"expires_in\":3600}"}"#;
+    let out = resume(&format!(r#"{{"flow":{flow},"now_ms":2,"reply":{reply}}}"#));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["store"]["until_ms"], 2 + 3_540_000, "the token is stored for its lifetime less a minute");
     assert_eq!(v["send"]["request"]["url"], "https://old.eu.auth0.com/api/v2/users-by-email?email=a%40b.c");
-    let state = v["send"]["state"].to_string();
-    let out = resume(&format!(
-        r#"{{"settings":{},"now_ms":1,"state":{state},"reply":{{"status":200,"body":"[]"}}}}"#,
-        settings()
-    ));
+    let out = resume(&format!(r#"{{"flow":{flow},"now_ms":3,"reply":{{"status":200,"body":"[]"}}}}"#));
     assert_eq!(out, r#"{"done":{"kind":"not_found"}}"#);
+}
+
+#[wasm_bindgen_test]
+fn a_released_flow_is_gone() {
+    let out = start(&format!(r#"{{"op":"get_user","settings":{},"now_ms":1,"identifier":"a@b.c"}}"#, settings()));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let flow = v["flow"].as_u64().unwrap();
+    release(flow as u32);
+    let out = resume(&format!(r#"{{"flow":{flow},"now_ms":2,"reply":{{"status":200,"body":"[]"}}}}"#));
+    assert!(out.contains("not in progress"), "{out}");
 }
 
 #[wasm_bindgen_test]

@@ -9,8 +9,8 @@
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startFakeTenant } = require('../support/fake-tenant');
-const { SEED, MANIFEST, container, login, getUser } = require('../support/dist-harness');
+const { startFakeTenant } = require('../../js/fakes/fake-tenant');
+const { SEED, MANIFEST, container, login, getUser } = require('../../js/fakes/dist-harness');
 
 const CACHE_KEY = `auth0-lazy-migrate/wasm/${MANIFEST.wasm.sha256}`;
 const trap = () => {
@@ -58,9 +58,11 @@ for (const fn of ['start', 'resume']) {
   });
 }
 
-test('calls in flight when another call traps go on with a fresh instance, not the trapped one', async () => {
+test('calls in flight when another call traps fail with one Error; the next call works', async () => {
   const c = await warm();
-  // B is waiting for its user lookup (held for 1.5 s) when A's step traps.
+  // B is waiting for its user lookup (held for 1.5 s) when A's step traps. B's flow lived in the
+  // trapped instance, which is dropped with every flow in it: B's next step is an Error, never a
+  // step run on the trapped module nor on another instance that knows nothing of B.
   tenant.faults.set('users-by-email', { kind: 'latency', ms: 1500, times: 1 });
   const b = getUser(c, SEED.users.full.email);
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -70,9 +72,12 @@ test('calls in flight when another call traps go on with a fresh instance, not t
   assert.equal(a.outcome, 'error');
   assert.equal(c.global[CACHE_KEY], undefined);
   const rb = one(await b);
-  assert.equal(rb.outcome, 'found', `B: ${rb.outcome} ${rb.error && rb.error.message}`);
-  assert.equal(rb.stored.user_id, SEED.users.full.user_id);
-  assert.notEqual(c.global[CACHE_KEY], trapped);
+  assert.equal(rb.outcome, 'error', `B: ${rb.outcome}`);
+  assert.equal(rb.error.name, 'Error');
+  assert.match(rb.error.message, /migration module failed \(dropped after a trap\)/);
+  const next = one(await getUser(c, SEED.users.full.email));
+  assert.equal(next.outcome, 'found', 'the next call starts clean');
+  assert.ok(c.global[CACHE_KEY] && c.global[CACHE_KEY] !== trapped, 'on a fresh instance');
 });
 
 test('a trap on many concurrent calls: each gets exactly one callback', async () => {

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Faults under load: many login and get_user calls through the built dist scripts in the sandbox
- * emulation, at a fixed concurrency, against the fake old tenant behind tests/support/fault-proxy.js,
+ * emulation, at a fixed concurrency, against the fake old tenant behind js/fakes/fault-proxy.js,
  * with faults planned per call (or per container, for the requests a container shares). Used by
  * tests/js/faults-load.test.js (a bounded run in `make test`), tests/js/leaks.test.js and
  * tests/soak/run.js (`make soak`).
@@ -33,14 +33,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { createContainer } = require('../../js/sandbox');
-const { startFakeTenant } = require('./fake-tenant');
-const { startFaultProxy } = require('./fault-proxy');
-const { SEED } = require('./seed');
+const { startFakeTenant } = require('../../js/fakes/fake-tenant');
+const { startFaultProxy } = require('../../js/fakes/fault-proxy');
+const { SEED } = require('../../js/fakes/seed');
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 const APP = SEED.clients.migrationApp;
 const LEGACY = SEED.connections.legacy;
-/** The shim's whole-call deadline (pkg-template/runtime.js ALM_DEADLINE_MS). */
+/** The whole-call deadline the core keeps (src/http.rs DEADLINE_MS). */
 const DEADLINE_MS = 15000;
 /** Scheduling slack on top of it: timers on a loaded 2-core machine fire late. */
 const SLACK_MS = 1000;
