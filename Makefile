@@ -123,7 +123,7 @@ JS_TESTS := $(sort $(wildcard tests/js/*.test.js))
 # section) check the measuring, not the runtime: Node 20 only, like the rebuild check.
 BENCH_TESTS := $(sort $(wildcard bench/*.test.js))
 JS_RUNTIME_TESTS := $(filter-out tests/js/reproducible.test.js,$(JS_TESTS))
-# $(call node-tests,NODE-COMMAND,FILES): one announced run; the CA is the fake tenant's (tests/support/ca.js).
+# $(call node-tests,NODE-COMMAND,FILES): one announced run; the CA is the fake tenant's (js/fakes/ca.js).
 node-tests = bin=$(1); echo "== end-to-end on node $$($$bin --version) =="; \
   NODE_EXTRA_CA_CERTS=$(CURDIR)/target/test-ca/ca.pem $$bin --test $(2)
 
@@ -142,7 +142,7 @@ test-js-node18: dist test-ca
 	$(call node-tests,$$(scripts/node-runtime.sh 18),$(JS_RUNTIME_TESTS))
 
 test-ca: $(STAMP)/node
-	node tests/support/ca.js target/test-ca >/dev/null
+	node js/fakes/ca.js target/test-ca >/dev/null
 
 # A newcomer's tour: the built scripts migrate a sample population from the fake old tenant (js/demo.js).
 demo: dist

@@ -5,15 +5,15 @@
  * the same requests to the old tenant in the same order. Each variant gets its own fake tenants (a
  * login through the claims producer changes the old user), and both run the same sequence.
  *
- * Run: node tests/support/ca.js target/test-ca && NODE_EXTRA_CA_CERTS=$PWD/target/test-ca/ca.pem node --test bench/*.test.js
+ * Run: node js/fakes/ca.js target/test-ca && NODE_EXTRA_CA_CERTS=$PWD/target/test-ca/ca.pem node --test bench/*.test.js
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { createContainer } = require('../js/sandbox');
-const { startFakeTenant } = require('../tests/support/fake-tenant');
-const { SEED, APP, requestsSince } = require('../tests/support/dist-harness');
+const { startFakeTenant } = require('../js/fakes/fake-tenant');
+const { SEED, APP, requestsSince } = require('../js/fakes/dist-harness');
 
 const ROOT = path.join(__dirname, '..');
 const SCRIPTS = {

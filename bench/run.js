@@ -2,7 +2,7 @@
 'use strict';
 /**
  * `make bench`: the built scripts (dist/, Rust compiled to wasm) against a plain-JavaScript baseline
- * (bench/plain/), both in the sandbox emulation (js/sandbox.js) against the fake old tenant, in one
+ * (bench/plain/), both in the sandbox emulation (js/sandbox/) against the fake old tenant, in one
  * run, printed as one table with ratios and issue 5's budgets.
  *
  *   node bench/run.js              the full run (a few minutes on 2 cores)
@@ -20,7 +20,7 @@ const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { spawnSync, execFile } = require('node:child_process');
-const { ensureTestCa, DEFAULT_CA_DIR } = require('../tests/support/ca');
+const { ensureTestCa, DEFAULT_CA_DIR } = require('../js/fakes/ca');
 
 const USAGE = 'usage: node bench/run.js [--quick] [--json | --markdown]';
 const argv = process.argv.slice(2);

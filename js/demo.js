@@ -3,9 +3,9 @@
  * `make demo`: the whole lazy migration in a few seconds, offline, without an Auth0 account.
  *
  * Why: a newcomer should see what the pasted scripts do before setting anything up. This starts the fake
- * OLD tenant (tests/support/fake-tenant.js) with the seed population plus a tail of users who never log
+ * OLD tenant (js/fakes/fake-tenant.js) with the seed population plus a tail of users who never log
  * in, plays the NEW tenant with the built dist/login.js and dist/get_user.js in the sandbox emulation
- * (js/sandbox.js, one warm container, as Auth0 keeps one), and walks through simulated logins and
+ * (js/sandbox/, one warm container, as Auth0 keeps one), and walks through simulated logins and
  * lookups, printing per step the outcome, the Auth0 log event and the user id the new tenant stores,
  * then the progress. The new tenant's own user store is a Map here: a user it already holds never
  * reaches the login script again, as with "Import Users to Auth0" on.
@@ -18,7 +18,7 @@ const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ensureTestCa } = require('../tests/support/ca');
+const { ensureTestCa } = require('./fakes/ca');
 
 const ROOT = path.join(__dirname, '..');
 const { caPath } = ensureTestCa();
@@ -34,7 +34,7 @@ if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
 }
 
 const { createContainer } = require('./sandbox');
-const { startFakeTenant, SEED } = require('../tests/support/fake-tenant');
+const { startFakeTenant, SEED } = require('./fakes/fake-tenant');
 
 const U = SEED.users;
 const APP = SEED.clients.migrationApp;

@@ -2,7 +2,7 @@
 /** Shared by bench/run.js and its child processes: the scripts under test, settings, statistics. */
 const fs = require('node:fs');
 const path = require('node:path');
-const { SEED } = require('../../tests/support/seed');
+const { SEED } = require('../../js/fakes/seed');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APP = SEED.clients.migrationApp;

@@ -11,7 +11,7 @@
  *   cpu    -> this process's process.cpuUsage()
  *   close  -> closes the tenants and exits
  */
-const { startFakeTenant, requestLabel } = require('../../tests/support/fake-tenant');
+const { startFakeTenant, requestLabel } = require('../../js/fakes/fake-tenant');
 
 const label = (r) => requestLabel(r) || 'other';
 

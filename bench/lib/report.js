@@ -399,7 +399,7 @@ function markdown(r) {
   out.push('');
   out.push('## Method');
   out.push('');
-  out.push('- **Processes.** The fake old tenant (`tests/support/fake-tenant.js`, HTTPS on 127.0.0.1) runs in a child process and');
+  out.push('- **Processes.** The fake old tenant (`js/fakes/fake-tenant.js`, HTTPS on 127.0.0.1) runs in a child process and');
   out.push('  reports the requests it receives over IPC, so the benchmark process spends CPU only on the scripts and the sandbox.');
   out.push('  The scripts are copied at the start of the run, so a `make dist` meanwhile cannot mix builds.');
   out.push("- **Containers.** Created with the sandbox's `graceMs: 0`: its default waits 50 ms after each callback for a late");
@@ -448,7 +448,7 @@ function markdown(r) {
   out.push('node bench/run.js --markdown > BENCHMARKS.md # this file');
   out.push('node bench/run.js --json                     # machine-readable');
   out.push('node bench/run.js --quick                    # a smoke run in well under a minute');
-  out.push('node tests/support/ca.js target/test-ca && NODE_EXTRA_CA_CERTS=$PWD/target/test-ca/ca.pem node --test bench/*.test.js');
+  out.push('node js/fakes/ca.js target/test-ca && NODE_EXTRA_CA_CERTS=$PWD/target/test-ca/ca.pem node --test bench/*.test.js');
   out.push('```');
   out.push('');
   return `${out.join('\n')}\n`;

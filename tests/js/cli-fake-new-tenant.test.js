@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The fake tenant playing the NEW tenant (tests/support/fake-tenant/connections.js and jobs.js), tested on
+ * The fake tenant playing the NEW tenant (js/fakes/fake-tenant/connections.js and jobs.js), tested on
  * its own so the command line's tests can trust it: connections read and PATCHed (options replaced
  * whole, configuration returned encrypted, scopes enforced), export jobs (gzipped NDJSON behind a
  * 60-second link that refuses bearer tokens), import jobs (multipart, DUPLICATED_USER, 2 at a time,
@@ -10,7 +10,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
-const { startFakeTenant, SEED } = require('../support/fake-tenant');
+const { startFakeTenant, SEED } = require('../../js/fakes/fake-tenant');
 const { newTenantSeed, NEW_CONNECTION, NEW_CONNECTION_ID } = require('../support/fake-tenant/cli-harness');
 const { multipart } = require('../../js/cli/bulk');
 

@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { execFile } = require('node:child_process');
-const { seed } = require('../support/seed');
+const { seed } = require('../../js/fakes/seed');
 
 const DEMO = path.join(__dirname, '..', '..', 'js', 'demo.js');
 

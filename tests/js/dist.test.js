@@ -1,14 +1,14 @@
 'use strict';
 /**
  * End to end: the built dist scripts, exactly as an operator pastes them, run in the Auth0 sandbox
- * emulation (js/sandbox.js) against the fake old tenant (tests/support/fake-tenant.js) over HTTPS.
+ * emulation (js/sandbox/) against the fake old tenant (js/fakes/fake-tenant.js) over HTTPS.
  * Run by `make test` after `make dist`, with NODE_EXTRA_CA_CERTS trusting the fake's CA.
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { createContainer } = require('../../js/sandbox');
-const { startFakeTenant } = require('../support/fake-tenant');
-const { SEED, APP, MANIFEST, settingsFor, login, getUser } = require('../support/dist-harness');
+const { startFakeTenant } = require('../../js/fakes/fake-tenant');
+const { SEED, APP, MANIFEST, settingsFor, login, getUser } = require('../../js/fakes/dist-harness');
 
 let tenant;
 test.before(async () => {

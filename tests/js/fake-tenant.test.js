@@ -1,8 +1,8 @@
 'use strict';
 /**
- * Tests of the fake OLD Auth0 tenant itself (tests/support/fake-tenant.js), so the migration scripts'
+ * Tests of the fake OLD Auth0 tenant itself (js/fakes/fake-tenant.js), so the migration scripts'
  * tests can trust it. Run:
- *   node tests/support/ca.js && NODE_EXTRA_CA_CERTS=target/test-ca/ca.pem node --test tests/js/fake-tenant.test.js
+ *   node js/fakes/ca.js && NODE_EXTRA_CA_CERTS=target/test-ca/ca.pem node --test tests/js/fake-tenant.test.js
  *
  * Tokens are verified here with node:crypto directly from the published JWKS, independently of the
  * fake's own JWT code.
@@ -14,9 +14,9 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ensureTestCa } = require('../support/ca');
-const { startFakeTenant, SEED } = require('../support/fake-tenant');
-const { seed } = require('../support/seed');
+const { ensureTestCa } = require('../../js/fakes/ca');
+const { startFakeTenant, SEED } = require('../../js/fakes/fake-tenant');
+const { seed } = require('../../js/fakes/seed');
 
 const APP = SEED.clients.migrationApp;
 const U = SEED.users;

@@ -15,10 +15,10 @@ const path = require('node:path');
 const v8 = require('node:v8');
 const vm = require('node:vm');
 const { createContainer } = require('../../js/sandbox');
-const { startFakeTenant } = require('../support/fake-tenant');
-const { startFaultProxy } = require('../support/fault-proxy');
+const { startFakeTenant } = require('../../js/fakes/fake-tenant');
+const { startFaultProxy } = require('../../js/fakes/fault-proxy');
 const { runLoad, formatSummary, DEADLINE_MS } = require('../support/fault-load');
-const { SEED, APP } = require('../support/dist-harness');
+const { SEED, APP } = require('../../js/fakes/dist-harness');
 
 const LOGIN = fs.readFileSync(path.join(__dirname, '..', '..', 'dist', 'login.js'), 'utf8');
 const GET_USER = fs.readFileSync(path.join(__dirname, '..', '..', 'dist', 'get_user.js'), 'utf8');

@@ -2,15 +2,15 @@
 /**
  * Hostile input, end to end: the named cases of the issue "Reliability and security", each a test on
  * the built dist scripts in the sandbox emulation. Replies are shaped by the fault proxy
- * (tests/support/fault-proxy.js) in front of the fake old tenant - down to the exact bytes where a
+ * (js/fakes/fault-proxy.js) in front of the fake old tenant - down to the exact bytes where a
  * case needs them. The property tests of the same parsers are in tests/prop_*.rs.
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { createContainer } = require('../../js/sandbox');
-const { startFakeTenant } = require('../support/fake-tenant');
-const { startFaultProxy } = require('../support/fault-proxy');
-const { SEED, APP, LOGIN, GET_USER } = require('../support/dist-harness');
+const { startFakeTenant } = require('../../js/fakes/fake-tenant');
+const { startFaultProxy } = require('../../js/fakes/fault-proxy');
+const { SEED, APP, LOGIN, GET_USER } = require('../../js/fakes/dist-harness');
 
 let tenant;
 let proxy;

@@ -4,7 +4,7 @@
  * workload, smaller), scan everything a person or a log pipeline could see - every log line, every
  * error message, every sandbox report (raw and as printed), the fake tenant's request log, every
  * emitted artifact (dist/**, target/skeleton/**) and every golden file - for every password, client
- * secret and token used: the seed's (tests/support/seed.js), the run's own users', and every token
+ * secret and token used: the seed's (js/fakes/seed.js), the run's own users', and every token
  * the fake minted during the run (access, ID and MFA tokens, and each JWT's payload and signature on
  * their own). Zero hits.
  *
@@ -17,7 +17,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { runLoad } = require('../support/fault-load');
 const { formatReport } = require('../../js/sandbox');
-const { seed, SEED } = require('../support/seed');
+const { seed, SEED } = require('../../js/fakes/seed');
 
 const ROOT = path.join(__dirname, '..', '..');
 

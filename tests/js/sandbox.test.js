@@ -1,10 +1,10 @@
 'use strict';
-// Tests for js/sandbox.js (the Auth0 custom-database sandbox emulation) with small hand-written scripts.
+// Tests for js/sandbox/ (the Auth0 custom-database sandbox emulation) with small hand-written scripts.
 // Offline, deterministic: timeouts and grace periods are a few tens of milliseconds.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const sandbox = require(path.join(__dirname, '..', '..', 'js', 'sandbox.js'));
+const sandbox = require(path.join(__dirname, '..', '..', 'js', 'sandbox'));
 
 const { createContainer, compileScript, formatReport, SandboxError, SCRIPT_LIMIT_BYTES, WrongUsernameOrPasswordError, UnauthorizedError, ValidationError } = sandbox;
 

@@ -2,7 +2,7 @@
 /**
  * Fidelity check of the fake old tenant: the official Auth0 Node SDK (npm `auth0`, pinned exactly in
  * package.json) must work against it unmodified. The SDK was written against the real Auth0, so where
- * it and the fake disagree, the fake is wrong and gets fixed (tests/support/fake-tenant*).
+ * it and the fake disagree, the fake is wrong and gets fixed (js/fakes/fake-tenant*).
  *
  * Two entry points of the one pinned package are used:
  * - `auth0/legacy`: the SDK's AuthenticationClient (since v7 the main entry point ships only the
@@ -20,7 +20,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startFakeTenant, SEED } = require('../support/fake-tenant');
+const { startFakeTenant, SEED } = require('../../js/fakes/fake-tenant');
 
 const APP = SEED.clients.migrationApp;
 const U = SEED.users;

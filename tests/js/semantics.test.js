@@ -5,8 +5,8 @@
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startFakeTenant } = require('../support/fake-tenant');
-const { SEED, APP, container, login, getUser, requestsSince } = require('../support/dist-harness');
+const { startFakeTenant } = require('../../js/fakes/fake-tenant');
+const { SEED, APP, container, login, getUser, requestsSince } = require('../../js/fakes/dist-harness');
 
 let tenant;
 test.before(async () => {
@@ -247,6 +247,18 @@ test.describe('get_user', () => {
     assert.equal(sent.filter((x) => x === 'token').length, 1);
     assert.equal(sent.filter((x) => x === 'users-by-email').length, 70);
   });
+});
+
+test('a Management API token that lives a minute or less is not cached: the core gives it no expiry', async () => {
+  const short = await startFakeTenant({ accessTokenLifetime: 60 });
+  try {
+    const c = container(short);
+    const mark = short.requests.length;
+    for (let i = 0; i < 3; i++) clean(await getUser(c, `nobody${i}@example.com`));
+    assert.equal(requestsSince(short, mark).filter((x) => x === 'token').length, 3);
+  } finally {
+    await short.close();
+  }
 });
 
 test('the log line names the user only when Log_Identifiers is true', async () => {

@@ -23,7 +23,7 @@ const CA = path.join(CA_DIR, 'ca.pem');
 
 // Node reads NODE_EXTRA_CA_CERTS once, at start: without the fake's CA trusted, run again with it.
 if (path.resolve(process.env.NODE_EXTRA_CA_CERTS || '.') !== CA) {
-  require('../support/ca').ensureTestCa(CA_DIR);
+  require('../../js/fakes/ca').ensureTestCa(CA_DIR);
   const r = spawnSync(process.execPath, [__filename, ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, NODE_EXTRA_CA_CERTS: CA },

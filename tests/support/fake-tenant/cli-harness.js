@@ -11,8 +11,8 @@ const net = require('node:net');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startFakeTenant, SEED } = require('../fake-tenant');
-const { seed } = require('../seed');
+const { startFakeTenant, SEED } = require('../../../js/fakes/fake-tenant');
+const { seed } = require('../../../js/fakes/seed');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'js', 'cli', 'main.js');

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Default population of the fake OLD Auth0 tenant (tests/support/fake-tenant.js).
+ * Default population of the fake OLD Auth0 tenant (js/fakes/fake-tenant.js).
  *
  * TEST-ONLY DATA: every secret and password below is a public, made-up string that protects nothing.
  *

@@ -1,11 +1,11 @@
 'use strict';
 /**
- * Shared by the end-to-end suites: the built dist scripts, and helpers to run them in the sandbox
+ * Shared by the end-to-end suites and the benchmark: the built dist scripts, and helpers to run them in the sandbox
  * emulation against a fake old tenant with the Migration App's settings.
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { createContainer } = require('../../js/sandbox');
+const { createContainer } = require('../sandbox');
 const { SEED } = require('./seed');
 const { requestLabel } = require('./fake-tenant');
 

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Test-only certificate authority for the offline fake Auth0 tenant.
+ * Certificate authority for the offline fake Auth0 tenants (tests, bench and `make demo`; never production).
  *
  * Why: the migration scripts talk to the old tenant over HTTPS with Node's global `fetch`, and they
  * must keep certificate verification on (turning it off in tests would hide real bugs). So the tests

@@ -5,7 +5,7 @@
  * see fake-tenant/connections.js and fake-tenant/jobs.js; the password-reset email request:
  * fake-tenant/dbconnections.js).
  *
- * It serves, over HTTPS on 127.0.0.1 (certificate from tests/support/ca.js, trusted by the test process
+ * It serves, over HTTPS on 127.0.0.1 (certificate from js/fakes/ca.js, trusted by the test process
  * through NODE_EXTRA_CA_CERTS), the endpoints the scripts call: /oauth/token (password, password-realm,
  * client_credentials), OIDC discovery and JWKS, and the Management API user reads. Replies copy Auth0's
  * statuses and JSON bodies; where Auth0's exact wording could not be confirmed the choice is noted in
@@ -18,8 +18,8 @@
  *   ... fetch(`${tenant.url}/oauth/token`, ...) ...
  *   await tenant.close();
  *
- * Standalone: `node tests/support/fake-tenant.js [--port N]` prints the domain, the CA path and the
- * seed client id (its secret is in tests/support/seed.js).
+ * Standalone: `node js/fakes/fake-tenant.js [--port N]` prints the domain, the CA path and the
+ * seed client id (its secret is in js/fakes/seed.js).
  */
 
 const https = require('node:https');

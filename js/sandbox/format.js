@@ -1,6 +1,6 @@
 'use strict';
 /**
- * formatReport: a sandbox report (js/sandbox.js, Container#invoke) as a few lines for a human, e.g. the
+ * formatReport: a sandbox report (invoke.js) as a few lines for a human, e.g. the
  * operator's `try` command or a failing test's message.
  *
  * Why a separate printer: it only ever reads the report's own fields (outcome, event, stored user, error,
