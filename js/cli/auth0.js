@@ -1,24 +1,58 @@
 'use strict';
 /**
- * A small Auth0 client over the global fetch: client-credentials tokens and Management API calls.
+ * The command line's one door to Auth0: the official `auth0` Node SDK (package.json `dependencies`,
+ * pinned exactly), behind the few calls the commands make, with this tool's messages.
  *
- * - 429 is retried after the time the reply asks for (Retry-After in seconds or as a date, else
- *   X-RateLimit-Reset in epoch seconds, else a growing backoff), for every method: a 429 means the
- *   request was not processed. 5xx replies and network failures are retried for reads only.
- * - Errors become UpstreamError (exit 3) with a message that names the setup step to fix, never a
- *   secret: the token and the client secret are registered with the output for redaction.
- * - The token is requested once per client and renewed once if the API says it expired.
+ * Through the SDK (`ManagementClient`, `TokenProvider` of auth0 7.x):
+ * - the Management API token (client credentials; cached, renewed before it expires). It is registered
+ *   with the output for redaction as soon as it is obtained, and its `scope` claim is read for `doctor`;
+ * - every Management API call: connections list/get/update, users-exports and users-imports jobs, a
+ *   job and its errors, user search, users-by-email;
+ * - waiting out 429 and 5xx replies: the SDK's retry (Retry-After in seconds or as a date, else
+ *   X-RateLimit-Reset, else a doubling backoff; at most 60 s a wait), MAX_RETRIES times per call.
+ *   The import submission is the exception: it is sent once (`retries: 0`) and `tail` waits itself.
+ * - timeouts (REQUEST_TIMEOUT_S a request; the SDK's own 10 s for the token request);
+ * - reset-passwords' `POST /dbconnections/change_password`: the SDK's AuthenticationClient
+ *   (changePasswordSender below).
+ *
+ * Kept by hand here, each for a reason measured against the fake tenants (the test named):
+ * - announcing each wait ("rate limited (...); waiting 1.0 s"): the SDK waits silently, and a command
+ *   that stops for up to a minute without a word looks hung (cli-deploy.test.js and
+ *   cli-tail-status.test.js assert the line). The fetch handed to the SDK only looks at the replies.
+ * - the token request answered 429 or 5xx is tried again (twice, after 1 then 2 s): the SDK's
+ *   TokenProvider sends it once, and one 500 from /oauth/token would end the command.
+ * - a GET, or the token request, that got no reply at all is sent again (twice): the SDK retries
+ *   replies only (its requestWithRetries), not a refused or reset connection, and `tail` polls jobs
+ *   for hours. A POST or PATCH without a reply is not repeated: it may have been done. (Both:
+ *   cli-try-doctor.test.js "a 500 from the token endpoint and a reset connection ...".)
+ * - errors: the SDK's errors become UpstreamError with the setup step to fix (credentials, grant,
+ *   audience, scope, unreachable host), never the SDK's own message, which embeds the whole reply
+ *   (cli-deploy, cli-try-doctor and cli-exit-codes tests assert the messages and fixes).
+ * - `download`: the pre-signed export link is fetched without an Authorization header (the token must
+ *   not leave the tenant; the fake's download host refuses one, as presigned-URL stores do). The SDK
+ *   adds the token to everything it sends, so it cannot fetch this.
+ * - `publicJson`: doctor's discovery and JWKS reads are public documents, not Management API calls;
+ *   the SDK has no call for them.
+ * - `retryAfterMs`: what a 429 asks, read where the SDK does not wait: the announcement above, the
+ *   import submission (`tail`) and reset-passwords' paced sending.
  */
 
-const { UpstreamError, UsageError } = require('./errors');
+const { AsyncLocalStorage } = require('node:async_hooks');
+const { ManagementClient, ManagementError, ManagementTimeoutError, TokenProvider } = require('auth0');
+const { CliError, UpstreamError, UsageError } = require('./errors');
 
-const REQUEST_TIMEOUT_MS = 30000;
-const MAX_429_RETRIES = 8;
-const MAX_5XX_RETRIES = 3;
-const MAX_NETWORK_RETRIES = 2;
+const REQUEST_TIMEOUT_S = 30;
+/** Retries per call (429s and 5xx alike): the SDK's one budget. */
+const MAX_RETRIES = 8;
+const NETWORK_RETRIES = 2;
+/** Retries of a token request answered 429 or 5xx (the SDK's TokenProvider makes none). */
+const TOKEN_RETRIES = 2;
 const MAX_WAIT_MS = 60000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The SDK call in progress, for the fetch hook: how many retries it has, how many were used. */
+const inCall = new AsyncLocalStorage();
 
 /**
  * `host`, `host:port`, `https://host/` -> `host[:port]` (lower case), or null. Requests are always
@@ -35,6 +69,7 @@ function normaliseDomain(value) {
 
 /** How long a 429 asks us to wait, in ms (null when it does not say). */
 function retryAfterMs(headers, nowMs = Date.now()) {
+  if (!headers || typeof headers.get !== 'function') return null;
   const ra = headers.get('retry-after');
   if (ra !== null && ra !== '') {
     if (/^\d+(\.\d+)?$/.test(ra.trim())) return Number(ra) * 1000;
@@ -68,6 +103,34 @@ function describe(status, body) {
   return `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
 }
 
+/** Why a request got no reply: "timed out", a socket error code (ECONNREFUSED...), or the message. */
+function noReplyReason(err) {
+  for (let e = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (e === 'timeout' || e instanceof ManagementTimeoutError || e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+    if (e.code) return e.code;
+  }
+  return (err && err.message) || String(err);
+}
+
+/** Whether an SDK error carries an HTTP reply (else the request got none: network, timeout). */
+function hasReply(err) {
+  if (!(err instanceof ManagementError) || err instanceof ManagementTimeoutError || typeof err.statusCode !== 'number') return false;
+  // The SDK's TokenProvider reports its own timeout as a 408 without a body.
+  return !(err.statusCode === 408 && err.body === undefined);
+}
+
+/** The granted scopes of a Management API token, from its `scope` claim (the token is a JWT). */
+function scopesOf(token) {
+  try {
+    const claims = JSON.parse(Buffer.from(String(token).split('.')[1], 'base64url').toString('utf8'));
+    return String(claims.scope || '')
+      .split(/\s+/)
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 class Auth0Client {
   /**
    * @param {object} o
@@ -89,152 +152,248 @@ class Auth0Client {
     this.domain = d;
     this.base = `https://${d}`;
     this.clientId = clientId;
-    this.clientSecret = clientSecret;
-    this.audience = audience || `https://${d}/api/v2/`;
     this.label = label;
     this.secretEnv = secretEnv;
     this.out = out;
+    this.audience = audience || `https://${d}/api/v2/`;
     this.tokenValue = null;
     this.grantedScopes = null;
-    this.waits = []; // ms waited on 429s, for reports and tests
     out.addSecret(clientSecret);
+    const send = (url, init) => this.send(url, init);
+    this.tokens = new TokenProvider({ domain: d, clientId, clientSecret, audience: this.audience, fetch: send });
+    this.sdk = new ManagementClient({ domain: d, token: () => this.token(), fetch: send, maxRetries: MAX_RETRIES, timeoutInSeconds: REQUEST_TIMEOUT_S });
   }
 
-  /** One HTTP exchange with retries. Returns {status, headers, body}. Throws UpstreamError on network failure. */
-  async exchange(url, init, { idempotent, max429 = MAX_429_RETRIES }) {
-    let tries429 = 0;
-    let tries5xx = 0;
-    for (;;) {
-      let res;
+  /** A Management API token (the SDK's client-credentials TokenProvider), registered for redaction. */
+  async token() {
+    let value;
+    for (let tries = 0; ; tries++) {
       try {
-        res = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs || REQUEST_TIMEOUT_MS) });
+        value = await this.tokens.getAccessToken();
+        break;
       } catch (err) {
-        if (idempotent && tries5xx < MAX_NETWORK_RETRIES) {
-          tries5xx += 1;
-          await sleep(200 * tries5xx);
+        // The TokenProvider sends the token request once; a 429 or 5xx there is tried again here.
+        const status = hasReply(err) ? err.statusCode : 0;
+        if ((status === 429 || status >= 500) && tries < TOKEN_RETRIES) {
+          const wait = 1000 * 2 ** tries;
+          this.out.info(`${this.label}: token request: ${describe(status, err.body)}; waiting ${(wait / 1000).toFixed(1)} s`);
+          await sleep(wait);
           continue;
         }
-        const why = err && err.name === 'TimeoutError' ? 'timed out' : (err && err.cause && (err.cause.code || err.cause.message)) || (err && err.message);
-        throw new UpstreamError(`${this.label}: cannot reach ${this.base} (${why})`, {
-          hint: 'check the domain, your network and proxy settings',
-          unreachable: true,
-        });
+        throw this.tokenError(err);
       }
-      const text = await res.text().catch(() => '');
-      const body = parseBody(text);
-      if (res.status === 429 && tries429 < max429) {
-        tries429 += 1;
-        let wait = retryAfterMs(res.headers);
-        if (wait === null) wait = Math.min(1000 * 2 ** (tries429 - 1), 30000);
-        wait = Math.min(wait, MAX_WAIT_MS);
-        this.waits.push(wait);
-        this.out.info(`${this.label}: rate limited (${describe(429, body)}); waiting ${(wait / 1000).toFixed(1)} s`);
-        await sleep(wait);
-        continue;
-      }
-      if (res.status >= 500 && idempotent && tries5xx < MAX_5XX_RETRIES) {
-        tries5xx += 1;
-        await sleep(250 * 2 ** tries5xx);
-        continue;
-      }
-      return { status: res.status, headers: res.headers, body };
     }
+    if (typeof value !== 'string' || value === '') throw new UpstreamError(`${this.label}: the token request failed (no access_token in the reply)`);
+    if (value !== this.tokenValue) {
+      this.tokenValue = value;
+      this.out.addSecret(value);
+      this.grantedScopes = scopesOf(value);
+    }
+    return value;
   }
 
-  /** A Management API token (client credentials), cached. */
-  async token() {
-    if (this.tokenValue) return this.tokenValue;
-    const r = await this.exchange(
-      `${this.base}/oauth/token`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'client_credentials', client_id: this.clientId, client_secret: this.clientSecret, audience: this.audience }),
-      },
-      { idempotent: true }
-    );
-    if (r.status !== 200 || !r.body || typeof r.body.access_token !== 'string') throw this.tokenError(r);
-    this.tokenValue = r.body.access_token;
-    this.out.addSecret(this.tokenValue);
-    this.grantedScopes = String(r.body.scope || '')
-      .split(/\s+/)
-      .filter(Boolean);
-    return this.tokenValue;
-  }
-
-  tokenError(r) {
-    const b = r.body && typeof r.body === 'object' ? r.body : {};
-    const what = describe(r.status, r.body);
-    const err = (message, hint) => new UpstreamError(`${this.label}: ${message} (${what})`, { hint, status: r.status, body: r.body });
+  tokenError(err) {
+    if (err instanceof CliError) return err;
+    if (!hasReply(err)) return this.unreachable(err);
+    const status = err.statusCode;
+    const body = err.body;
+    const b = body && typeof body === 'object' ? body : {};
+    const what = describe(status, body);
+    const fail = (message, hint) => new UpstreamError(`${this.label}: ${message} (${what})`, { hint, status, body });
     if (b.error === 'access_denied' && /^Unauthorized$/i.test(b.error_description || '')) {
-      return err(`client id ${this.clientId} or its secret was refused`, `check the client id and ${this.secretEnv}`);
+      return fail(`client id ${this.clientId} or its secret was refused`, `check the client id and ${this.secretEnv}`);
     }
-    if (b.error === 'invalid_client') return err(`client id ${this.clientId} or its secret was refused`, `check the client id and ${this.secretEnv}`);
+    if (b.error === 'invalid_client') return fail(`client id ${this.clientId} or its secret was refused`, `check the client id and ${this.secretEnv}`);
     if (b.error === 'unauthorized_client') {
-      return err('the app may not use the Client Credentials grant', 'Applications > (the app) > Advanced Settings > Grant Types: enable Client Credentials');
+      return fail('the app may not use the Client Credentials grant', 'Applications > (the app) > Advanced Settings > Grant Types: enable Client Credentials');
     }
     if (b.error === 'access_denied' && /not authorized to access|client-grant/i.test(b.error_description || '')) {
-      return err('the app is not authorised for the Management API', 'Applications > APIs > Auth0 Management API > Machine to Machine Applications: authorise the app');
+      return fail('the app is not authorised for the Management API', 'Applications > APIs > Auth0 Management API > Machine to Machine Applications: authorise the app');
     }
     if (b.error === 'access_denied' && /Service not found/i.test(b.error_description || '')) {
-      return err(`no API with audience ${this.audience}`, "use the tenant's canonical domain (not a custom domain), or set the audience");
+      return fail(`no API with audience ${this.audience}`, "use the tenant's canonical domain (not a custom domain), or set the audience");
     }
-    return err('the token request failed');
+    return fail('the token request failed');
   }
 
-  /** Scopes the app lacks among `wanted` (after a token was obtained). */
-  async missingScopes(wanted) {
-    await this.token();
-    return wanted.filter((s) => !this.grantedScopes.includes(s));
+  unreachable(err) {
+    return new UpstreamError(`${this.label}: cannot reach ${this.base} (${noReplyReason(err)})`, {
+      hint: 'check the domain, your network and proxy settings',
+      unreachable: true,
+    });
   }
 
-  /**
-   * A Management API call. `expect`: statuses that are not errors (default 2xx). Returns {status, body, headers}.
-   */
-  async api(method, path, { query, json, body, headers = {}, expect, timeoutMs, max429 } = {}) {
-    const url = new URL(`/api/v2/${path.replace(/^\//, '')}`, this.base);
-    for (const [k, v] of Object.entries(query || {})) {
-      if (v === undefined) continue;
-      for (const x of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(x));
-    }
-    let renewed = false;
-    for (;;) {
-      const token = await this.token();
-      const init = { method, headers: { authorization: `Bearer ${token}`, ...headers }, timeoutMs };
-      if (json !== undefined) {
-        init.headers['content-type'] = 'application/json';
-        init.body = JSON.stringify(json);
-      } else if (body !== undefined) {
-        init.body = body;
-      }
-      const r = await this.exchange(url, init, { idempotent: method === 'GET', max429 });
-      if (r.status === 401 && !renewed && /expired/i.test(describe(r.status, r.body))) {
-        renewed = true;
-        this.tokenValue = null;
-        continue;
-      }
-      const ok = expect ? expect.includes(r.status) : r.status >= 200 && r.status < 300;
-      if (!ok) throw this.apiError(method, url.pathname, r);
-      return r;
-    }
-  }
-
-  apiError(method, pathname, r) {
-    const what = describe(r.status, r.body);
-    const b = r.body && typeof r.body === 'object' ? r.body : {};
+  /** An SDK error of the Management API call `what` ("GET /api/v2/...") as an UpstreamError. */
+  apiError(what, err) {
+    if (err instanceof CliError) return err;
+    if (!hasReply(err)) return this.unreachable(err);
+    const status = err.statusCode;
+    const body = err.body;
+    const b = body && typeof body === 'object' ? body : {};
     let hint;
-    if (r.status === 403 && (b.errorCode === 'insufficient_scope' || /scope/i.test(b.message || ''))) {
+    if (status === 403 && (b.errorCode === 'insufficient_scope' || /scope/i.test(b.message || ''))) {
       const m = /expected any of: ([\w:, ]+)/.exec(b.message || '');
       hint = `grant the app the scope ${m ? m[1].trim() : 'it needs'} (Applications > APIs > Auth0 Management API > Machine to Machine Applications)`;
     }
-    const err = new UpstreamError(`${this.label}: ${method} ${pathname} failed (${what})`, { hint, status: r.status, body: r.body });
-    if (r.status === 429) err.retryAfterMs = retryAfterMs(r.headers);
-    return err;
+    const e = new UpstreamError(`${this.label}: ${what} failed (${describe(status, body)})`, { hint, status, body });
+    if (status === 429) e.retryAfterMs = retryAfterMs(err.rawResponse && err.rawResponse.headers);
+    return e;
   }
 
-  get(path, query, opts = {}) {
-    return this.api('GET', path, { ...opts, query }).then((r) => r.body);
+  /**
+   * The fetch the SDK sends through. It repeats a request that got no reply when that is safe (a GET,
+   * the token request), and announces each wait the SDK is about to make; it changes no reply.
+   */
+  async send(url, init = {}) {
+    const method = String(init.method || 'GET').toUpperCase();
+    const isToken = new URL(String(url)).pathname === '/oauth/token';
+    const repeatable = method === 'GET' || isToken;
+    for (let tries = 0; ; tries++) {
+      let res;
+      try {
+        res = await fetch(url, init);
+      } catch (err) {
+        if (repeatable && tries < NETWORK_RETRIES && !(init.signal && init.signal.aborted)) {
+          await sleep(200 * (tries + 1));
+          continue;
+        }
+        throw err;
+      }
+      const call = inCall.getStore();
+      if (call && !isToken) await this.announce(call, res);
+      return res;
+    }
   }
+
+  /** Says what the SDK's retry is about to do with this reply (it waits, then sends it again). */
+  async announce(call, res) {
+    const status = res.status;
+    if (status !== 429 && status !== 408 && status < 500) {
+      call.used = 0;
+      return;
+    }
+    call.used += 1;
+    if (call.used > call.retries) return; // the SDK gives up: the error says the rest
+    const body = parseBody(
+      await res
+        .clone()
+        .text()
+        .catch(() => '')
+    );
+    // The SDK's rule, for the message: the asked wait, else 1 s doubling (both give or take a jitter).
+    const asked = retryAfterMs(res.headers);
+    const wait = Math.min(asked > 0 ? asked : 1000 * 2 ** (call.used - 1), MAX_WAIT_MS);
+    const why = status === 429 ? `rate limited (${describe(status, body)})` : describe(status, body);
+    this.out.info(`${this.label}: ${why}; waiting ${(wait / 1000).toFixed(1)} s`);
+  }
+
+  /** Runs `fn(sdk, requestOptions)`; SDK errors become UpstreamError naming `what`. */
+  async call(what, fn, { retries = MAX_RETRIES } = {}) {
+    try {
+      return await inCall.run({ retries, used: 0 }, () => fn(this.sdk, { maxRetries: retries, timeoutInSeconds: REQUEST_TIMEOUT_S }));
+    } catch (err) {
+      throw this.apiError(what, err);
+    }
+  }
+
+  /** GET /api/v2/connections: the connections matching `query` ({name, strategy, fields}), every page. */
+  listConnections(query) {
+    return this.call('GET /api/v2/connections', async (sdk, opts) => {
+      let page = await sdk.connections.list(query, opts);
+      // The SDK reads the paginated shape ({connections, next}); Auth0's reference also shows a bare
+      // array, which the SDK would read as empty. Both are taken.
+      if (Array.isArray(page.response)) return page.response;
+      const all = [...page.data];
+      while (page.hasNextPage()) {
+        page = await page.getNextPage();
+        all.push(...page.data);
+      }
+      return all;
+    });
+  }
+
+  getConnection(id) {
+    return this.call(`GET /api/v2/connections/${id}`, (sdk, opts) => sdk.connections.get(id, {}, opts));
+  }
+
+  /** PATCH /api/v2/connections/{id} (body as given: Auth0 replaces `options` and `metadata` whole). */
+  updateConnection(id, body) {
+    return this.call(`PATCH /api/v2/connections/${id}`, (sdk, opts) => sdk.connections.update(id, body, opts));
+  }
+
+  /** A 5xx retried by the SDK may leave an extra export job behind: harmless, an export changes nothing. */
+  createUsersExport(body) {
+    return this.call('POST /api/v2/jobs/users-exports', (sdk, opts) => sdk.jobs.usersExports.create(body, opts));
+  }
+
+  /**
+   * POST /api/v2/jobs/users-imports, sent once: a 429 comes back as an error with `retryAfterMs` for
+   * the caller to wait out (`tail`: the tenant's 2 import slots may be taken for minutes).
+   * @param {{connectionId: string, file: {name: string, text: string}, externalId?: string}} o
+   */
+  createUsersImport({ connectionId, file, externalId }) {
+    const request = {
+      users: { data: Buffer.from(file.text, 'utf8'), filename: file.name, contentType: 'application/json' },
+      connection_id: connectionId,
+      upsert: false,
+      send_completion_email: false,
+      ...(externalId ? { external_id: externalId } : {}),
+    };
+    return this.call('POST /api/v2/jobs/users-imports', (sdk, opts) => sdk.jobs.usersImports.create(request, opts), { retries: 0 });
+  }
+
+  getJob(id) {
+    return this.call(`GET /api/v2/jobs/${id}`, (sdk, opts) => sdk.jobs.get(id, opts));
+  }
+
+  jobErrors(id) {
+    return this.call(`GET /api/v2/jobs/${id}/errors`, (sdk, opts) => sdk.jobs.errors.get(id, opts));
+  }
+
+  /** GET /api/v2/users (search): the reply as sent (`{users, total, ...}` with include_totals). */
+  searchUsers(query) {
+    return this.call('GET /api/v2/users', async (sdk, opts) => (await sdk.users.list(query, opts)).response);
+  }
+
+  usersByEmail(email) {
+    return this.call('GET /api/v2/users-by-email', (sdk, opts) => sdk.users.listUsersByEmail({ email }, opts));
+  }
+
+  /**
+   * A public JSON document of the tenant (OIDC discovery, JWKS): no token, one request. Returns
+   * {status, body}; throws UpstreamError (unreachable) when there is no reply.
+   */
+  async publicJson(url) {
+    let res;
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_S * 1000) });
+    } catch (err) {
+      throw this.unreachable(err);
+    }
+    return { status: res.status, body: parseBody(await res.text().catch(() => '')) };
+  }
+}
+
+/**
+ * The Authentication API's `POST /dbconnections/change_password` (it sends the reset email), through
+ * the SDK's AuthenticationClient (`auth0/legacy`: auth0 7.x ships its Authentication API client only
+ * there), with its retry off: reset-passwords paces the requests and waits out each 429 itself, per
+ * user, and must know of every reply. Returns `post(email) -> {status, headers, body}` for any HTTP
+ * reply; throws UpstreamError (unreachable) when there is none.
+ */
+function changePasswordSender({ domain, clientId, connection, label, unreachableHint }) {
+  const { AuthenticationClient } = require('auth0/legacy');
+  const auth = new AuthenticationClient({ domain, clientId, timeoutDuration: REQUEST_TIMEOUT_S * 1000, retry: { enabled: false } });
+  return async (email) => {
+    try {
+      const r = await auth.database.changePassword({ email, connection });
+      return { status: r.status, headers: r.headers, body: r.data };
+    } catch (err) {
+      // AuthApiError and ResponseError carry the reply: status, raw body text, headers.
+      if (err && typeof err.statusCode === 'number') return { status: err.statusCode, headers: err.headers, body: parseBody(String(err.body ?? '')) };
+      throw new UpstreamError(`${label}: cannot reach https://${domain} (${noReplyReason(err)})`, { hint: unreachableHint, unreachable: true });
+    }
+  };
 }
 
 /** GET of a pre-signed download link: no Authorization header (the token must not leave the tenant). */
@@ -254,4 +413,4 @@ async function download(url, { label, timeoutMs = 120000 }) {
   return buf;
 }
 
-module.exports = { Auth0Client, download, normaliseDomain, retryAfterMs, describe, sleep };
+module.exports = { Auth0Client, changePasswordSender, download, normaliseDomain, retryAfterMs, describe, sleep };

@@ -9,7 +9,8 @@
  *   `migration_complete` but who is not in the new tenant is imported (the mark only proves a password
  *   check, e.g. by `try login`), and listed; only the operator's --skip-users list leaves users out;
  * - chunk: JSON array files under the import size limit;
- * - multipart: the users-imports request body.
+ * - multipart: a users-imports request body built by hand; the command line sends its imports through
+ *   the SDK (auth0.js createUsersImport), this is for tests that drive the fake tenant directly.
  */
 
 const crypto = require('node:crypto');
@@ -34,7 +35,7 @@ const CONNECTION_FIELD = { name: 'identities[0].connection', export_as: 'connect
 async function connectionId(client, name) {
   let list;
   try {
-    list = await client.get('connections', { name, strategy: 'auth0', fields: 'id,name' });
+    list = await client.listConnections({ name, strategy: 'auth0', fields: 'id,name' });
   } catch (err) {
     if (err.status === 403) return null;
     throw err;
@@ -52,7 +53,7 @@ async function connectionId(client, name) {
 /** The tenant's database connection names, for a did-you-mean; [] when they cannot be listed. */
 async function connectionNames(client) {
   try {
-    const all = await client.get('connections', { strategy: 'auth0', fields: 'id,name' });
+    const all = await client.listConnections({ strategy: 'auth0', fields: 'id,name' });
     return (Array.isArray(all) ? all : []).map((x) => x && x.name).filter((n) => typeof n === 'string');
   } catch {
     return [];
@@ -88,7 +89,7 @@ function requireUsers(client, connection, records, kept, { wholeTenant, optionHi
 async function waitForJob(client, id, { pollMs, timeoutMs = 4 * 3600 * 1000, onPoll } = {}) {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const job = await client.get(`jobs/${encodeURIComponent(id)}`);
+    const job = await client.getJob(id);
     if (onPoll) onPoll(job);
     if (job.status === 'completed' || job.status === 'failed' || job.status === 'expired') return job;
     if (Date.now() > until) throw new UpstreamError(`${client.label}: job ${id} did not finish in time (status ${job.status})`);
@@ -109,7 +110,7 @@ async function exportUsers(client, { connection, fields, pollMs, out, require: m
   }
   const body = { format: 'json', fields: [...fields.map((name) => ({ name })), CONNECTION_FIELD] };
   if (connId) body.connection_id = connId;
-  const created = (await client.api('POST', 'jobs/users-exports', { json: body })).body;
+  const created = await client.createUsersExport(body);
   out.info(`${client.label}: export job ${created.id} started`);
   const job = await waitForJob(client, created.id, { pollMs });
   if (job.status !== 'completed' || !job.location) {

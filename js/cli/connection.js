@@ -17,8 +17,8 @@ const { MASK } = require('./output');
 
 /** GET /api/v2/connections?name=: the connection, with its options (or a clear error). */
 async function findConnection(client, name) {
-  const list = await client.get('connections', { name, strategy: 'auth0' });
-  const conn = (Array.isArray(list) ? list : []).find((c) => c && c.name === name);
+  const list = await client.listConnections({ name, strategy: 'auth0' });
+  const conn = list.find((c) => c && c.name === name);
   if (!conn) {
     throw new UpstreamError(`new tenant: no database connection named "${name}"`, {
       hint: 'create it (Authentication > Database > Create DB Connection) or correct --new-connection',
@@ -195,8 +195,8 @@ function describePlan(conn, domain, plan) {
  * the scripts arrived byte for byte.
  */
 async function applyPlan(client, conn, plan, scripts, { metadata = null } = {}) {
-  await client.api('PATCH', `connections/${encodeURIComponent(conn.id)}`, { json: { options: plan.options, ...(metadata ? { metadata } : {}) } });
-  const after = await client.get(`connections/${encodeURIComponent(conn.id)}`);
+  await client.updateConnection(conn.id, { options: plan.options, ...(metadata ? { metadata } : {}) });
+  const after = await client.getConnection(conn.id);
   const got = (after && after.options && after.options.customScripts) || {};
   for (const name of ['login', 'get_user']) {
     if (got[name] !== scripts[name]) {

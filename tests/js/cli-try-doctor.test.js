@@ -173,6 +173,21 @@ describe('doctor', () => {
     );
   });
 
+  // What js/cli/auth0.js keeps beside the auth0 SDK: the SDK's TokenProvider sends the token request
+  // once, and its retry covers replies only, not a connection reset before any reply.
+  it('a 500 from the token endpoint and a reset connection on a read are tried again, said on stderr', async () => {
+    pair.new.faults.set('token', { kind: 'status', status: 500, times: 1 });
+    pair.new.faults.set('connections', { kind: 'reset', times: 1 });
+    try {
+      const r = await h.runCli(['doctor', '--json'], { env: h.newEnv(pair.new) });
+      assert.equal(check(r, 'client credentials accepted').status, 'ok', r.stderr);
+      assert.equal(check(r, 'connection "Username-Password-Authentication" exists').status, 'ok', r.stderr);
+      assert.match(r.stderr, /new tenant: token request: HTTP 500[^\n]*; waiting 1\.0 s/);
+    } finally {
+      pair.new.faults.clear();
+    }
+  });
+
   it('an unreachable tenant is a failed check; nothing given is a usage error', async () => {
     const r = await h.runCli(['doctor', '--json'], { env: h.oldEnv(pair.old, { ALM_DOMAIN: '127.0.0.1:1' }) });
     assert.equal(r.code, 1);

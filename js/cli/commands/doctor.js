@@ -67,11 +67,6 @@ class Checklist {
 const errText = (err) => (err instanceof CliError ? err.message.replace(/^(old|new) tenant: /, '') : String(err && err.message));
 const errFix = (err, dflt) => (err instanceof CliError && err.hint) || dflt;
 
-async function getJson(client, url) {
-  const r = await client.exchange(url, { method: 'GET' }, { idempotent: true });
-  return r;
-}
-
 async function checkOld(ctx, list) {
   const S = 'old tenant';
   const settings = oldSettings(ctx);
@@ -89,7 +84,7 @@ async function checkOld(ctx, list) {
   // 1. Discovery and the signing keys.
   let discovery = null;
   try {
-    const r = await getJson(client, `${base}/.well-known/openid-configuration`);
+    const r = await client.publicJson(`${base}/.well-known/openid-configuration`);
     if (r.status === 200 && r.body && typeof r.body === 'object' && r.body.issuer) {
       discovery = r.body;
       list.add(S, 'discovery document reachable', 'ok', `${base}/.well-known/openid-configuration`);
@@ -114,7 +109,7 @@ async function checkOld(ctx, list) {
   }
   if (discovery) {
     try {
-      const r = await getJson(client, discovery.jwks_uri || `${base}/.well-known/jwks.json`);
+      const r = await client.publicJson(discovery.jwks_uri || `${base}/.well-known/jwks.json`);
       const keys = r.status === 200 && r.body && Array.isArray(r.body.keys) ? r.body.keys : [];
       const rsa = keys.filter((k) => k.kty === 'RSA' && (!k.use || k.use === 'sig') && (!k.alg || k.alg === 'RS256'));
       if (rsa.length) list.add(S, 'RS256 signing keys published', 'ok', `${rsa.length} key(s) in the JWKS`);
@@ -165,7 +160,7 @@ async function checkOld(ctx, list) {
       );
     }
     try {
-      await client.api('GET', 'users-by-email', { query: { email: `alm-doctor-${crypto.randomBytes(6).toString('hex')}@example.invalid` } });
+      await client.usersByEmail(`alm-doctor-${crypto.randomBytes(6).toString('hex')}@example.invalid`);
       list.add(S, 'Management API user lookup works', 'ok', 'users-by-email answered');
     } catch (err) {
       list.add(S, 'Management API user lookup works', 'fail', errText(err), errFix(err, 'give the Migration App read:users'));
@@ -203,7 +198,7 @@ async function checkOld(ctx, list) {
     try {
       // The whole tenant: the Action marks only the Migration App's logins, which use the migrated
       // connection, so no connection clause (and no query quoting here: lookup.rs owns that).
-      const r = await client.get('users', { q: 'app_metadata.migration_complete:true', search_engine: 'v3', per_page: 1, include_totals: 'true', fields: 'user_id' });
+      const r = await client.searchUsers({ q: 'app_metadata.migration_complete:true', search_engine: 'v3', per_page: 1, include_totals: true, fields: 'user_id' });
       const total = r && typeof r.total === 'number' ? r.total : Array.isArray(r) ? r.length : 0;
       if (total > 0) list.add(S, 'claims producer (post-login Action) active', 'ok', `${total}${total >= 1000 ? '+' : ''} user(s) marked migration_complete`);
       else {

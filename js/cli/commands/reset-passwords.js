@@ -10,7 +10,9 @@
  * limited (429 with Retry-After or X-RateLimit-Reset). It needs no client secret, but `client_id` must
  * be an application the connection is enabled for (default the CLI's own new-tenant app). The
  * Management API's `POST /api/v2/tickets/password-change` is NOT used: it only returns a ticket URL and
- * sends nothing, so this tool would have to mail it itself.
+ * sends nothing, so this tool would have to mail it itself. The request goes through the auth0 SDK's
+ * AuthenticationClient (`database.changePassword`, see auth0.js changePasswordSender), with the SDK's
+ * retry off: the waits below are this command's.
  *
  * Emails cannot be unsent, so: a plan first (--dry-run stops there), a typed confirmation on a terminal
  * or --yes off one, a lock so two runs never send at once, and a sent log (<record>.sent.ndjson)
@@ -22,12 +24,11 @@
 const path = require('node:path');
 const readline = require('node:readline');
 const { NEW_TENANT, requireValue, pickValue } = require('../options');
-const { normaliseDomain, retryAfterMs, describe } = require('../auth0');
+const { changePasswordSender, normaliseDomain, retryAfterMs, describe } = require('../auth0');
 const { EXIT, CliError, UsageError, UpstreamError } = require('../errors');
 const { sentLogPath, readRecord, readSent, SentLog, plan } = require('../reset-record');
 
 const DEFAULT_RATE = 20;
-const REQUEST_TIMEOUT_MS = 30000;
 /** Longest wait a 429 can ask of us; Auth0's windows are short, a longer ask is capped. */
 const MAX_WAIT_MS = 60000;
 /** 429s in a row for one user before the run stops (exit 3, progress kept). */
@@ -71,33 +72,6 @@ function target(ctx) {
   const clientId =
     reset !== undefined && String(reset).trim() !== '' ? String(reset).trim() : requireValue(ctx, NEW_TENANT, 'new-client-id', 'the application named in the reset request; or give --reset-client-id');
   return { base: `https://${domain}`, domain, connection, clientId };
-}
-
-/** One change_password request. Returns {status, headers, body}; throws UpstreamError when unreachable. */
-async function postReset(t, email) {
-  let res;
-  try {
-    res = await fetch(`${t.base}/dbconnections/change_password`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: t.clientId, email, connection: t.connection }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch (err) {
-    const why = err && err.name === 'TimeoutError' ? 'timed out' : (err && err.cause && (err.cause.code || err.cause.message)) || (err && err.message);
-    throw new UpstreamError(`new tenant: cannot reach ${t.base} (${why})`, {
-      hint: 'check the domain, your network and proxy settings, then run the same command again: it skips who was sent one',
-      unreachable: true,
-    });
-  }
-  const text = await res.text().catch(() => '');
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, headers: res.headers, body };
 }
 
 /**
@@ -323,9 +297,16 @@ async function run(ctx) {
     }
 
     log = new SentLog(sidecar);
+    const post = changePasswordSender({
+      domain: t.domain,
+      clientId: t.clientId,
+      connection: t.connection,
+      label: 'new tenant',
+      unreachableHint: 'check the domain, your network and proxy settings, then run the same command again: it skips who was sent one',
+    });
     const r = await sendAll(p.toSend, {
       intervalMs: 60000 / rate,
-      post: (u) => postReset(t, u.email),
+      post: (u) => post(u.email),
       sleep: interruptibleSleep(ac.signal),
       now: () => performance.now(),
       stopped: () => interrupted,

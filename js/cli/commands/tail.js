@@ -68,7 +68,7 @@ async function collect(client, state, id, job) {
   entry.finishedAt = new Date().toISOString();
   entry.errors = [];
   if (job.status === 'completed' && job.summary && job.summary.failed > 0) {
-    const errs = await client.get(`jobs/${encodeURIComponent(id)}/errors`);
+    const errs = await client.jobErrors(id);
     for (const e of Array.isArray(errs) ? errs : []) {
       const uid = e && e.user && e.user.user_id !== undefined ? `auth0|${e.user.user_id}` : '(unknown)';
       const first = (e.errors && e.errors[0]) || {};
@@ -320,15 +320,11 @@ async function tail(ctx, o) {
       const c = chunks[i];
       state.intents[i + 1] = { users: c.userIds.length, at: new Date().toISOString() };
       save();
-      const form = bulk.multipart(
-        {
-          connection_id: newExport.connectionId || (await connectionIdOf(newClient, o.target.connection)),
-          upsert: 'false',
-          send_completion_email: 'false',
-          external_id: `alm-tail-${runId}-${i + 1}`,
-        },
-        { name: `users-${i + 1}.json`, text: c.text }
-      );
+      const form = {
+        connectionId: newExport.connectionId || (await connectionIdOf(newClient, o.target.connection)),
+        externalId: `alm-tail-${runId}-${i + 1}`,
+        file: { name: `users-${i + 1}.json`, text: c.text },
+      };
       const created = await submit(newClient, form, o, () => {
         delete state.intents[i + 1]; // refused: no job exists
         save();
@@ -435,15 +431,16 @@ async function tail(ctx, o) {
 }
 
 /**
- * POSTs an import job. A 429 is waited out here rather than in the client: Auth0 answers one both for
- * its rate limit (with Retry-After) and when two import jobs already run on the tenant (without; an
- * import can take minutes), so the wait follows Retry-After, else grows from the poll interval.
+ * POSTs an import job (through the SDK, sent once). A 429 is waited out here rather than by the SDK's
+ * retry: Auth0 answers one both for its rate limit (with Retry-After) and when two import jobs already
+ * run on the tenant (without; an import can take minutes, longer than the SDK's retries last), so the
+ * wait follows Retry-After, else grows from the poll interval, for up to 2 hours.
  */
 async function submit(client, form, o, onRefused) {
   const deadline = Date.now() + 2 * 3600 * 1000;
   for (let k = 0; ; k++) {
     try {
-      return (await client.api('POST', 'jobs/users-imports', { body: form.body, headers: { 'content-type': form.contentType }, max429: 0 })).body;
+      return await client.createUsersImport(form);
     } catch (err) {
       if (err.status === 429 && Date.now() < deadline) {
         const wait = err.retryAfterMs != null ? Math.min(err.retryAfterMs, 60000) : Math.min(o.pollMs * 2 ** Math.min(k, 10), 30000);
