@@ -36,7 +36,7 @@ WASM := target/wasm/migrate.wasm
 ENGINE_PKG := target/pkg-engine
 ENGINE_WASM := target/wasm/engine.wasm
 RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs rust-toolchain.toml
-TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard js/build/*.js)
+TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard pkg-template/shim/*.js) $(wildcard js/build/*.js) js/auth0-limits.js
 STAMP := target/.stamps
 
 .PHONY: dist test setup test-rust test-wasm test-js wasm clean

@@ -15,6 +15,8 @@
 //!
 //! Both answer `{"send": {"request"}}`, `{"verify": {"jwk", "input", "signature"}}` or
 //! `{"done": {"kind": .., ..}}`; `start` adds `"flow": <id>` unless it is done at once, and
+//! `"name_user": true` when the settings let the log line name the user (the shim reads no
+//! setting: it hashes the identifier unless told), and
 //! `resume` adds `"store": {"key", "until_ms"}` when the host is to cache the reply it just
 //! reported, under that key, until that instant. A request's `timeout_ms` is already cut to what
 //! is left of the call, and its `delay_ms` already known to fit (see [`crate::flow`]).
@@ -79,9 +81,14 @@ fn with_calls<R>(f: impl FnOnce(&mut Calls) -> R) -> R {
 }
 
 /// Renders `step`; a step that is not done is kept under `id` (a new id when `None`), which the
-/// answer names when it is new. `store` is the cache decision on the reply just reported.
+/// answer names when it is new. `store` is the cache decision on the reply just reported. The
+/// first answer (`id` is `None`) also says `"name_user": true` when the settings let the host's log
+/// line name the user (`Log_Identifiers`): the shim reads no setting itself.
 fn render(id: Option<u32>, cfg: Config, deadline_ms: u64, store: Option<(String, u64)>, step: Step) -> String {
     let mut fields: Vec<(&str, Value)> = Vec::new();
+    if id.is_none() && cfg.log_identifiers {
+        fields.push(("name_user", Value::Bool(true)));
+    }
     if let Some((key, until_ms)) = store {
         fields.push(("store", Value::object([("key", Value::from(key)), ("until_ms", Value::int(until_ms))])));
     }
@@ -356,6 +363,26 @@ mod tests {
         let out = resume_at(&flow, T, ok(json!({"access_token": "T", "expires_in": 86400})));
         assert_eq!(out["send"]["request"]["label"], "users-by-email", "no settings in resume: the flow has them");
         assert!(!out.to_string().contains("TOPSECRET"));
+    }
+
+    #[test]
+    fn the_first_answer_says_whether_the_log_line_may_name_the_user() {
+        let first = |extra: Value, identifier: &str| {
+            let mut s = settings();
+            s.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            parse(start(&json!({"op": "get_user", "settings": s, "now_ms": T, "identifier": identifier}).to_string()))
+        };
+        assert!(first(json!({}), "a@b.c").get("name_user").is_none(), "hashed by default");
+        assert!(first(json!({"Log_Identifiers": "false"}), "a@b.c").get("name_user").is_none());
+        let named = first(json!({"Log_Identifiers": "TRUE"}), "a@b.c");
+        assert_eq!((named["name_user"].clone(), named["send"].is_object()), (json!(true), true));
+        let nobody = first(json!({"Log_Identifiers": "true"}), " ");
+        assert!(nobody.get("name_user").is_none() && nobody["done"]["kind"] == "error", "no one to name");
+        let bad = first(json!({"Log_Identifiers": "yes"}), "a@b.c");
+        assert!(bad.get("name_user").is_none() && bad["done"]["kind"] == "error", "no valid settings: hashed");
+        let flow = named["flow"].clone();
+        let next = resume_at(&flow, T, ok(json!({"access_token": "T", "expires_in": 3600})));
+        assert!(next.get("name_user").is_none(), "said once, on the first answer");
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub const DEADLINE_MS: u64 = 15_000;
 pub const PASSWORD_TIMEOUT_MS: u32 = 8_000;
 /// Per-request timeout for Management API, token, discovery and JWKS calls.
 pub const API_TIMEOUT_MS: u32 = 5_000;
+/// The most of a reply's body the host reads (1 MiB); the rest is discarded unread. Every reply the
+/// flows use is far smaller (a user with Auth0's largest metadata is tens of KB), so a longer one is
+/// broken or hostile: cut, it fails to parse and is reported as a malformed reply.
+pub const MAX_BODY_BYTES: u32 = 1_048_576;
 
 /// How the host may cache a successful (2xx) reply. Only `key` and `refresh` cross to the host;
 /// the lifetime is turned into an instant by [`CacheHint::until_ms`].
@@ -72,6 +76,8 @@ pub struct Request {
     pub timeout_ms: u32,
     /// Wait this long before sending (a retry's backoff); 0 for none.
     pub delay_ms: u32,
+    /// Read at most this many bytes of the reply's body ([`MAX_BODY_BYTES`]).
+    pub max_body_bytes: u32,
     /// Whether and how the reply may be cached.
     pub cache: Option<CacheHint>,
 }
@@ -87,6 +93,7 @@ impl Request {
             body: Some(body.to_json()),
             timeout_ms,
             delay_ms: 0,
+            max_body_bytes: MAX_BODY_BYTES,
             cache: None,
         }
     }
@@ -101,6 +108,7 @@ impl Request {
             body: None,
             timeout_ms,
             delay_ms: 0,
+            max_body_bytes: MAX_BODY_BYTES,
             cache: None,
         }
     }
@@ -135,6 +143,7 @@ impl Request {
             ("headers", Value::Array(headers.collect())),
             ("timeout_ms", Value::int(self.timeout_ms.into())),
             ("delay_ms", Value::int(self.delay_ms.into())),
+            ("max_body_bytes", Value::int(self.max_body_bytes.into())),
         ];
         if let Some(b) = &self.body {
             fields.push(("body", Value::from(b.as_str())));
@@ -256,6 +265,18 @@ mod tests {
         assert_eq!(r.rate_limit_reset.as_deref(), Some("1700000000"));
         assert_eq!(Reply::from_value(&from_serde(json!({"status": 99999}))).status, None);
         assert!(Reply::from_value(&from_serde(json!({"status": 200, "shared": true}))).shared);
+    }
+
+    #[test]
+    fn every_request_tells_the_host_how_much_of_the_reply_to_read() {
+        let bearer = Request::get_bearer("user", "https://t/api/v2/users/x".into(), "tok", API_TIMEOUT_MS);
+        let post =
+            Request::post_json("password", "https://t/oauth/token".into(), &Value::from("{}"), PASSWORD_TIMEOUT_MS);
+        for r in [Request::get("jwks", "https://t/.well-known/jwks.json".into(), API_TIMEOUT_MS), bearer, post] {
+            assert_eq!(r.max_body_bytes, MAX_BODY_BYTES, "{}", r.label);
+            let j = r.to_json();
+            assert_eq!(j.get("max_body_bytes").and_then(Value::as_u64), Some(1_048_576), "{}", r.label);
+        }
     }
 
     const NOW: u64 = 1_700_000_000_000;

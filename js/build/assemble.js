@@ -1,7 +1,8 @@
 'use strict';
 /**
- * Assembles dist/ from the optimised wasm, wasm-bindgen's no-modules glue and the skeletons in
- * pkg-template/: one self-contained, pasteable file per script, plus manifest.json.
+ * Assembles dist/ from the optimised wasm, wasm-bindgen's no-modules glue, the skeletons in
+ * pkg-template/ and the shim (pkg-template/shim/, see ./shim.js): one self-contained, pasteable
+ * file per script, plus manifest.json.
  *
  * Usage: node js/build/assemble.js --wasm FILE --glue FILE --engine-wasm FILE --engine-glue FILE
  *          --toolchain FILE --out DIR
@@ -20,6 +21,8 @@ const { minify } = require('terser');
 const { checkScript } = require('./checks');
 const { header } = require('./header');
 const text91 = require('./text91');
+const { shimText } = require('./shim');
+const { almDecode91 } = require('../../pkg-template/shim/decode91');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TEMPLATES = path.join(ROOT, 'pkg-template');
@@ -101,13 +104,9 @@ function embed(glueText, wasm) {
   };
 }
 
-/** The shim's own decoder (taken from the template) must give back exactly the compressed bytes. */
+/** The shim's own decoder (the module the scripts carry) must give back exactly the compressed bytes. */
 function checkDecoder(packed, compressed) {
-  const runtime = fs.readFileSync(path.join(TEMPLATES, 'runtime.js'), 'utf8');
-  const m = runtime.match(/\n {2}function almDecode91\([\s\S]*?\n {2}\}\n/);
-  if (!m) throw new Error('pkg-template/runtime.js has no almDecode91');
-  const decode = new Function(`${m[0]}\nreturn almDecode91;`)();
-  if (!decode(packed, compressed.length).equals(compressed)) {
+  if (!almDecode91(packed, compressed.length).equals(compressed)) {
     throw new Error('the shim decoder and js/build/text91.js disagree on the wasm payload');
   }
 }
@@ -159,7 +158,7 @@ async function main() {
   const scriptsModule = embed(glue, wasm);
   const engineModule = embed(engineGlue, engineWasm);
   const embedded = { VERSION: build.version, ...scriptsModule.values };
-  const runtime = fill(fs.readFileSync(path.join(TEMPLATES, 'runtime.js'), 'utf8'), embedded).trimEnd();
+  const runtime = fill(shimText(), embedded).trimEnd();
 
   const scripts = [
     { file: 'login.js', expect: { functionName: 'login' }, wasm: true, minify: true },

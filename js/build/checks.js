@@ -7,10 +7,8 @@
 const { isBuiltin } = require('node:module');
 const zlib = require('node:zlib');
 const crypto = require('node:crypto');
-const text91 = require('./text91');
-
-/** Auth0 refuses scripts over 100 KB. We read that as 100,000 bytes, the stricter reading. */
-const SCRIPT_LIMIT_BYTES = 100000;
+const { SCRIPT_LIMIT_BYTES } = require('../auth0-limits');
+const { almDecode91 } = require('../../pkg-template/shim/decode91');
 
 /**
  * Throws when `text` breaks a rule.
@@ -80,28 +78,6 @@ function oneFunctionName(text) {
 // computed at run time, and hexadecimal ones (hashes such as the header's sha256 are hex).
 
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
-const TEXT91_INDEX = new Map(text91.ALPHABET.map((c, i) => [c, i]));
-
-/** text91 back to bytes (js/build/text91.js encodes; the shim's almDecode91 does the same). */
-function decodeText91(text, length) {
-  const out = [];
-  let acc = 0;
-  let bits = 0;
-  for (let k = 0; k + 1 < text.length && out.length < length; k += 2) {
-    const lo = TEXT91_INDEX.get(text.charCodeAt(k));
-    const hi = TEXT91_INDEX.get(text.charCodeAt(k + 1));
-    if (lo === undefined || hi === undefined) return null;
-    acc |= (lo + hi * 91) << bits;
-    bits += 13;
-    while (bits >= 8 && out.length < length) {
-      out.push(acc & 255);
-      acc >>>= 8;
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
 /**
  * Whether a string literal's content is the embedded wasm: it decodes (base64 or text91, then
  * brotli) to bytes whose SHA-256 is `sha256`, the hash the script's header names. The hash, not
@@ -113,10 +89,9 @@ function isWasmPayload(body, sha256) {
   const candidates = [];
   if (/^[A-Za-z0-9+/]+=*$/.test(body)) candidates.push(Buffer.from(body, 'base64'));
   const most = Math.floor(((body.length / 2) * 13) / 8);
-  for (const length of [most, most - 1]) {
-    const bytes = decodeText91(body, length);
-    if (bytes) candidates.push(bytes);
-  }
+  // The shim's own decoder (pkg-template/shim/decode91.js); a literal that is not text91 decodes to
+  // bytes that brotli or the hash then refuse.
+  for (const length of [most, most - 1]) if (length > 0) candidates.push(almDecode91(body, length));
   return candidates.some((bytes) => {
     try {
       const wasm = zlib.brotliDecompressSync(bytes);

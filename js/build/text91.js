@@ -6,7 +6,7 @@
  *
  * The alphabet is printable ASCII without the four characters a script string cannot carry as
  * they are: `'` (the literal's quote), `\` (escapes), and `@` and `#` (the Auth0 Deploy CLI
- * rewrites @@KEY@@ and ##KEY##). The decoder is `almDecode91` in pkg-template/runtime.js; the
+ * rewrites @@KEY@@ and ##KEY##). The decoder is `almDecode91` in pkg-template/shim/decode91.js; the
  * build checks the two agree on every payload it emits.
  */
 

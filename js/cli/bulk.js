@@ -20,8 +20,8 @@ const { UpstreamError, UsageError } = require('./errors');
 const { download, sleep } = require('./auth0');
 const { didYouMean } = require('./suggest');
 
-/** Auth0's documented import file limit is 500 KB; its API names 512000 bytes. We stay under both. */
-const MAX_CHUNK_BYTES = 500000;
+/** Auth0's documented import file limit (500 KB; its API names 512000 bytes): we stay under both. */
+const MAX_CHUNK_BYTES = require('../auth0-limits').IMPORT_FILE_BYTES;
 const DEFAULT_CHUNK_BYTES = 480000;
 
 const OLD_FIELDS = ['user_id', 'email', 'email_verified', 'username', 'name', 'nickname', 'given_name', 'family_name', 'picture', 'user_metadata', 'app_metadata', 'blocked'];

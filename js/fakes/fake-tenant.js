@@ -34,6 +34,7 @@ const { handleConnections, normaliseConnection, ENCRYPTED_PREFIX } = require('./
 const { Jobs } = require('./fake-tenant/jobs');
 const { handleChangePassword } = require('./fake-tenant/dbconnections');
 const crypto = require('node:crypto');
+const { oldTenantRoute } = require('./routes');
 
 /** Largest body the users-imports route reads (the 512000-byte file limit is checked after parsing). */
 const IMPORT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -531,18 +532,9 @@ async function startFakeTenant(options = {}) {
   return tenant;
 }
 
-/**
- * What a logged request was, in the words the tests and the benchmark count it by (`password`,
- * `token`, `discovery`, `jwks`, `users-by-email`, `users-search`, `user`), or null.
- */
+/** What a logged request was, by its route's label (js/fakes/routes.js), or null. */
 function requestLabel(r) {
-  if (r.path === '/oauth/token') return r.grant_type === 'client_credentials' ? 'token' : 'password';
-  if (r.path === '/.well-known/openid-configuration') return 'discovery';
-  if (r.path === '/.well-known/jwks.json') return 'jwks';
-  if (r.path === '/api/v2/users-by-email') return 'users-by-email';
-  if (r.path === '/api/v2/users') return 'users-search';
-  if (r.path.startsWith('/api/v2/users/')) return 'user';
-  return null;
+  return oldTenantRoute(r.path, r.grant_type);
 }
 
 module.exports = { startFakeTenant, SEED, requestLabel };

@@ -34,41 +34,40 @@
 const https = require('node:https');
 const { ensureTestCa, DEFAULT_CA_DIR } = require('./ca');
 const { decodeJwt } = require('./fake-tenant/jwt');
+const { oldTenantRoute } = require('./routes');
 
 const FIVE_MIB = 5 * 1024 * 1024;
 
-/** Which route a request is, and (for per-call routes) the value that identifies its call. */
+/** Which route a request is (js/fakes/routes.js), and (for per-call routes) the value that identifies its call. */
 function classify(method, url, body) {
   const p = url.pathname;
-  if (p === '/oauth/token' && method === 'POST') {
-    let params = {};
+  let params = {};
+  if (p === '/oauth/token') {
+    if (method !== 'POST') return { route: 'other' };
     try {
       params = JSON.parse(body.toString('utf8') || '{}');
     } catch {
       params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
     }
-    if (params.grant_type === 'client_credentials') return { route: 'token' };
-    return { route: 'password', key: String(params.username || '').toLowerCase() };
   }
-  if (p === '/.well-known/openid-configuration') return { route: 'discovery' };
-  if (p === '/.well-known/jwks.json') return { route: 'jwks' };
-  if (p === '/api/v2/users-by-email') return { route: 'users-by-email', key: url.searchParams.get('email') || '' };
-  if (p === '/api/v2/users') {
+  const route = oldTenantRoute(p, params.grant_type);
+  if (route === 'password') return { route, key: String(params.username || '').toLowerCase() };
+  if (route === 'users-by-email') return { route, key: url.searchParams.get('email') || '' };
+  if (route === 'users-search') {
     const q = url.searchParams.get('q') || '';
     const m = /^username:"((?:\\.|[^"\\])*)"$/.exec(q);
-    return { route: 'users-search', key: m ? m[1].replace(/\\(.)/g, '$1') : `unparsed:${q}` };
+    return { route, key: m ? m[1].replace(/\\(.)/g, '$1') : `unparsed:${q}` };
   }
-  const m = /^\/api\/v2\/users\/([^/]+)$/.exec(p);
-  if (m) {
-    let id = m[1];
+  if (route === 'user') {
+    let id = p.slice('/api/v2/users/'.length);
     try {
       id = decodeURIComponent(id);
     } catch {
       /* keep it raw */
     }
-    return { route: 'user', key: id };
+    return { route, key: id };
   }
-  return { route: 'other' };
+  return { route: route || 'other' };
 }
 
 /** Puts 0xFF inside the first JSON string value of `buf` (or at its start when there is none). */

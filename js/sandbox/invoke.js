@@ -14,6 +14,7 @@ const { SandboxError } = require('./sandbox-error');
 const { DEFAULT_CONTEXT, current, mergeContext, cloneContext } = require('./globals');
 const { classify, summarise } = require('./report');
 const { finishLeaks } = require('./redact');
+const { SCRIPT_TIMEOUT_MS } = require('../auth0-limits');
 
 /** The canonical function name for each script kind (the dashboard's Login and Get User tabs). */
 const EXPECTED_NAMES = Object.freeze({ login: 'login', get_user: 'getByEmail' });
@@ -32,7 +33,7 @@ function round(ms) {
  * arguments are not in it, and the password is redacted from every string in it.
  */
 async function invoke(container, scriptText, options = {}) {
-  const { kind, args = [], timeoutMs = 20000 } = options;
+  const { kind, args = [], timeoutMs = SCRIPT_TIMEOUT_MS } = options;
   if (!(kind in EXPECTED_NAMES)) throw new TypeError(`kind must be 'login' or 'get_user' (got ${kind})`);
   const wanted = kind === 'login' ? 2 : 1;
   if (!Array.isArray(args) || args.length !== wanted) {

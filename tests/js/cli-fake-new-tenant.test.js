@@ -13,6 +13,10 @@ const zlib = require('node:zlib');
 const { startFakeTenant, SEED } = require('../../js/fakes/fake-tenant');
 const { newTenantSeed, NEW_CONNECTION, NEW_CONNECTION_ID } = require('../support/fake-tenant/cli-harness');
 const { multipart } = require('../../js/cli/bulk');
+const { Auth0Client } = require('../../js/cli/auth0');
+const { Output } = require('../../js/cli/output');
+
+const quiet = { write: () => true, isTTY: false };
 
 const CLI = SEED.clients.cli;
 
@@ -52,6 +56,74 @@ async function untilJob(t, bearer, id, statuses = ['completed', 'failed']) {
   }
   throw new Error(`job ${id} never finished`);
 }
+
+describe('fake new tenant: the connection list, bare or in checkpoint pages', () => {
+  let t;
+  let bearer;
+  const extra = Array.from({ length: 120 }, (_, i) => ({ id: `con_extra${String(i).padStart(3, '0')}`, name: `extra-${i}`, strategy: 'auth0', enabled_clients: [] }));
+  before(async () => {
+    const seed = newTenantSeed();
+    t = await startFakeTenant({ seed: { ...seed, connections: [...seed.connections, ...extra] } });
+    bearer = await token(t);
+  });
+  after(() => t.close());
+
+  it('answers a bare array without include_totals, and {connections, next} pages with it', async () => {
+    const bare = await call(t, '/api/v2/connections?strategy=auth0&fields=id', { bearer });
+    assert.equal(bare.status, 200);
+    assert.ok(Array.isArray(bare.body) && bare.body.length === 121);
+    const ids = [];
+    let from = null;
+    for (let pages = 1; ; pages++) {
+      const r = await call(t, `/api/v2/connections?include_totals=true&take=50&strategy=auth0&fields=id${from ? `&from=${from}` : ''}`, { bearer });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      ids.push(...r.body.connections.map((c) => c.id));
+      if (!r.body.next) {
+        assert.equal(pages, 3);
+        break;
+      }
+      assert.equal(r.body.connections.length, 50);
+      from = r.body.next;
+    }
+    assert.deepEqual(
+      ids,
+      bare.body.map((c) => c.id),
+      'every connection once, in order'
+    );
+    const one = await call(t, `/api/v2/connections?include_totals=true&name=${encodeURIComponent(NEW_CONNECTION)}`, { bearer });
+    assert.deepEqual([one.body.connections.length, 'next' in one.body], [1, false]);
+    for (const q of ['take=0', 'take=x', 'from=bm9wZQ']) {
+      const r = await call(t, `/api/v2/connections?include_totals=true&${q}`, { bearer });
+      assert.deepEqual([r.status, r.body.errorCode], [400, 'invalid_query_string'], q);
+    }
+  });
+
+  it('the command line reads every page through the SDK', async () => {
+    const client = new Auth0Client({
+      domain: t.domain,
+      clientId: CLI.client_id,
+      clientSecret: CLI.client_secret,
+      label: 'new tenant',
+      secretEnv: 'X',
+      out: new Output({ stdout: quiet, stderr: quiet }),
+    });
+    const mark = t.requests.length;
+    const all = await client.listConnections({ strategy: 'auth0', fields: 'id,name' });
+    assert.equal(all.length, 121);
+    assert.equal(new Set(all.map((c) => c.id)).size, 121);
+    const named = await client.listConnections({ name: 'extra-7', strategy: 'auth0' });
+    assert.deepEqual(
+      named.map((c) => c.id),
+      ['con_extra007']
+    );
+    const lists = t.requests.slice(mark).filter((r) => r.path === '/api/v2/connections');
+    assert.equal(lists.length, 4, 'three pages, then one');
+    assert.ok(
+      lists.every((r) => r.query.include_totals === 'true' && r.query.take === '50'),
+      'the SDK asks for checkpoint pages'
+    );
+  });
+});
 
 describe('fake new tenant: connections', () => {
   let t;

@@ -23,6 +23,7 @@ const { OLD_TENANT, NEW_TENANT, DIST, BIN, oldSettings, newTenant } = require('.
 const { distDir, loadEngine } = require('../dist');
 const { Auth0Client, sleep } = require('../auth0');
 const bulk = require('../bulk');
+const { IMPORT_JOBS_AT_ONCE } = require('../../auth0-limits');
 const lock = require('../lock');
 const { readState, writeState, readRecordIds, touchRecord, appendRecord } = require('../state');
 const { EXIT, UsageError, UpstreamError } = require('../errors');
@@ -117,7 +118,7 @@ async function run(ctx) {
   const target = newTenant(ctx);
   const pollMs = intOption(values, 'poll-interval', 3000, { min: 10, max: 600000 });
   const chunkBytes = intOption(values, 'chunk-bytes', bulk.DEFAULT_CHUNK_BYTES, { min: 1000, max: bulk.MAX_CHUNK_BYTES });
-  const concurrency = intOption(values, 'concurrency', 2, { min: 1, max: 2 });
+  const concurrency = intOption(values, 'concurrency', IMPORT_JOBS_AT_ONCE, { min: 1, max: IMPORT_JOBS_AT_ONCE });
   const dryRun = !!values['dry-run'];
   const stateFile = path.resolve(values.state || ctx.env.ALM_TAIL_STATE || 'alm-tail-state.json');
   const recordFile = path.resolve(values.record || ctx.env.ALM_TAIL_RECORD || path.join(path.dirname(stateFile), 'alm-imported.ndjson'));

@@ -13,6 +13,8 @@
  *   sending such a value back stores the ciphertext as the new value). The ciphertext format here is the
  *   fake's own (`fake-encrypted:` + base64): Auth0's is not documented;
  * - unknown top-level properties (`id`, `name`, `strategy`...) are refused with a 400 payload error;
+ * - the list answers a bare array, or with `include_totals=true` (the official SDK's way) a page
+ *   `{connections, next}` of `take` (default 50) from the checkpoint `from`;
  * - `metadata` is an object of at most 10 string values of at most 255 characters, returned as stored
  *   (a PATCH with `metadata` replaces the whole object, like `options`).
  * The exact 400 wording is UNCONFIRMED.
@@ -20,11 +22,11 @@
 
 const crypto = require('node:crypto');
 const { authenticate, mgmtError } = require('./management');
+const { SCRIPT_LIMIT_BYTES } = require('../../auth0-limits');
 
 const ENCRYPTED_PREFIX = 'fake-encrypted:';
 const PATCHABLE = new Set(['options', 'enabled_clients', 'display_name', 'metadata', 'is_domain_connection', 'realms', 'show_as_button', 'authentication', 'connected_accounts']);
 const SCRIPT_NAMES = new Set(['login', 'get_user', 'create', 'verify', 'change_password', 'delete', 'change_email', 'change_phone_number']);
-const SCRIPT_LIMIT_BYTES = 100000;
 
 /** The options a freshly created Auth0 database connection has, before anyone customises it. */
 function defaultOptions(conn) {
@@ -133,6 +135,27 @@ function validateMetadata(metadata) {
 }
 
 /**
+ * Checkpoint paging, as Auth0 answers `include_totals=true` (what the official SDK sends, with
+ * `take=50`): `{connections: [...], next}`, `next` an opaque checkpoint to pass back as `from`, absent on
+ * the last page. The checkpoint here is the next connection's id, base64url (Auth0's is opaque too).
+ */
+function checkpointPage(found, query, shown) {
+  const take = query.has('take') ? Number(query.get('take')) : 50;
+  const bad = (m) => mgmtError(400, 'Bad Request', `Query validation error: '${m}'.`, 'invalid_query_string');
+  if (!Number.isInteger(take) || take < 1 || take > 1000) return bad('take must be an integer from 1 to 1000');
+  let start = 0;
+  if (query.get('from')) {
+    const id = Buffer.from(query.get('from'), 'base64url').toString('utf8');
+    start = found.findIndex((c) => c.id === id);
+    if (start < 0) return bad('from is not a checkpoint of this list');
+  }
+  const page = found.slice(start, start + take);
+  const body = { connections: shown(page) };
+  if (start + take < found.length) body.next = Buffer.from(found[start + take].id, 'utf8').toString('base64url');
+  return { status: 200, body };
+}
+
+/**
  * @param {string} route 'connections' | 'connection' | 'connection-update'
  * @param {{headers, query: URLSearchParams, connectionId?: string, body?: any}} req
  */
@@ -145,7 +168,9 @@ function handleConnections(st, route, { headers, query, connectionId, body }) {
       const name = query.get('name');
       const strategies = query.getAll('strategy');
       const found = st.connections.filter((c) => (name === null || c.name === name) && (strategies.length === 0 || strategies.includes(c.strategy)));
-      return { status: 200, body: found.map((c) => project(publicConnection(st, c, withOptions), query)) };
+      const shown = (list) => list.map((c) => project(publicConnection(st, c, withOptions), query));
+      if (query.get('include_totals') !== 'true') return { status: 200, body: shown(found) };
+      return checkpointPage(found, query, shown);
     }
     const conn = st.connections.find((c) => c.id === connectionId);
     if (!conn) return mgmtError(404, 'Not Found', 'The connection does not exist', 'inexistent_connection');

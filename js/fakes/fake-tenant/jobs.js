@@ -25,8 +25,7 @@ const crypto = require('node:crypto');
 const zlib = require('node:zlib');
 const { authenticate, publicUser, mgmtError } = require('./management');
 
-const IMPORT_FILE_LIMIT = 512000;
-const MAX_ACTIVE_IMPORTS = 2;
+const { IMPORT_FILE_API_BYTES: IMPORT_FILE_LIMIT, IMPORT_JOBS_AT_ONCE: MAX_ACTIVE_IMPORTS } = require('../../auth0-limits');
 const EXPORT_LINK_SECONDS = 60;
 const DEFAULT_EXPORT_FIELDS = ['user_id', 'email', 'email_verified', 'name', 'nickname', 'picture', 'created_at', 'updated_at', 'last_login', 'logins_count'];
 const IMPORT_FIELDS = new Set([

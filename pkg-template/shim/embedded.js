@@ -1,0 +1,15 @@
+// What the build fills in: the version, the instance's cache key, wasm-bindgen's glue and the
+// module itself. A template the build completes, not a module: it is never required.
+
+var ALM_VERSION = '__ALM_VERSION__';
+var ALM_CACHE_KEY = 'auth0-lazy-migrate/wasm/__ALM_WASM_SHA256__';
+
+// wasm-bindgen's generated glue (target no-modules), kept verbatim and run once per container.
+function almGlue() {
+__ALM_GLUE__
+  return wasm_bindgen;
+}
+
+// The migration module: Rust compiled to WebAssembly, brotli-compressed, in text91.
+var ALM_WASM_PACKED_BYTES = __ALM_WASM_PACKED_BYTES__;
+var ALM_WASM_TEXT91 = '__ALM_WASM_TEXT91__';
