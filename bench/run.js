@@ -2,8 +2,9 @@
 'use strict';
 /**
  * `make bench`: the built scripts (dist/, Rust compiled to wasm) against a plain-JavaScript baseline
- * (bench/plain/), both in the sandbox emulation (js/sandbox/) against the fake old tenant, in one
- * run, printed as one table with ratios and issue 5's budgets.
+ * (generated from bench/plain/body.js into target/bench-plain/ at the start of the run), both in the
+ * sandbox emulation (js/sandbox/) against the fake old tenant, in one run, printed as one table with
+ * ratios and the budgets of issues 5 and 10.
  *
  *   node bench/run.js              the full run (a few minutes on 2 cores)
  *   node bench/run.js --quick      a short smoke run (small counts; used by bench/run.test.js)
@@ -69,11 +70,12 @@ const { startFakeChild } = require('./lib/fake');
 const { installReplay } = require('./lib/replay');
 const wasmSize = require('./lib/wasm-size');
 const report = require('./lib/report');
+const { writePlain } = require('./plain/generate');
 const { ROOT, SEED, VARIANTS, TENANT_SPEC, scriptPaths, loadScripts, settingsFor, pool, median, percentile, mean, embeddedWasm } = require('./lib/common');
 
 const U = SEED.users;
 const V = Object.keys(VARIANTS); // ['dist', 'plain']
-const SCRIPT_LIMIT = 100000;
+const { SCRIPT_LIMIT_BYTES: SCRIPT_LIMIT } = require('../js/auth0-limits');
 
 /** How much of everything: the full run, or a smoke run that only checks the harness works. */
 const PLAN = opts.quick
@@ -131,8 +133,12 @@ function runChild(args) {
 }
 
 // ---- the scripts, frozen for the whole run ---------------------------------------------------------------
-/** Copies dist/ and bench/plain/ scripts to a temporary directory so a concurrent `make dist` cannot mix builds. */
+/**
+ * Generates the plain scripts (bench/plain/generate.js, into target/bench-plain/) and copies them and
+ * dist/'s to a temporary directory, so a concurrent `make dist` cannot mix builds.
+ */
 function snapshotScripts() {
+  writePlain();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alm-bench-'));
   const src = scriptPaths();
   for (const v of V) {
@@ -183,50 +189,100 @@ function sizes(scripts, dir) {
 }
 
 // ---- cold start -------------------------------------------------------------------------------------------
+/**
+ * The cases of the end-to-end cold start: each script's first call with no settings (an Error before any
+ * request: the script's own start-up alone) and a first full call against the fake old tenant.
+ */
+function coldCases(fake) {
+  const claims = fake.tenants.claims.domain;
+  const bare = fake.tenants.bare.domain;
+  const login = [U.full.email, U.full.password];
+  return [
+    { key: 'login_no_settings', label: 'login, no settings (an Error before any request)', kind: 'login', settings: {}, args: login, expect: 'error', warmDomain: bare },
+    { key: 'login_full', label: 'login, first full login (Action claims: password, discovery, JWKS)', kind: 'login', settings: settingsFor(claims), args: login, expect: 'success', warmDomain: bare },
+    { key: 'get_user_no_settings', label: 'get_user, no settings (an Error before any request)', kind: 'get_user', settings: {}, args: [U.full.email], expect: 'error', warmDomain: claims },
+    { key: 'get_user_full', label: 'get_user, first lookup (token, users-by-email)', kind: 'get_user', settings: settingsFor(bare), args: [U.full.email], expect: 'found', warmDomain: claims },
+  ];
+}
+
+const MODULES = {
+  fresh: 'a fresh process (Node has loaded nothing for the script)',
+  loaded: 'a new container in a warm worker (zlib, crypto and fetch already loaded and used)',
+};
+
+const spread = (list) => ({ medianMs: median(list), minMs: Math.min(...list), maxMs: Math.max(...list), n: list.length });
+
 async function coldStart(fake, paths) {
-  const res = { runs: PLAN.coldRuns, e2e: { dist: [], plain: [] }, split: [], eager: [] };
+  const child = path.join(__dirname, 'lib', 'cold-child.js');
+  const cases = coldCases(fake);
+  const samples = { first: [], timeline: [], split: [], eager: [] };
   // V8 compiles wasm functions lazily, on their first call, where it can: new WebAssembly.Module then only
-  // validates. A second set of split children compiles everything up front, to show the whole cost.
+  // validates. A set of split children compiles everything up front, to show the whole cost.
   const v8Options = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout || '';
   const eagerFlag = /--wasm-lazy-compilation\b/.test(v8Options) ? '--no-wasm-lazy-compilation' : null;
-  res.lazyByDefault = /--wasm-lazy-compilation[^\n]*\n\s*type: bool\s+default: --wasm-lazy-compilation/.test(v8Options);
-  const child = path.join(__dirname, 'lib', 'cold-child.js');
+  const lazyByDefault = /--wasm-lazy-compilation[^\n]*\n\s*type: bool\s+default: --wasm-lazy-compilation/.test(v8Options);
+  const first = (spec) => runChild([child, 'first', JSON.stringify(spec)]);
   for (let i = 0; i < PLAN.coldRuns; i++) {
-    for (const v of i % 2 ? ['plain', 'dist'] : ['dist', 'plain']) {
-      const r = await runChild([child, 'e2e', paths[v].login, 'login', fake.tenants.claims.domain, U.full.email, U.full.password]);
-      if (r.outcome !== 'success') throw new Error(`cold ${v} login ended ${r.outcome}: ${r.violations.join('; ')}`);
-      res.e2e[v].push(r);
+    for (const modules of Object.keys(MODULES)) {
+      for (const cs of cases) {
+        // paired: dist and plain one after the other, the order alternating from run to run
+        for (const v of (i + cases.indexOf(cs)) % 2 ? ['plain', 'dist'] : ['dist', 'plain']) {
+          const warmUrl = `https://${cs.warmDomain}/.well-known/jwks.json`;
+          const r = await first({ script: paths[v][cs.kind], kind: cs.kind, settings: cs.settings, args: cs.args, modules, warmUrl });
+          if (r.outcome !== cs.expect || typeof r.totalMs !== 'number') {
+            throw new Error(`cold ${v} ${cs.key} (${modules}) ended ${r.outcome}${r.error ? ` (${r.error})` : ''}${r.violations.length ? `: ${r.violations.join('; ')}` : ''}, expected ${cs.expect}`);
+          }
+          samples.first.push({ run: i, modules, case: cs.key, variant: v, ...r });
+        }
+      }
+      // Where dist's first call goes (the no-settings login: the script's own start-up alone).
+      const t = await first({ script: paths.dist.login, kind: 'login', settings: {}, args: cases[0].args, modules, timeline: true });
+      samples.timeline.push({ run: i, ...t });
     }
-    res.split.push(await runChild([child, 'split', paths.dist.login]));
-    if (eagerFlag) res.eager.push(await runChild([eagerFlag, child, 'split', paths.dist.login]));
+    samples.split.push(await runChild([child, 'split', paths.dist.login]));
+    if (eagerFlag) samples.eager.push(await runChild([eagerFlag, child, 'split', paths.dist.login]));
     progress(`cold start ${i + 1}/${PLAN.coldRuns}`);
   }
-  const med = (list, k) => median(list.filter((x) => typeof x[k] === 'number').map((x) => x[k]));
-  const inSitu = res.e2e.dist.map((x) => x.inSitu);
-  const split = {
-    encoding: res.split[0].encoding,
-    decodeMs: med(res.split, 'decodeMs'),
-    decompressMs: med(res.split, 'decompressMs'),
-    compileMs: med(res.split, 'compileMs'),
-    instantiateMs: med(res.split, 'instantiateMs'),
-    wasmOverheadMs: median(res.split.map((x) => x.decodeMs + x.decompressMs + x.compileMs + x.instantiateMs)),
-    eagerCompileMs: res.eager.length ? med(res.eager, 'compileMs') : null,
-    lazyCompilation: res.lazyByDefault,
-    inSitu: { decompressMs: med(inSitu, 'decompressMs'), compileMs: med(inSitu, 'compileMs'), instantiateMs: med(inSitu, 'instantiateMs') },
-  };
-  const summary = {};
-  for (const v of V) {
-    const e = res.e2e[v];
-    summary[v] = {
-      scriptCompileMs: med(e, 'scriptCompileMs'),
-      firstCallMs: med(e, 'callMs'),
-      firstLoginMs: median(e.map((x) => (x.scriptCompileMs || 0) + x.callMs)),
-      firstCallCpuMs: med(e, 'cpuMs'),
-    };
+
+  const out = { runs: PLAN.coldRuns, budgetsMs: { fresh: 10, loaded: 5 }, modules: MODULES, cases: {}, timeline: {}, samples };
+  for (const modules of Object.keys(MODULES)) {
+    out.cases[modules] = {};
+    for (const cs of cases) {
+      const mine = samples.first.filter((x) => x.modules === modules && x.case === cs.key);
+      const by = (v) => mine.filter((x) => x.variant === v).sort((a, b) => a.run - b.run);
+      const d = by('dist');
+      const p = by('plain');
+      const pairs = d.map((x, k) => x.totalMs - p[k].totalMs);
+      out.cases[modules][cs.key] = {
+        label: cs.label,
+        dist: { ...spread(d.map((x) => x.totalMs)), compileMedianMs: median(d.map((x) => x.compileMs)), cpuMedianMs: median(d.map((x) => x.cpuMs)), modulesLoaded: d[0].nodeModulesLoaded },
+        plain: { ...spread(p.map((x) => x.totalMs)), compileMedianMs: median(p.map((x) => x.compileMs)), cpuMedianMs: median(p.map((x) => x.cpuMs)), modulesLoaded: p[0].nodeModulesLoaded },
+        diff: { pairs: pairs.length, ...spread(pairs) },
+      };
+    }
+    // The timeline's spans, as medians: when each began (from the call's start) and how long it took.
+    const tl = samples.timeline.filter((x) => x.modules === modules);
+    const span = (k, f) => median(tl.filter((x) => x.timeline[k]).map((x) => x.timeline[k][f]));
+    const keys = ['require zlib', 'decompress', 'compile', 'instantiate', 'require crypto'];
+    const t = { runs: tl.length, callMs: median(tl.map((x) => x.callMs)), totalMs: median(tl.map((x) => x.totalMs)), textCompileMs: median(tl.map((x) => x.compileMs)) };
+    for (const k of keys) t[k] = { fromCallMs: span(k, 'fromCallMs'), ms: span(k, 'ms') };
+    // Before the decompress: reading the settings, require('zlib') and decoding the text (the rest).
+    t.decodeMs = median(tl.map((x) => x.timeline.decompress.fromCallMs - x.timeline['require zlib'].fromCallMs - x.timeline['require zlib'].ms));
+    t.beforeDecodeMs = span('require zlib', 'fromCallMs');
+    // Between decompress and compile: the wasm-bindgen glue set up; after instantiate: the first step.
+    t.glueMs = median(tl.map((x) => x.timeline.compile.fromCallMs - x.timeline.decompress.fromCallMs - x.timeline.decompress.ms));
+    t.afterInstanceMs = median(tl.map((x) => x.callMs - x.timeline.instantiate.fromCallMs - x.timeline.instantiate.ms));
+    out.timeline[modules] = t;
   }
-  summary.dist = { ...summary.dist, ...split, callItselfMs: summary.dist.firstCallMs - split.wasmOverheadMs };
-  summary.plain = { ...summary.plain, decodeMs: 0, decompressMs: 0, compileMs: 0, instantiateMs: 0, wasmOverheadMs: 0, callItselfMs: summary.plain.firstCallMs };
-  return { ...summary, samples: res };
+  const med = (list, k) => median(list.filter((x) => typeof x[k] === 'number').map((x) => x[k]));
+  out.split = {
+    encoding: samples.split[0].encoding,
+    compileMs: med(samples.split, 'compileMs'),
+    instantiateMs: med(samples.split, 'instantiateMs'),
+    eagerCompileMs: samples.eager.length ? med(samples.eager, 'compileMs') : null,
+    lazyCompilation: lazyByDefault,
+  };
+  return out;
 }
 
 // ---- warm CPU ---------------------------------------------------------------------------------------------

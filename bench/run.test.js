@@ -66,19 +66,51 @@ test('wasm breakdown: section sizes of the shipped module and top contributors',
   }
 });
 
-test('cold start: the split for dist, the first login for both, from the runs asked for', () => {
+test('cold start, end to end: both starting points, four cases, dist and plain paired, from the runs asked for', () => {
   const c = results.cold_start;
   const runs = results.meta.plan.coldRuns;
-  assert.equal(c.samples.split.length, runs);
-  for (const v of VARIANTS) {
-    assert.equal(c.samples.e2e[v].length, runs);
-    assert.ok(c.samples.e2e[v].every((x) => x.outcome === 'success'));
-    for (const k of ['scriptCompileMs', 'decodeMs', 'decompressMs', 'compileMs', 'instantiateMs', 'wasmOverheadMs', 'firstCallMs', 'callItselfMs', 'firstLoginMs']) {
-      finite(c[v][k], `cold ${v} ${k}`);
+  assert.equal(c.runs, runs);
+  assert.deepEqual(Object.keys(c.modules), ['fresh', 'loaded']);
+  assert.deepEqual(c.budgetsMs, { fresh: 10, loaded: 5 });
+  const expect = { login_no_settings: 'error', login_full: 'success', get_user_no_settings: 'error', get_user_full: 'found' };
+  for (const modules of ['fresh', 'loaded']) {
+    assert.deepEqual(Object.keys(c.cases[modules]), Object.keys(expect));
+    for (const [key, outcome] of Object.entries(expect)) {
+      const x = c.cases[modules][key];
+      for (const v of VARIANTS) {
+        assert.equal(x[v].n, runs, `${modules} ${key} ${v}: one sample per run`);
+        for (const k of ['medianMs', 'minMs', 'maxMs', 'compileMedianMs', 'cpuMedianMs']) finite(x[v][k], `${modules} ${key} ${v} ${k}`);
+        assert.ok(x[v].minMs > 0 && x[v].minMs <= x[v].medianMs && x[v].medianMs <= x[v].maxMs, `${modules} ${key} ${v}: min <= median <= max`);
+        assert.ok(x[v].compileMedianMs < x[v].maxMs, `${modules} ${key} ${v}: the compile is part of the whole`);
+        const samples = c.samples.first.filter((s) => s.modules === modules && s.case === key && s.variant === v);
+        assert.equal(samples.length, runs);
+        assert.ok(
+          samples.every((s) => s.outcome === outcome && s.violations.length === 0),
+          `${modules} ${key} ${v}: ${outcome}`
+        );
+      }
+      assert.equal(x.diff.pairs, runs, 'one pair per run');
+      finite(x.diff.medianMs, `${modules} ${key} dist − plain`);
+      if (key.endsWith('no_settings'))
+        assert.ok(
+          c.samples.first.some((s) => s.case === key && /Domain/.test(s.error || '')),
+          'the Error names the missing setting'
+        );
+    }
+    // fresh: the script's first call loads Node modules; loaded: the warm worker has them already
+    const nb = c.cases[modules].login_no_settings;
+    if (modules === 'fresh') assert.ok(nb.dist.modulesLoaded.includes('zlib') && nb.plain.modulesLoaded.includes('crypto'));
+    else assert.ok(!nb.dist.modulesLoaded.includes('zlib') && !nb.plain.modulesLoaded.includes('crypto'));
+    const t = c.timeline[modules];
+    assert.equal(t.runs, runs);
+    for (const k of ['callMs', 'decodeMs', 'glueMs', 'afterInstanceMs', 'beforeDecodeMs']) finite(t[k], `timeline ${modules} ${k}`);
+    for (const k of ['require zlib', 'decompress', 'compile', 'instantiate', 'require crypto']) {
+      finite(t[k].ms, `timeline ${modules} ${k}`);
+      assert.ok(t[k].fromCallMs >= 0 && t[k].fromCallMs < t.callMs, `${modules} ${k} happens inside the call`);
     }
   }
-  assert.ok(c.dist.compileMs > 0 && c.dist.decompressMs > 0);
-  assert.equal(c.plain.wasmOverheadMs, 0);
+  assert.equal(c.samples.split.length, runs);
+  assert.ok(c.split.compileMs > 0);
 });
 
 test('warm CPU: three cases, both variants, replayed and live, every call as expected', () => {
@@ -153,6 +185,24 @@ test('the table: every section, both columns, budgets with a verdict; text and m
   for (const r of results.rows) {
     assert.ok(r.dist && typeof r.dist.text === 'string' && r.plain && typeof r.plain.text === 'string', r.metric);
   }
+  // the cold start's headline: each case in both starting points, with its paired difference against its budget
+  for (const [modules, budget] of [
+    ['fresh process', '≤ +10 ms over plain'],
+    ['warm worker', '≤ +5 ms over plain'],
+  ]) {
+    const mine = results.rows.filter((r) => r.section.startsWith('Cold start, end to end') && r.section.includes(modules));
+    assert.equal(mine.filter((r) => r.budget).length, 4, `${modules}: four budgeted rows`);
+    for (const r of mine.filter((x) => x.budget)) {
+      assert.equal(r.budget.target, budget);
+      assert.match(r.metric, /dist − plain, paired/);
+    }
+  }
+  assert.ok(results.rows.some((r) => r.section.startsWith("Cold start, where dist's first call goes")));
+  assert.ok(!results.rows.some((r) => r.budget && /decode \+ decompress/.test(r.metric)), 'the parts-sum is a detail, not a budget');
+  assert.ok(
+    results.rows.some((r) => r.metric === '  dist − plain' && r.budget && r.budget.target === '≤ +0.2 ms over plain'),
+    'warm CPU within 0.2 ms of plain'
+  );
   assert.ok(results.budgets.length >= 12);
   for (const b of results.budgets) assert.equal(typeof b.pass, 'boolean', b.metric);
   const text = report.text(results);

@@ -16,10 +16,11 @@ const VARIANTS = {
 /**
  * Where each variant's scripts are. `dir`: a snapshot made by bench/run.js at its start (so that a
  * `make dist` running meanwhile cannot mix two builds in one table), laid out as dir/dist/*.js and
- * dir/plain/*.js; without it, the repository's dist/ and bench/plain/.
+ * dir/plain/*.js; without it, the repository's dist/ and the plain scripts as bench/plain/generate.js
+ * writes them (target/bench-plain/).
  */
 function scriptPaths(dir) {
-  const base = (v) => (dir ? path.join(dir, v) : v === 'dist' ? path.join(ROOT, 'dist') : path.join(ROOT, 'bench', 'plain'));
+  const base = (v) => (dir ? path.join(dir, v) : v === 'dist' ? path.join(ROOT, 'dist') : path.join(ROOT, 'target', 'bench-plain'));
   const out = {};
   for (const v of Object.keys(VARIANTS)) out[v] = { login: path.join(base(v), 'login.js'), get_user: path.join(base(v), 'get_user.js') };
   return out;
@@ -81,32 +82,11 @@ function mean(values) {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
 }
 
-// Printable ASCII without ' \ @ # (91 symbols): two characters carry 13 bits, low bits first.
-const TEXT91 = (() => {
-  const index = new Int16Array(128).fill(-1);
-  let n = 0;
-  for (let c = 32; c < 127; c++) if (![39, 92, 64, 35].includes(c)) index[c] = n++;
-  return index;
-})();
+// text91 (two characters carry 13 bits): the shim's own decoder, which the dist scripts carry.
+const { almDecode91 } = require('../../pkg-template/shim/decode91');
 
 function decodeText91(text) {
-  const out = Buffer.alloc(Math.floor(((text.length >> 1) * 13) / 8));
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let k = 0; k + 1 < text.length; k += 2) {
-    const a = TEXT91[text.charCodeAt(k)];
-    const b = TEXT91[text.charCodeAt(k + 1)];
-    if (a < 0 || b < 0) return null;
-    acc |= (a + b * 91) << bits;
-    bits += 13;
-    while (bits >= 8) {
-      out[o++] = acc & 255;
-      acc >>>= 8;
-      bits -= 8;
-    }
-  }
-  return out.subarray(0, o);
+  return almDecode91(text, Math.floor(((text.length >> 1) * 13) / 8));
 }
 
 /** The decoders a dist script's wasm literal may use, tried in order; each returns the compressed bytes or null. */

@@ -1,13 +1,12 @@
 'use strict';
 /**
- * Turns bench/run.js results into the one table (rows with both columns, the ratio and issue 5's
- * budget), as plain text for the terminal or as the whole BENCHMARKS.md.
+ * Turns bench/run.js results into the one table (rows with both columns, the ratio and the budgets
+ * of issues 5 and 10), as plain text for the terminal or as the whole BENCHMARKS.md.
  */
 
 const SIZE_BUDGET = 32000; // "32 KB", read as 32,000 bytes like the 100 KB limit (README)
-const COLD_BUDGET_MS = 10;
-const CPU_BUDGET_MS = 0.3;
-const LOAD_BUDGET = 0.9; // throughput within 10% of the plain-JS baseline
+const CPU_BUDGET_MS = 0.2; // warm CPU per call: at most this much over the plain-JS baseline (issue 10)
+const LOAD_BUDGET = 0.95; // throughput under load: at least 95% of the plain-JS baseline (issue 10)
 const MEMORY_BUDGET_MB = 10;
 
 const int = (n) => Math.round(n).toLocaleString('en-US');
@@ -58,45 +57,64 @@ function rows(r) {
     cell(r.sizes.scripts.plain.login.restBytes, bytes(r.sizes.scripts.plain.login.restBytes))
   );
 
-  // cold start
+  // cold start, end to end: the headline
   const cs = r.cold_start;
-  const C = `Cold start: fresh process and container, first login against the local fake (median of ${cs.samples.runs})`;
-  add(C, 'script text checked and compiled by the sandbox', cell(cs.dist.scriptCompileMs, ms(cs.dist.scriptCompileMs)), cell(cs.plain.scriptCompileMs, ms(cs.plain.scriptCompileMs)));
-  add(C, `decode: ${cs.dist.encoding} text to bytes`, cell(cs.dist.decodeMs, ms(cs.dist.decodeMs)), none);
-  add(C, 'decompress: zlib.brotliDecompressSync', cell(cs.dist.decompressMs, ms(cs.dist.decompressMs)), none);
-  add(C, 'compile: new WebAssembly.Module', cell(cs.dist.compileMs, ms(cs.dist.compileMs)), none);
-  if (typeof cs.dist.eagerCompileMs === 'number') {
+  const signed = (n) => `${n >= 0 ? '+' : '−'}${ms(Math.abs(n))}`;
+  const range = (x) => `${ms(x.medianMs)} [${x.minMs.toFixed(1)}–${x.maxMs.toFixed(1)}]`;
+  const signedRange = (x) => `${signed(x.medianMs)} [${signed(x.minMs).replace(' ms', '')} to ${signed(x.maxMs).replace(' ms', '')}]`;
+  for (const [modules, title] of Object.entries(cs.modules)) {
+    const budget = cs.budgetsMs[modules];
+    const C = `Cold start, end to end, in ${title}: read and compile the script text, first call, to its callback (median [min–max] of ${cs.runs} processes each, dist and plain paired)`;
+    for (const c of Object.values(cs.cases[modules])) {
+      add(C, c.label, cell(c.dist.medianMs, range(c.dist)), cell(c.plain.medianMs, range(c.plain)));
+      add(
+        C,
+        `  dist − plain, paired (median [min to max] of ${c.diff.pairs} pairs)`,
+        cell(c.diff.medianMs, signedRange(c.diff)),
+        none,
+        verdict(`≤ +${budget} ms over plain`, c.diff.medianMs <= budget, `${signed(c.diff.medianMs - budget)} over`),
+        { noRatio: true }
+      );
+    }
+    const nb = cs.cases[modules].login_no_settings;
     add(
       C,
-      `  compile with every function up front (V8 ${cs.dist.lazyCompilation ? 'otherwise compiles lazily, in the call' : 'default'})`,
-      cell(cs.dist.eagerCompileMs, ms(cs.dist.eagerCompileMs)),
+      "  of which the sandbox's check and compile of the text (no-settings login)",
+      cell(nb.dist.compileMedianMs, ms(nb.dist.compileMedianMs)),
+      cell(nb.plain.compileMedianMs, ms(nb.plain.compileMedianMs))
+    );
+    const mods = (x, other) => {
+      const extra = x.modulesLoaded.filter((m) => !other.modulesLoaded.includes(m) && !m.startsWith('internal/'));
+      return cell(x.modulesLoaded.length, `${x.modulesLoaded.length}${extra.length ? ` (+ ${extra.join(', ')})` : ''}`);
+    };
+    add(C, "  Node's internal modules the first call loads (no-settings login)", mods(nb.dist, nb.plain), mods(nb.plain, nb.dist), null, { noRatio: true });
+  }
+
+  // cold start: where dist's first call goes
+  const tf = cs.timeline.fresh;
+  const tl = cs.timeline.loaded;
+  const T = `Cold start, where dist's first call goes (no-settings login; medians of ${tf.runs}; fresh process · warm worker)`;
+  const two = (f, l) => cell(f, `${ms(f)} · ${ms(l)}`);
+  add(T, "the first call, to its callback (the script's start-up alone)", two(tf.callMs, tl.callMs), none);
+  add(T, '  reading the settings, up to the first require', two(tf.beforeDecodeMs, tl.beforeDecodeMs), none);
+  add(T, "  require('zlib')", two(tf['require zlib'].ms, tl['require zlib'].ms), none);
+  add(T, `  decode: ${cs.split.encoding} text to bytes (the script's JavaScript, cold)`, two(tf.decodeMs, tl.decodeMs), none);
+  add(T, '  decompress: zlib.brotliDecompressSync', two(tf.decompress.ms, tl.decompress.ms), none);
+  add(T, "  wasm-bindgen's glue set up", two(tf.glueMs, tl.glueMs), none);
+  add(T, '  compile: new WebAssembly.Module', two(tf.compile.ms, tl.compile.ms), none);
+  if (typeof cs.split.eagerCompileMs === 'number') {
+    add(
+      T,
+      `    the same with every function compiled up front (fresh process; V8 ${cs.split.lazyCompilation ? 'otherwise compiles each on its first call' : 'default'})`,
+      cell(cs.split.eagerCompileMs, ms(cs.split.eagerCompileMs)),
       none
     );
   }
-  add(C, 'instantiate: new WebAssembly.Instance', cell(cs.dist.instantiateMs, ms(cs.dist.instantiateMs)), none);
-  const is = cs.dist.inSitu;
-  if (is && typeof is.compileMs === 'number') {
-    add(
-      C,
-      '  the same three, timed inside the first call',
-      cell(
-        is.decompressMs + is.compileMs + is.instantiateMs,
-        `${ms(is.decompressMs + is.compileMs + is.instantiateMs)} (${is.decompressMs.toFixed(2)}+${is.compileMs.toFixed(2)}+${is.instantiateMs.toFixed(2)})`
-      ),
-      none
-    );
-  }
-  add(
-    C,
-    'wasm overhead: decode + decompress + compile + instantiate',
-    cell(cs.dist.wasmOverheadMs, ms(cs.dist.wasmOverheadMs)),
-    cell(0, '0 (none)'),
-    verdict(`≤ ${COLD_BUDGET_MS} ms`, cs.dist.wasmOverheadMs <= COLD_BUDGET_MS, `+${ms(cs.dist.wasmOverheadMs - COLD_BUDGET_MS)}`),
-    { noRatio: true }
-  );
-  add(C, 'the call itself (first call − wasm overhead)', cell(cs.dist.callItselfMs, ms(cs.dist.callItselfMs)), cell(cs.plain.callItselfMs, ms(cs.plain.callItselfMs)));
-  add(C, 'first call to its callback (TLS + 3 requests)', cell(cs.dist.firstCallMs, ms(cs.dist.firstCallMs)), cell(cs.plain.firstCallMs, ms(cs.plain.firstCallMs)));
-  add(C, 'first login end to end (sandbox compile + call)', cell(cs.dist.firstLoginMs, ms(cs.dist.firstLoginMs)), cell(cs.plain.firstLoginMs, ms(cs.plain.firstLoginMs)));
+  add(T, '  instantiate: new WebAssembly.Instance', two(tf.instantiate.ms, tl.instantiate.ms), none);
+  add(T, '  the first step in the wasm, the answer and the log line', two(tf.afterInstanceMs, tl.afterInstanceMs), none);
+  add(T, "    of which require('crypto') (for the log line's hash; plain needs it too)", two(tf['require crypto'].ms, tl['require crypto'].ms), none);
+  const parts = (t) => t.decodeMs + t.decompress.ms + t.compile.ms + t.instantiate.ms;
+  add(T, 'decode + decompress + compile + instantiate (the former headline, a part only)', two(parts(tf), parts(tl)), none);
 
   // warm CPU
   const wc = r.warm_cpu;
@@ -105,13 +123,9 @@ function rows(r) {
   for (const c of Object.values(wc)) {
     const mp = (x) => `${ms(x.medianMs)} [${ms(x.p99Ms).replace(' ms', '')}]`;
     add(W, `${c.label}, upstream replayed`, cell(c.dist.medianMs, mp(c.dist)), cell(c.plain.medianMs, mp(c.plain)));
-    add(
-      W,
-      `  the script alone (minus the sandbox's own ${ms(c.floorMs)})`,
-      cell(c.dist.netMs, ms(c.dist.netMs)),
-      cell(c.plain.netMs, ms(c.plain.netMs)),
-      verdict(`≤ ${CPU_BUDGET_MS} ms`, c.dist.netMs <= CPU_BUDGET_MS, `+${ms(c.dist.netMs - CPU_BUDGET_MS)}`)
-    );
+    add(W, `  the script alone (minus the sandbox's own ${ms(c.floorMs)})`, cell(c.dist.netMs, ms(c.dist.netMs)), cell(c.plain.netMs, ms(c.plain.netMs)));
+    const over = c.dist.medianMs - c.plain.medianMs;
+    add(W, '  dist − plain', cell(over, signed(over)), none, verdict(`≤ +${CPU_BUDGET_MS} ms over plain`, over <= CPU_BUDGET_MS, `${signed(over - CPU_BUDGET_MS)} over`), { noRatio: true });
     add(
       W,
       '  against the live fake (adds fetch/TLS client CPU)',
@@ -229,18 +243,27 @@ function misses(r) {
           : 'The text around the wasm alone is over the budget.')
     );
   }
-  const cs = r.cold_start.dist;
-  if (cs.wasmOverheadMs > COLD_BUDGET_MS) {
+  const cs = r.cold_start;
+  for (const [modules, title] of Object.entries(cs.modules)) {
+    const budget = cs.budgetsMs[modules];
+    const missed = Object.values(cs.cases[modules]).filter((c) => c.diff.medianMs > budget);
+    if (missed.length === 0) continue;
+    const t = cs.timeline[modules];
     notes.push(
-      `The wasm's cold overhead is ${ms(cs.wasmOverheadMs)}, ${ms(cs.wasmOverheadMs - COLD_BUDGET_MS)} over: decode ${ms(cs.decodeMs)}, decompress ${ms(cs.decompressMs)}, compile ${ms(cs.compileMs)}, ` +
-        `instantiate ${ms(cs.instantiateMs)}. Compile time grows with the code section (${bytes(r.wasm_breakdown.shipped.sections.find((x) => x.name === 'code').bytes)}).`
+      `Cold start in ${title}: ${missed.map((c) => `${c.label.split(' (')[0]} is ${ms(c.diff.medianMs)} slower than plain`).join('; ')} (budget ${budget} ms). ` +
+        `Where dist's first call goes (medians, no-settings login): require('zlib') ${ms(t['require zlib'].ms)}, decoding the ${cs.split.encoding} text ${ms(t.decodeMs)}, ` +
+        `brotli ${ms(t.decompress.ms)}, glue ${ms(t.glueMs)}, new WebAssembly.Module ${ms(t.compile.ms)}, Instance ${ms(t.instantiate.ms)}, then the first step, answer and log line ` +
+        `${ms(t.afterInstanceMs)} (of which require('crypto') ${ms(t['require crypto'].ms)}, which plain pays as well). ` +
+        'The decode is JavaScript running once, cold, over the whole literal; compile time grows with the code section ' +
+        `(${bytes(r.wasm_breakdown.shipped.sections.find((x) => x.name === 'code').bytes)}).`
     );
   }
   for (const c of Object.values(r.warm_cpu)) {
-    if (c.dist.netMs <= CPU_BUDGET_MS) continue;
+    const over = c.dist.medianMs - c.plain.medianMs;
+    if (over <= CPU_BUDGET_MS) continue;
     notes.push(
-      `${c.label}: the dist script takes ${ms(c.dist.netMs)} of CPU per call beyond the sandbox's own, ${ms(c.dist.netMs - CPU_BUDGET_MS)} over ${ms(CPU_BUDGET_MS)} ` +
-        `(plain JS: ${ms(c.plain.netMs)}). The difference is the work in and around the wasm on each step: the step input (settings, flow state, the reply) ` +
+      `${c.label}: the dist script takes ${ms(c.dist.netMs)} of CPU per call beyond the sandbox's own, against ${ms(c.plain.netMs)} for plain JS: ` +
+        `${ms(over)} more, ${ms(over - CPU_BUDGET_MS)} over the ${ms(CPU_BUDGET_MS)} allowed. The difference is the work in and around the wasm on each step: the step input (settings, flow state, the reply) ` +
         'is encoded as JSON, copied into the wasm and parsed there, and the answer goes back the same way; a cached reply (discovery, JWKS, token) ' +
         'is parsed again on every use. Fewer steps per call, smaller step inputs, or keeping parsed metadata on the JavaScript side would cut it; ' +
         'profile with `node --cpu-prof` on bench/run.js to see the split.'
@@ -352,8 +375,11 @@ function markdown(r) {
   out.push('# Benchmarks');
   out.push('');
   out.push('The built scripts (`dist/`, Rust compiled to WebAssembly) against a plain-JavaScript baseline written for comparison');
-  out.push('(`bench/plain/`: the same requests, outcomes, caching and checks, no wasm), both run in the sandbox emulation against');
-  out.push('the fake old tenant in one run. Issue 5 sets the budgets; the status column reads them for the dist scripts.');
+  out.push('(the same requests, outcomes, caching and checks, no wasm), both run in the sandbox emulation against the fake old');
+  out.push('tenant in one run. The baseline is generated at the start of each run (`bench/plain/generate.js`, into');
+  out.push('`target/bench-plain/`) from one source, `bench/plain/body.js`, and the shim of `dist/` itself: the same transport');
+  out.push('(`pkg-template/shim/transport.js`) and RS256 check (`verify.js`), pasted as the build pastes them, so the two differ');
+  out.push('only in where the decisions are made. Issues 5 and 10 set the budgets; the status column reads them for the dist scripts.');
   out.push('This file is generated: `make dist && node bench/run.js --markdown > BENCHMARKS.md`.');
   if (m.quick) {
     out.push('');
@@ -405,21 +431,32 @@ function markdown(r) {
   out.push("- **Containers.** Created with the sandbox's `graceMs: 0`: its default waits 50 ms after each callback for a late");
   out.push('  second one, which would cap throughput at 50 in flight and add nothing the scripts do. Container logs are emptied every');
   out.push('  1,000 calls, as Auth0 ships them away.');
-  out.push('- **Cold start.** Each sample is a fresh `node` process and a fresh container (V8 caches compiled wasm per process).');
-  out.push("  End-to-end children time the sandbox's check and compile of the script text, then the first login (user with the");
-  out.push("  Action's claims: password, discovery and JWKS requests, TLS handshake included) to its callback. Separate children");
-  out.push("  take the wasm's text literal out of `dist/login.js` (base64, or the 91-character encoding the build may use) and time");
-  out.push('  its decoding to bytes, `brotliDecompressSync`, `new WebAssembly.Module` and `new WebAssembly.Instance` one by one; "the call');
-  out.push('  itself" is the first call minus that overhead. The end-to-end children also time the same three steps where the script');
-  out.push('  performs them (wrapped `brotliDecompressSync` and WebAssembly constructors) as a cross-check. Runs alternate dist and plain.');
-  out.push('  V8 compiles wasm lazily by default (Node 20 and 22): `new WebAssembly.Module` validates and each function is compiled');
-  out.push('  on its first call, inside "the call itself". A third set of children runs with `--no-wasm-lazy-compilation` to');
-  out.push('  show the whole compile cost up front.');
+  out.push('- **Cold start, end to end.** Each sample is one `node` process (`bench/lib/cold-child.js first`) and one call:');
+  out.push('  the clock (`process.hrtime`, inside the child) starts before the script text is read, then a new container (empty');
+  out.push("  `global`), the sandbox's check and compile of the text, the first call, and stops when the script calls back (the");
+  out.push('  callback the sandbox hands the script is wrapped to catch that moment). Before the clock starts the sandbox itself');
+  out.push("  is loaded and has run one unrelated script, as Auth0's harness is running when a first call arrives. Two starting");
+  out.push('  points: **a fresh process**, where Node has loaded nothing the script needs; and **a warm worker**, where the child');
+  out.push('  first loads and uses what a worker that has served other scripts has loaded: `zlib` (one unrelated brotli round');
+  out.push('  trip), `crypto` (a hash, an RSA key import) and `fetch` (one request to another origin, so no connection or TLS');
+  out.push('  session is reused). In both, nothing of the script itself was seen before. Four calls per variant: login and');
+  out.push("  get_user with no settings (an Error before any request: the script's start-up alone) and a first full login (Action");
+  out.push('  claims: password, discovery, JWKS, TLS handshakes included) and lookup (token, users-by-email) against the fake.');
+  out.push('  Each dist sample is paired with the plain sample taken just before or after it (the order alternates); the');
+  out.push('  budget reads the median of the paired differences. One child per sample:');
+  out.push('  `node bench/lib/cold-child.js first \'{"script":"dist/login.js","kind":"login","settings":{},"args":["a@b.c","pw"],"modules":"fresh"}\'`');
+  out.push('  prints the figures of one call (`"modules":"loaded"` for a warm worker, `"timeline":true` for the breakdown below).');
+  out.push("- **Where dist's first call goes.** Further children (dist, no-settings login, both starting points) time, from outside");
+  out.push("  the script, the first `require('zlib')` and `require('crypto')` (Node's `Module.prototype.require`, which the");
+  out.push("  sandbox's `require` calls), the first `brotliDecompressSync` and the WebAssembly constructors; the decode is the time");
+  out.push("  between `require('zlib')` returning and the decompress starting. V8 compiles wasm lazily by default (Node 20 and");
+  out.push('  22): `new WebAssembly.Module` validates and each function is compiled on its first call, inside "the first step". A');
+  out.push('  child with `--no-wasm-lazy-compilation` shows the whole compile cost up front.');
   out.push('- **Warm CPU.** `process.cpuUsage()` around each call in a warm container, calls one at a time, dist, plain and the');
   out.push('  sandbox floor interleaved in chunks. "Upstream replayed" answers each request from replies recorded from the fake');
   out.push('  (a fresh `Response` per request, read through its stream): script and sandbox only. The sandbox floor is a script that');
-  out.push('  only logs a line and calls back with the same profile; "the script alone" subtracts its median. The budget is read');
-  out.push('  on that row. "Against the live fake" adds the client side of `fetch` and TLS.');
+  out.push('  only logs a line and calls back with the same profile; "the script alone" subtracts its median. The budget reads');
+  out.push('  dist − plain of the replayed medians. "Against the live fake" adds the client side of `fetch` and TLS.');
   out.push("- **Load.** Logins of four seed users through the Action's claims (one request each), 50 in flight, latency to the callback");
   out.push('  as the sandbox reports it; rounds alternate dist and plain (ABBA) on one warm container each. Both processes share the');
   out.push("  2 cores, so the fake's own work (an RS256 signature per login) bounds both columns.");
@@ -448,6 +485,7 @@ function markdown(r) {
   out.push('node bench/run.js --markdown > BENCHMARKS.md # this file');
   out.push('node bench/run.js --json                     # machine-readable');
   out.push('node bench/run.js --quick                    # a smoke run in well under a minute');
+  out.push('node bench/plain/generate.js                 # the plain baseline alone, into target/bench-plain/');
   out.push('node js/fakes/ca.js target/test-ca && NODE_EXTRA_CA_CERTS=$PWD/target/test-ca/ca.pem node --test bench/*.test.js');
   out.push('```');
   out.push('');
