@@ -308,6 +308,29 @@ pub fn build_info() -> String {
     cat(&[crate::VERSION, " ", crate::COMMIT])
 }
 
+/// The command line's reading of a tenant domain it calls (the new tenant's, which no script
+/// reads), with the same rules as the `Domain` setting: `{"domain": ".."}` ->
+/// `{"domain": "host[:port]"}` or `{"error": "<what is wrong>"}`. Engine build only.
+pub fn normalise_domain(input: &str) -> String {
+    let raw =
+        object(input).and_then(|m| m.get("domain").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
+    match crate::config::normalise_domain(&raw) {
+        Ok(d) => Value::object([("domain", Value::from(d))]).to_json(),
+        Err(e) => Value::object([("error", Value::from(e.problem))]).to_json(),
+    }
+}
+
+/// The wait a rate-limited reply asks for, for the command line's own waits:
+/// `{"retry_after": "..", "rate_limit_reset": "..", "now_ms": n}` -> `{"wait_ms": n | null}`
+/// ([`crate::retry::asked_wait_ms`]). Engine build only.
+pub fn retry_after_ms(input: &str) -> String {
+    let m = object(input).unwrap_or_default();
+    let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+    let now = m.get("now_ms").and_then(Value::as_u64).unwrap_or(0);
+    let wait = crate::retry::asked_wait_ms(text("retry_after").as_deref(), text("rate_limit_reset").as_deref(), now);
+    Value::object([("wait_ms", wait.map_or(Value::Null, Value::int))]).to_json()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,5 +541,17 @@ mod tests {
             assert_eq!(parse(start(input))["done"]["kind"], "error", "{input}");
             assert_eq!(parse(resume(input))["done"]["kind"], "error", "{input}");
         }
+    }
+
+    #[test]
+    fn the_command_line_reads_domains_and_rate_limits_with_the_scripts_rules() {
+        assert_eq!(parse(normalise_domain(r#"{"domain":"https://New.EU.auth0.com/"}"#))["domain"], "new.eu.auth0.com");
+        for bad in ["http://new.auth0.com", "a_b.example:99999", "x/path", ""] {
+            let out = parse(normalise_domain(&json!({ "domain": bad }).to_string()));
+            assert!(out["error"].is_string(), "{bad}: {out}");
+        }
+        assert_eq!(parse(retry_after_ms(r#"{"retry_after":"2","now_ms":5}"#))["wait_ms"], 2000);
+        assert_eq!(parse(retry_after_ms(r#"{"rate_limit_reset":"10","now_ms":4000}"#))["wait_ms"], 6000);
+        assert!(parse(retry_after_ms("{}"))["wait_ms"].is_null());
     }
 }

@@ -192,14 +192,14 @@ fn flag(settings: &Map, key: &'static str, default: bool) -> Result<bool, Config
 /// Accepts `tenant.eu.auth0.com`, `https://tenant.eu.auth0.com/` and `host:port`; returns
 /// `host[:port]` lowercased. Plain `http://`, paths, credentials and spaces are refused.
 pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
-    let bad = |why: &str| err(keys::DOMAIN, cat(&[why, "; expected e.g. old-tenant.eu.auth0.com"]));
+    let bad = |why: &str| err(keys::DOMAIN, cat(&[why, "; expected e.g. tenant.eu.auth0.com"]));
     let mut d = raw.trim();
     // `get` rather than indexing: no char-boundary panic path (and its formatting) in the wasm.
     let starts = |d: &str, p: &str| d.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
     if starts(d, "https://") {
         d = d.get(8..).unwrap_or("");
     } else if starts(d, "http://") {
-        return Err(bad("uses http://, but requests to the old tenant are HTTPS only"));
+        return Err(bad("uses http://, but requests are HTTPS only"));
     } else if crate::text::mentions(d, "://") {
         return Err(bad("has a scheme other than https://"));
     }

@@ -27,13 +27,19 @@ pub fn delay_ms(reply: &Reply, tries: u8, now_ms: u64) -> Option<u32> {
     if !is_transient(reply) || tries >= MAX_RETRIES {
         return None;
     }
-    let hinted =
-        reply.retry_after.as_deref().and_then(|s| s.trim().parse::<u64>().ok()).map(|s| s * 1000).or_else(|| {
-            let reset = reply.rate_limit_reset.as_deref()?.trim().parse::<u64>().ok()?;
-            Some((reset * 1000).saturating_sub(now_ms))
-        });
+    let hinted = asked_wait_ms(reply.retry_after.as_deref(), reply.rate_limit_reset.as_deref(), now_ms);
     let wait = hinted.unwrap_or(BASE_BACKOFF_MS * 3u64.pow(u32::from(tries)));
     (wait <= MAX_WAIT_MS).then_some(wait as u32)
+}
+
+/// How long a rate-limited reply asks the caller to wait, in ms: `Retry-After` in whole seconds,
+/// else `X-RateLimit-Reset` (epoch seconds) less `now_ms`; `None` when it says neither. The one
+/// reading of Auth0's rate-limit headers: the scripts' retries and the command line's waits use it.
+pub fn asked_wait_ms(retry_after: Option<&str>, rate_limit_reset: Option<&str>, now_ms: u64) -> Option<u64> {
+    retry_after.and_then(|s| s.trim().parse::<u64>().ok()).map(|s| s.saturating_mul(1000)).or_else(|| {
+        let reset = rate_limit_reset?.trim().parse::<u64>().ok()?;
+        Some(reset.saturating_mul(1000).saturating_sub(now_ms))
+    })
 }
 
 #[cfg(test)]
@@ -75,5 +81,15 @@ mod tests {
         assert_eq!(delay_ms(&with_headers(429, None, Some("999")), 0, 1_000_000), Some(0), "a reset in the past");
         assert_eq!(delay_ms(&with_headers(429, Some("60"), None), 0, 0), None, "too long to wait");
         assert_eq!(delay_ms(&with_headers(429, Some("soon"), None), 0, 0), Some(200), "an unreadable hint");
+    }
+
+    #[test]
+    fn the_asked_wait_reads_retry_after_then_the_reset_instant() {
+        assert_eq!(asked_wait_ms(Some("3"), Some("99"), 0), Some(3000));
+        assert_eq!(asked_wait_ms(Some(" 0 "), None, 0), Some(0));
+        assert_eq!(asked_wait_ms(None, Some("1000003"), 1_000_000_500), Some(2500));
+        assert_eq!(asked_wait_ms(None, Some("10"), 20_000), Some(0), "a reset in the past: no wait");
+        assert_eq!(asked_wait_ms(Some("soon"), None, 0), None);
+        assert_eq!(asked_wait_ms(None, None, 0), None);
     }
 }

@@ -44,6 +44,20 @@ pub fn check_settings(input: &str) -> String {
     crate::boundary::check_settings(input)
 }
 
+/// See [`crate::boundary::normalise_domain`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn normalise_domain(input: &str) -> String {
+    crate::boundary::normalise_domain(input)
+}
+
+/// See [`crate::boundary::retry_after_ms`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn retry_after_ms(input: &str) -> String {
+    crate::boundary::retry_after_ms(input)
+}
+
 /// See [`crate::boundary::build_info`].
 #[wasm_bindgen]
 pub fn build_info() -> String {

@@ -40,6 +40,7 @@
 const { AsyncLocalStorage } = require('node:async_hooks');
 const { ManagementClient, ManagementError, ManagementTimeoutError, TokenProvider } = require('auth0');
 const { CliError, UpstreamError, UsageError } = require('./errors');
+const { currentEngine } = require('./dist');
 
 const REQUEST_TIMEOUT_S = 30;
 /** Retries per call (429s and 5xx alike): the SDK's one budget. */
@@ -56,29 +57,17 @@ const inCall = new AsyncLocalStorage();
 
 /**
  * `host`, `host:port`, `https://host/` -> `host[:port]` (lower case), or null. Requests are always
- * HTTPS. For the new tenant's domain, which no script reads; the old tenant's `Domain` is checked by
- * the engine itself (js/cli/settings.js), with the same rules: host characters, a port of 1-65535.
+ * HTTPS. The engine decides, with the rules of the scripts' `Domain` setting (src/config.rs).
  */
 function normaliseDomain(value) {
-  let d = String(value || '').trim();
-  d = d.replace(/^https:\/\//i, '').replace(/\/+$/, '');
-  const m = /^([a-z0-9][a-z0-9.-]*)(?::(\d{1,5}))?$/i.exec(d);
-  if (!m || (m[2] !== undefined && !(Number(m[2]) >= 1 && Number(m[2]) <= 65535))) return null;
-  return d.toLowerCase();
+  return currentEngine().normaliseDomain({ domain: String(value == null ? '' : value) }).domain || null;
 }
 
-/** How long a 429 asks us to wait, in ms (null when it does not say). */
+/** How long a 429 asks us to wait, in ms (null when it does not say): the engine reads the headers (src/retry.rs). */
 function retryAfterMs(headers, nowMs = Date.now()) {
   if (!headers || typeof headers.get !== 'function') return null;
-  const ra = headers.get('retry-after');
-  if (ra !== null && ra !== '') {
-    if (/^\d+(\.\d+)?$/.test(ra.trim())) return Number(ra) * 1000;
-    const at = Date.parse(ra);
-    if (!Number.isNaN(at)) return Math.max(0, at - nowMs);
-  }
-  const reset = headers.get('x-ratelimit-reset');
-  if (reset !== null && /^\d+$/.test(reset.trim())) return Math.max(0, Number(reset) * 1000 - nowMs);
-  return null;
+  const r = currentEngine().retryAfterMs({ retry_after: headers.get('retry-after'), rate_limit_reset: headers.get('x-ratelimit-reset'), now_ms: nowMs });
+  return r.wait_ms;
 }
 
 function parseBody(text) {

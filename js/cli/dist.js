@@ -114,7 +114,14 @@ function loadEngine(dir) {
     throw new UpstreamError(`${file} is missing`, { hint: 'build first: `auth0-lazy-migrate build` (or `make dist`)' });
   }
   verifyDist(dir, 'engine.js', fs.readFileSync(file));
-  return require(file);
+  engineOfRun = require(file);
+  return engineOfRun;
 }
 
-module.exports = { ROOT, DEFAULT_DIST, MARK, sha256, distDir, readDist, headerOf, isOurs, isRetired, describeScript, loadEngine, verifyDist, manifestOf };
+/** The engine a command loaded from its dist (one run, one dist); else the one beside this tool. */
+let engineOfRun = null;
+function currentEngine() {
+  return engineOfRun || loadEngine(DEFAULT_DIST);
+}
+
+module.exports = { ROOT, DEFAULT_DIST, MARK, sha256, distDir, readDist, headerOf, isOurs, isRetired, describeScript, loadEngine, currentEngine, verifyDist, manifestOf };

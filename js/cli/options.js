@@ -17,7 +17,7 @@
 const fs = require('node:fs');
 const { parseArgs } = require('node:util');
 const { UsageError } = require('./errors');
-const { distDir, loadEngine } = require('./dist');
+const { distDir, loadEngine, currentEngine } = require('./dist');
 const settingsCheck = require('./settings');
 
 const BIN = 'auth0-lazy-migrate';
@@ -196,12 +196,35 @@ function oldSettings(ctx, { secret = true, connection = false } = {}) {
 /** The new tenant: {domain, clientId, clientSecret, connection}. */
 function newTenant(ctx, { connection = true } = {}) {
   const t = {
-    domain: requireValue(ctx, NEW_TENANT, 'new-domain', "the new tenant's domain"),
+    domain: newDomain(ctx),
     clientId: requireValue(ctx, NEW_TENANT, 'new-client-id', "the new tenant's M2M app for this tool"),
     clientSecret: requireSecret(ctx, 'ALM_NEW_CLIENT_SECRET', "the new tenant's M2M app client secret"),
   };
   if (connection) t.connection = requireValue(ctx, NEW_TENANT, 'new-connection', "the new tenant's database connection");
   return t;
+}
+
+/**
+ * The new tenant's domain, read with the rules of the scripts' `Domain` setting (the engine's):
+ * a value of the wrong shape is exit 2, with what is wrong and the fix.
+ */
+function newDomain(ctx) {
+  const raw = requireValue(ctx, NEW_TENANT, 'new-domain', "the new tenant's domain");
+  // The dist's engine; without one there (doctor after retirement may point --dist at nothing),
+  // the engine beside this tool: the domain rules are the same in every build.
+  let engine;
+  try {
+    engine = loadEngine(distDir(ctx));
+  } catch {
+    engine = currentEngine();
+  }
+  const r = engine.normaliseDomain({ domain: raw });
+  if (r.error) {
+    throw new UsageError(`new tenant: "${raw}" is not a domain: it ${r.error}`, {
+      hint: "correct --new-domain or ALM_NEW_DOMAIN: the tenant's canonical domain, e.g. tenant.eu.auth0.com or host:port",
+    });
+  }
+  return r.domain;
 }
 
 /** Whether any value of a group was given (so a command can run only the parts it has values for). */
@@ -226,5 +249,6 @@ module.exports = {
   oldSettings,
   settingSource,
   newTenant,
+  newDomain,
   hasAny,
 };

@@ -23,8 +23,8 @@
 
 const path = require('node:path');
 const readline = require('node:readline');
-const { NEW_TENANT, requireValue, pickValue } = require('../options');
-const { changePasswordSender, normaliseDomain, retryAfterMs, describe } = require('../auth0');
+const { NEW_TENANT, requireValue, pickValue, newDomain } = require('../options');
+const { changePasswordSender, retryAfterMs, describe } = require('../auth0');
 const { EXIT, CliError, UsageError, UpstreamError } = require('../errors');
 const { sentLogPath, readRecord, readSent, SentLog, plan } = require('../reset-record');
 
@@ -64,9 +64,7 @@ function recordPath(ctx) {
 
 /** Where the requests go: {base, domain, connection, clientId}. Needs no secret. */
 function target(ctx) {
-  const raw = requireValue(ctx, NEW_TENANT, 'new-domain', "the new tenant's domain");
-  const domain = normaliseDomain(raw);
-  if (!domain) throw new UsageError(`--new-domain "${raw}" is not a domain`, { hint: "give the tenant's domain, e.g. tenant.eu.auth0.com" });
+  const domain = newDomain(ctx);
   const connection = requireValue(ctx, NEW_TENANT, 'new-connection', 'the database connection the users were imported into');
   const reset = pickValue(ctx, OPTIONS, 'reset-client-id');
   const clientId =
