@@ -41,6 +41,8 @@ module.exports = {
   normaliseDomain: call('normalise_domain'),
   /** `{retry_after, rate_limit_reset, now_ms}` -> `{wait_ms | null}`: what a 429 asks, as the scripts read it. */
   retryAfterMs: call('retry_after_ms'),
+  /** `{status, body}` -> `{refusal}`: what a refused client-credentials request means (src/oauth.rs). */
+  classifyTokenRefusal: call('classify_token_refusal'),
   buildInfo: () => almEngine().build_info()
 };
 

@@ -331,6 +331,18 @@ pub fn retry_after_ms(input: &str) -> String {
     Value::object([("wait_ms", wait.map_or(Value::Null, Value::int))]).to_json()
 }
 
+/// What a refused client-credentials request means, for the command line's own apps:
+/// `{"status": n, "body": ".."}` -> `{"refusal": "credentials_refused" | "grant_not_allowed" |
+/// "not_authorised_for_api" | "unknown_audience" | "unexpected"}` ([`crate::oauth::token_refusal`]).
+/// Engine build only.
+pub fn classify_token_refusal(input: &str) -> String {
+    let m = object(input).unwrap_or_default();
+    let status = m.get("status").and_then(Value::as_u64).unwrap_or(0);
+    let body = m.get("body").and_then(Value::as_str).unwrap_or("");
+    let refusal = crate::oauth::token_refusal_of(u16::try_from(status).unwrap_or(0), body);
+    Value::object([("refusal", Value::from(refusal.label()))]).to_json()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,12 +161,65 @@ pub fn read_management_token(reply: &Reply) -> Result<String, Outcome> {
             .ok_or_else(|| Outcome::error("Management API token: the old tenant's reply has no access_token"));
     }
     let (error, description) = oauth_error(&reply.body);
-    Err(Outcome::error(match error.as_str() {
-        "unauthorized_client" => "setup: the old tenant's Migration App does not allow the Client Credentials grant; enable it in Applications > Migration App > Advanced Settings > Grant Types".to_string(),
-        "access_denied" if status == 403 => "setup: the Migration App is not authorised for the old tenant's Management API; authorise it with the read:users scope (Applications > APIs > Auth0 Management API > Machine to Machine Applications), and check the `Audience` setting".to_string(),
-        "access_denied" | "invalid_client" => "setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings".to_string(),
-        _ => unexpected("Management API token: unexpected reply", status, &error, &description),
+    Err(Outcome::error(match token_refusal(status, &error, &description) {
+        TokenRefusal::GrantNotAllowed => "setup: the old tenant's Migration App does not allow the Client Credentials grant; enable it in Applications > Migration App > Advanced Settings > Grant Types".to_string(),
+        TokenRefusal::UnknownAudience | TokenRefusal::NotAuthorisedForApi => "setup: the Migration App is not authorised for the old tenant's Management API; authorise it with the read:users scope (Applications > APIs > Auth0 Management API > Machine to Machine Applications), and check the `Audience` setting".to_string(),
+        TokenRefusal::CredentialsRefused => "setup: the old tenant refused the Migration App's credentials; check the `Client_ID` and `Client_Secret` settings".to_string(),
+        TokenRefusal::Unexpected => unexpected("Management API token: unexpected reply", status, &error, &description),
     }))
+}
+
+/// What a refused client-credentials token request means, whoever asked for it: the scripts'
+/// Migration App (above) or the command line's own apps (`classify_token_refusal` in the engine
+/// build), which word the fix for their own settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// The client id or secret is wrong.
+    CredentialsRefused,
+    /// The app may not use the Client Credentials grant.
+    GrantNotAllowed,
+    /// The app has no client grant for the API (the audience exists).
+    NotAuthorisedForApi,
+    /// No API has this audience (often a custom domain given as the tenant's).
+    UnknownAudience,
+    /// Anything else.
+    Unexpected,
+}
+
+impl TokenRefusal {
+    /// A stable name, for the engine's JSON answer.
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenRefusal::CredentialsRefused => "credentials_refused",
+            TokenRefusal::GrantNotAllowed => "grant_not_allowed",
+            TokenRefusal::NotAuthorisedForApi => "not_authorised_for_api",
+            TokenRefusal::UnknownAudience => "unknown_audience",
+            TokenRefusal::Unexpected => "unexpected",
+        }
+    }
+}
+
+/// Reads Auth0's refusal of a client-credentials request: `error` and `error_description` of the
+/// reply body, and its status.
+pub fn token_refusal(status: u16, error: &str, description: &str) -> TokenRefusal {
+    let lower = description.to_ascii_lowercase();
+    match error {
+        "unauthorized_client" => TokenRefusal::GrantNotAllowed,
+        "access_denied" if mentions(&lower, "service not found") => TokenRefusal::UnknownAudience,
+        "access_denied"
+            if status == 403 || mentions(&lower, "not authorized to access") || mentions(&lower, "client-grant") =>
+        {
+            TokenRefusal::NotAuthorisedForApi
+        }
+        "access_denied" | "invalid_client" => TokenRefusal::CredentialsRefused,
+        _ => TokenRefusal::Unexpected,
+    }
+}
+
+/// The body of a refused token request as `(error, error_description)`; for the engine export.
+pub fn token_refusal_of(status: u16, body: &str) -> TokenRefusal {
+    let (error, description) = oauth_error(body);
+    token_refusal(status, &error, &description)
 }
 
 #[cfg(test)]
@@ -276,5 +329,29 @@ mod tests {
         assert!(message.contains("read:users"), "{message}");
         let r = Reply::response(200, json!({"access_token": "t", "expires_in": 86400}).to_string());
         assert_eq!(read_management_token(&r), Ok("t".to_string()));
+    }
+
+    #[test]
+    fn token_refusals_read_the_same_for_every_app() {
+        assert_eq!(token_refusal(401, "access_denied", "Unauthorized"), TokenRefusal::CredentialsRefused);
+        assert_eq!(token_refusal(401, "invalid_client", ""), TokenRefusal::CredentialsRefused);
+        assert_eq!(token_refusal(403, "unauthorized_client", "Grant type not allowed"), TokenRefusal::GrantNotAllowed);
+        assert_eq!(
+            token_refusal(403, "access_denied", "Service not found: https://x/api/v2/"),
+            TokenRefusal::UnknownAudience
+        );
+        assert_eq!(
+            token_refusal(
+                403,
+                "access_denied",
+                "Client is not authorized to access \"x\". You need to create a \"client-grant\""
+            ),
+            TokenRefusal::NotAuthorisedForApi
+        );
+        assert_eq!(token_refusal(400, "something_new", ""), TokenRefusal::Unexpected);
+        assert_eq!(
+            token_refusal_of(401, r#"{"error":"access_denied","error_description":"Unauthorized"}"#).label(),
+            "credentials_refused"
+        );
     }
 }

@@ -58,6 +58,13 @@ pub fn retry_after_ms(input: &str) -> String {
     crate::boundary::retry_after_ms(input)
 }
 
+/// See [`crate::boundary::classify_token_refusal`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn classify_token_refusal(input: &str) -> String {
+    crate::boundary::classify_token_refusal(input)
+}
+
 /// See [`crate::boundary::build_info`].
 #[wasm_bindgen]
 pub fn build_info() -> String {

@@ -186,22 +186,20 @@ class Auth0Client {
     if (!hasReply(err)) return this.unreachable(err);
     const status = err.statusCode;
     const body = err.body;
-    const b = body && typeof body === 'object' ? body : {};
     const what = describe(status, body);
     const fail = (message, hint) => new UpstreamError(`${this.label}: ${message} (${what})`, { hint, status, body });
-    if (b.error === 'access_denied' && /^Unauthorized$/i.test(b.error_description || '')) {
-      return fail(`client id ${this.clientId} or its secret was refused`, `check the client id and ${this.secretEnv}`);
-    }
-    if (b.error === 'invalid_client') return fail(`client id ${this.clientId} or its secret was refused`, `check the client id and ${this.secretEnv}`);
-    if (b.error === 'unauthorized_client') {
+    // What the refusal means is the engine's reading (src/oauth.rs, shared with the scripts); the
+    // wording of the fix for this tool's own app is ours.
+    const text = typeof body === 'string' ? body : JSON.stringify(body || {});
+    const { refusal } = currentEngine().classifyTokenRefusal({ status, body: text });
+    if (refusal === 'credentials_refused') return fail(`client id ${this.clientId} or its secret was refused`, `check the client id and ${this.secretEnv}`);
+    if (refusal === 'grant_not_allowed') {
       return fail('the app may not use the Client Credentials grant', 'Applications > (the app) > Advanced Settings > Grant Types: enable Client Credentials');
     }
-    if (b.error === 'access_denied' && /not authorized to access|client-grant/i.test(b.error_description || '')) {
+    if (refusal === 'not_authorised_for_api') {
       return fail('the app is not authorised for the Management API', 'Applications > APIs > Auth0 Management API > Machine to Machine Applications: authorise the app');
     }
-    if (b.error === 'access_denied' && /Service not found/i.test(b.error_description || '')) {
-      return fail(`no API with audience ${this.audience}`, "use the tenant's canonical domain (not a custom domain), or set the audience");
-    }
+    if (refusal === 'unknown_audience') return fail(`no API with audience ${this.audience}`, "use the tenant's canonical domain (not a custom domain), or set the audience");
     return fail('the token request failed');
   }
 
