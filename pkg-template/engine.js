@@ -43,6 +43,8 @@ module.exports = {
   retryAfterMs: call('retry_after_ms'),
   /** `{status, body}` -> `{refusal}`: what a refused client-credentials request means (src/oauth.rs). */
   classifyTokenRefusal: call('classify_token_refusal'),
+  /** `{status, body}` -> `{refusal, scopes?}`: what a refusal of the command line's own request means (src/refusal.rs). */
+  classifyApiRefusal: call('classify_api_refusal'),
   buildInfo: () => almEngine().build_info()
 };
 

@@ -343,6 +343,21 @@ pub fn classify_token_refusal(input: &str) -> String {
     Value::object([("refusal", Value::from(refusal.label()))]).to_json()
 }
 
+/// What Auth0's refusal of one of the command line's own requests means: `{"status": n, "body":
+/// ".."}` -> `{"refusal": "insufficient_scope" | "import_slots_full" | "rate_limited" |
+/// "client_or_connection" | "other", "scopes"?: ".."}` ([`crate::refusal::classify`]). Engine build only.
+pub fn classify_api_refusal(input: &str) -> String {
+    let m = object(input).unwrap_or_default();
+    let status = m.get("status").and_then(Value::as_u64).unwrap_or(0);
+    let body = m.get("body").and_then(Value::as_str).unwrap_or("");
+    let r = crate::refusal::classify(u16::try_from(status).unwrap_or(0), body);
+    let mut fields = vec![("refusal", Value::from(r.label()))];
+    if let crate::refusal::ApiRefusal::InsufficientScope(Some(scopes)) = r {
+        fields.push(("scopes", Value::from(scopes)));
+    }
+    Value::object(fields).to_json()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,7 @@ pub mod lookup;
 pub mod oauth;
 pub mod outcome;
 pub mod profile;
+pub mod refusal;
 pub mod retry;
 pub mod text;
 

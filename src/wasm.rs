@@ -65,6 +65,13 @@ pub fn classify_token_refusal(input: &str) -> String {
     crate::boundary::classify_token_refusal(input)
 }
 
+/// See [`crate::boundary::classify_api_refusal`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn classify_api_refusal(input: &str) -> String {
+    crate::boundary::classify_api_refusal(input)
+}
+
 /// See [`crate::boundary::build_info`].
 #[wasm_bindgen]
 pub fn build_info() -> String {

@@ -79,6 +79,12 @@ function parseBody(text) {
   }
 }
 
+/** The engine's reading of a refused reply: `{refusal, scopes?}` (src/refusal.rs). */
+function classifyRefusal(status, body) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body == null ? {} : body);
+  return currentEngine().classifyApiRefusal({ status, body: text });
+}
+
 /** A short description of an error reply (OAuth or Management shape). */
 function describe(status, body) {
   if (body && typeof body === 'object') {
@@ -216,13 +222,11 @@ class Auth0Client {
     if (!hasReply(err)) return this.unreachable(err);
     const status = err.statusCode;
     const body = err.body;
-    const b = body && typeof body === 'object' ? body : {};
-    let hint;
-    if (status === 403 && (b.errorCode === 'insufficient_scope' || /scope/i.test(b.message || ''))) {
-      const m = /expected any of: ([\w:, ]+)/.exec(b.message || '');
-      hint = `grant the app the scope ${m ? m[1].trim() : 'it needs'} (Applications > APIs > Auth0 Management API > Machine to Machine Applications)`;
-    }
+    // What the refusal means is the engine's reading (src/refusal.rs); the fix's wording is ours.
+    const r = classifyRefusal(status, body);
+    const hint = r.refusal === 'insufficient_scope' ? `grant the app the scope ${r.scopes || 'it needs'} (Applications > APIs > Auth0 Management API > Machine to Machine Applications)` : undefined;
     const e = new UpstreamError(`${this.label}: ${what} failed (${describe(status, body)})`, { hint, status, body });
+    e.refusal = r.refusal;
     if (status === 429) e.retryAfterMs = retryAfterMs(err.rawResponse && err.rawResponse.headers);
     return e;
   }
@@ -400,4 +404,4 @@ async function download(url, { label, timeoutMs = 120000 }) {
   return buf;
 }
 
-module.exports = { Auth0Client, changePasswordSender, download, normaliseDomain, retryAfterMs, describe, sleep };
+module.exports = { Auth0Client, changePasswordSender, download, normaliseDomain, retryAfterMs, classifyRefusal, describe, sleep };

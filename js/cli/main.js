@@ -5,7 +5,8 @@
  *
  *   auth0-lazy-migrate <command> [options]      auth0-lazy-migrate <command> --help
  *
- * Node built-ins only: it ships next to the scripts it deploys. One file per command under
+ * It ships next to the scripts it deploys and talks to Auth0 through the official `auth0` SDK
+ * (js/cli/auth0.js). One file per command under
  * js/cli/commands/; this file parses the command line, loads secrets, runs the command and turns
  * its outcome into the documented exit code.
  */

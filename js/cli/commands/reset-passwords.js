@@ -24,7 +24,7 @@
 const path = require('node:path');
 const readline = require('node:readline');
 const { NEW_TENANT, requireValue, pickValue, newDomain } = require('../options');
-const { changePasswordSender, retryAfterMs, describe } = require('../auth0');
+const { changePasswordSender, retryAfterMs, classifyRefusal, describe } = require('../auth0');
 const { EXIT, CliError, UsageError, UpstreamError } = require('../errors');
 const { sentLogPath, readRecord, readSent, SentLog, plan } = require('../reset-record');
 
@@ -77,9 +77,8 @@ function target(ctx) {
  * get the same, so the run stops (exit 3) instead of listing each one.
  */
 function setupError(t, res) {
-  if (![400, 401, 403, 404].includes(res.status)) return null;
   const what = describe(res.status, res.body);
-  if (res.status === 404 || /client|connection|realm/i.test(what)) {
+  if (classifyRefusal(res.status, res.body).refusal === 'client_or_connection') {
     return new UpstreamError(`new tenant refused the reset request for connection "${t.connection}" with client id ${t.clientId} (${what})`, {
       hint: `enable the connection "${t.connection}" for that application (Authentication > Database > ${t.connection} > Applications), or name another application with --reset-client-id`,
       status: res.status,

@@ -445,7 +445,7 @@ async function submit(client, form, o, onRefused) {
     } catch (err) {
       if (err.status === 429 && Date.now() < deadline) {
         const wait = err.retryAfterMs != null ? Math.min(err.retryAfterMs, 60000) : Math.min(o.pollMs * 2 ** Math.min(k, 10), 30000);
-        const busy = /active import users jobs/i.test(err.message);
+        const busy = err.refusal === 'import_slots_full'; // the engine's reading (src/refusal.rs)
         o.out.info(
           `new tenant: ${busy ? "import jobs of someone else fill the tenant's 2 slots" : `rate limited (${err.message.replace(/^.*failed \(|\)$/g, '')})`}; waiting ${(wait / 1000).toFixed(1)} s`
         );
