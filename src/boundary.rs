@@ -263,7 +263,7 @@ pub fn import_record(input: &str) -> String {
 }
 
 /// Checks dashboard settings without running a flow, for the command line before it deploys or
-/// uses them: `{"settings": {..}}` -> `{"keys": [{"name", "required"}..], "unknown": [..]}` plus
+/// uses them: `{"settings": {..}}` -> `{"keys": [{"name", "required", "meaning"}..], "unknown": [..]}` plus
 /// `"error": "setting `Key` ..."` when the scripts would refuse them. `unknown` lists the keys the
 /// scripts do not read (a typo is silently ignored by Auth0). The key list comes from
 /// [`crate::config::keys::ALL`], so nothing else has to copy it.
@@ -272,16 +272,12 @@ pub fn check_settings(input: &str) -> String {
     // script (measured), for an export the scripts themselves never call.
     let settings = object(input).and_then(|mut m| m.remove("settings"));
     let mut out = String::from("{\"keys\":[");
-    for (i, (k, required)) in crate::config::keys::ALL.iter().enumerate() {
+    for (i, (k, required, meaning)) in crate::config::keys::ALL.iter().enumerate() {
         let sep = if i == 0 { "" } else { "," };
-        out.push_str(&cat(&[
-            sep,
-            "{\"name\":\"",
-            k,
-            "\",\"required\":",
-            if *required { "true" } else { "false" },
-            "}",
-        ]));
+        let req = if *required { "true" } else { "false" };
+        out.push_str(&cat(&[sep, "{\"name\":\"", k, "\",\"required\":", req, ",\"meaning\":"]));
+        json::write_str(&mut out, meaning);
+        out.push('}');
     }
     out.push_str("],\"unknown\":[");
     if let Some(Value::Object(m)) = &settings {
@@ -549,7 +545,11 @@ mod tests {
         let out = parse(check_settings(&json!({"settings": settings()}).to_string()));
         assert!(out.get("error").is_none(), "{out}");
         assert_eq!(out["unknown"], json!([]));
-        assert_eq!(out["keys"][0], json!({"name": "Domain", "required": true}));
+        assert_eq!(
+            (out["keys"][0]["name"].as_str(), out["keys"][0]["required"].as_bool()),
+            (Some("Domain"), Some(true))
+        );
+        assert!(out["keys"][0]["meaning"].as_str().unwrap().contains("old tenant's domain"));
         assert_eq!(out["keys"].as_array().unwrap().len(), 10);
         let mut s = settings();
         s["Domain"] = json!("http://old.auth0.com");

@@ -29,24 +29,33 @@ pub mod keys {
     /// `true`: the log line names the user; `false` (default): only a short hash of the identifier.
     pub const LOG_IDENTIFIERS: &str = "Log_Identifiers";
 
-    /// Every key the scripts read, in the order they are documented, with whether it is required.
-    /// The one list: the command line refuses other keys and the build names these in headers.
-    pub const ALL: [(&str, bool); 10] = [
-        (DOMAIN, true),
-        (CLIENT_ID, true),
-        (CLIENT_SECRET, true),
-        (CONNECTION, false),
-        (AUDIENCE, false),
-        (CLAIMS_NAMESPACE, false),
-        (PROFILE_SOURCE, false),
-        (USER_ID_PREFIX, false),
-        (SKIP_MIGRATED_USERS, false),
-        (LOG_IDENTIFIERS, false),
+    /// Every key the scripts read, in the order they are documented, with whether it is required
+    /// and what it means. The one list: the command line refuses other keys and explains these,
+    /// and the build names them in the script headers (through the engine's `check_settings`).
+    pub const ALL: [(&str, bool, &str); 10] = [
+        (
+            DOMAIN,
+            true,
+            "the old tenant's domain: tenant.eu.auth0.com, https://tenant.eu.auth0.com/ or host:port (HTTPS only)",
+        ),
+        (CLIENT_ID, true, "the old tenant's Migration App client id"),
+        (CLIENT_SECRET, true, "the old tenant's Migration App client secret"),
+        (CONNECTION, false, "the old tenant's database connection; empty: its Default Directory"),
+        (AUDIENCE, false, "the old Management API audience; empty: https://{Domain}/api/v2/"),
+        (
+            CLAIMS_NAMESPACE,
+            false,
+            "where the old tenant's Action puts the metadata claims; empty: https://migrationapp/",
+        ),
+        (PROFILE_SOURCE, false, "auto (default), claims or management: where login takes the profile from"),
+        (USER_ID_PREFIX, false, "text put before every migrated user id; empty: ids unchanged"),
+        (SKIP_MIGRATED_USERS, false, "true (default): get_user does not offer users the old tenant marked migrated"),
+        (LOG_IDENTIFIERS, false, "true: the log line names the user; false (default): a short hash only"),
     ];
 
     /// Whether `key` is one the scripts read (exact spelling: Auth0 keys are case-sensitive).
     pub fn is_known(key: &str) -> bool {
-        ALL.iter().any(|(k, _)| *k == key)
+        ALL.iter().any(|(k, _, _)| *k == key)
     }
 }
 
@@ -353,11 +362,12 @@ mod tests {
 
     #[test]
     fn the_key_list_is_every_key_once_required_first() {
-        let names: Vec<&str> = keys::ALL.iter().map(|(k, _)| *k).collect();
+        let names: Vec<&str> = keys::ALL.iter().map(|(k, _, _)| *k).collect();
         for (i, k) in names.iter().enumerate() {
             assert!(!names[i + 1..].contains(k), "{k} twice");
         }
-        let required: Vec<&str> = keys::ALL.iter().filter(|(_, r)| *r).map(|(k, _)| *k).collect();
+        let required: Vec<&str> = keys::ALL.iter().filter(|(_, r, _)| *r).map(|(k, _, _)| *k).collect();
+        assert!(keys::ALL.iter().all(|(_, _, meaning)| !meaning.is_empty()), "every key says what it means");
         assert_eq!(required, ["Domain", "Client_ID", "Client_Secret"]);
         assert!(keys::is_known("Log_Identifiers"));
         assert!(!keys::is_known("Log_Identifier"));
