@@ -404,4 +404,22 @@ async function download(url, { label, timeoutMs = 120000 }) {
   return buf;
 }
 
-module.exports = { Auth0Client, changePasswordSender, download, normaliseDomain, retryAfterMs, classifyRefusal, describe, sleep };
+/** The old tenant's Management API client, as the scripts' settings name it (the Migration App). */
+function oldTenantClient(settings, out) {
+  return new Auth0Client({
+    domain: settings.Domain,
+    clientId: settings.Client_ID,
+    clientSecret: settings.Client_Secret,
+    audience: settings.Audience,
+    label: 'old tenant',
+    secretEnv: 'ALM_CLIENT_SECRET',
+    out,
+  });
+}
+
+/** The new tenant's Management API client: this tool's own app there (options.newTenant). */
+function newTenantClient(target, out) {
+  return new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
+}
+
+module.exports = { Auth0Client, oldTenantClient, newTenantClient, changePasswordSender, download, normaliseDomain, retryAfterMs, classifyRefusal, describe, sleep };

@@ -12,7 +12,7 @@
 
 const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant, hasAny } = require('../options');
 const { distDir, readDist, loadEngine, isOurs } = require('../dist');
-const { Auth0Client } = require('../auth0');
+const { newTenantClient } = require('../auth0');
 const { findConnection, planOptions, planRestore, describePlan, applyPlan } = require('../connection');
 const { BACKUP_OPTIONS, saveBackup, readBackup } = require('../backup');
 const { engineKeys, metadataWithRecord, RECORD_KEY } = require('../settings');
@@ -31,14 +31,7 @@ const { EXIT, UsageError } = require('../errors');
 async function deployToConnection(ctx, { scripts, configuration, what, dropSettings = false, confirm = null, extra = {}, knownKeys = null, restore = null }) {
   const { values, out } = ctx;
   const target = newTenant(ctx);
-  const client = new Auth0Client({
-    domain: target.domain,
-    clientId: target.clientId,
-    clientSecret: target.clientSecret,
-    label: 'new tenant',
-    secretEnv: 'ALM_NEW_CLIENT_SECRET',
-    out,
-  });
+  const client = newTenantClient(target, out);
   const conn = await findConnection(client, target.connection);
   if (restore && restore.connection.id !== conn.id) {
     throw new UsageError(

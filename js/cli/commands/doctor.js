@@ -11,7 +11,7 @@ const crypto = require('node:crypto');
 const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant, hasAny } = require('../options');
 const { distDir, readDist, isOurs, isRetired, describeScript, sha256, loadEngine } = require('../dist');
 const { engineKeys, compareRecord, RECORD_KEY } = require('../settings');
-const { Auth0Client, describe } = require('../auth0');
+const { describe, oldTenantClient, newTenantClient } = require('../auth0');
 const { findConnection } = require('../connection');
 const { runProbe } = require('../proof');
 const { EXIT, CliError, UsageError } = require('../errors');
@@ -70,15 +70,7 @@ const errFix = (err, dflt) => (err instanceof CliError && err.hint) || dflt;
 async function checkOld(ctx, list) {
   const S = 'old tenant';
   const settings = oldSettings(ctx);
-  const client = new Auth0Client({
-    domain: settings.Domain,
-    clientId: settings.Client_ID,
-    clientSecret: settings.Client_Secret,
-    audience: settings.Audience,
-    label: 'old tenant',
-    secretEnv: 'ALM_CLIENT_SECRET',
-    out: ctx.out,
-  });
+  const client = oldTenantClient(settings, ctx.out);
   const base = client.base;
 
   // 1. Discovery and the signing keys.
@@ -270,7 +262,7 @@ async function checkScript(list, S, name, deployed, current, retired, retiredOn)
 async function checkNew(ctx, list) {
   const S = 'new tenant';
   const t = newTenant(ctx);
-  const client = new Auth0Client({ domain: t.domain, clientId: t.clientId, clientSecret: t.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out: ctx.out });
+  const client = newTenantClient(t, ctx.out);
   try {
     await client.token();
     list.add(S, 'client credentials accepted', 'ok', `app ${t.clientId}`);

@@ -18,7 +18,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../options');
 const { distDir, readDist, loadEngine, DEFAULT_DIST } = require('../dist');
-const { Auth0Client } = require('../auth0');
+const { oldTenantClient, newTenantClient } = require('../auth0');
 const bulk = require('../bulk');
 const { deployToConnection } = require('./deploy');
 const { runMake } = require('./build');
@@ -52,16 +52,8 @@ function pollOption(values) {
  */
 async function leftBehind(ctx, { settings, target, engine, pollMs }) {
   const { out } = ctx;
-  const oldClient = new Auth0Client({
-    domain: settings.Domain,
-    clientId: settings.Client_ID,
-    clientSecret: settings.Client_Secret,
-    audience: settings.Audience,
-    label: 'old tenant',
-    secretEnv: 'ALM_CLIENT_SECRET',
-    out,
-  });
-  const newClient = new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
+  const oldClient = oldTenantClient(settings, out);
+  const newClient = newTenantClient(target, out);
   out.info('checking that nobody is left behind: exporting both tenants (as `tail` does)');
   const [oldExport, newExport] = await Promise.all([
     // `require`: an old connection that matches nobody (a typo) is refused with the connections the

@@ -9,7 +9,7 @@
 const path = require('node:path');
 const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../options');
 const { distDir, loadEngine } = require('../dist');
-const { Auth0Client } = require('../auth0');
+const { oldTenantClient, newTenantClient } = require('../auth0');
 const bulk = require('../bulk');
 const lock = require('../lock');
 const { readState, writeState } = require('../state');
@@ -51,16 +51,8 @@ async function run(ctx) {
   if (!(windowDays > 0)) throw new UsageError('--window-days must be a positive number');
   const stateFile = path.resolve(values.state || ctx.env.ALM_STATUS_STATE || 'alm-status.json');
   const engine = loadEngine(distDir(ctx));
-  const oldClient = new Auth0Client({
-    domain: settings.Domain,
-    clientId: settings.Client_ID,
-    clientSecret: settings.Client_Secret,
-    audience: settings.Audience,
-    label: 'old tenant',
-    secretEnv: 'ALM_CLIENT_SECRET',
-    out,
-  });
-  const newClient = new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
+  const oldClient = oldTenantClient(settings, out);
+  const newClient = newTenantClient(target, out);
   // One run at a time on this history file (a concurrent run would lose the other's entry).
   const held = lock.acquire(stateFile, { command: 'status', out });
   try {

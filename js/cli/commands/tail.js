@@ -21,7 +21,7 @@
 const path = require('node:path');
 const { OLD_TENANT, NEW_TENANT, DIST, BIN, oldSettings, newTenant } = require('../options');
 const { distDir, loadEngine } = require('../dist');
-const { Auth0Client, sleep } = require('../auth0');
+const { sleep, oldTenantClient, newTenantClient } = require('../auth0');
 const bulk = require('../bulk');
 const { IMPORT_JOBS_AT_ONCE } = require('../../auth0-limits');
 const lock = require('../lock');
@@ -42,16 +42,8 @@ function intOption(values, name, dflt, { min, max }) {
 
 function clients(ctx, settings, target) {
   return {
-    old: new Auth0Client({
-      domain: settings.Domain,
-      clientId: settings.Client_ID,
-      clientSecret: settings.Client_Secret,
-      audience: settings.Audience,
-      label: 'old tenant',
-      secretEnv: 'ALM_CLIENT_SECRET',
-      out: ctx.out,
-    }),
-    neu: new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out: ctx.out }),
+    old: oldTenantClient(settings, ctx.out),
+    neu: newTenantClient(target, ctx.out),
   };
 }
 
