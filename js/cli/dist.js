@@ -42,9 +42,9 @@ function manifestOf(dir) {
 }
 
 /**
- * Refuses a built file whose bytes are not the ones the build wrote (dist/manifest.json): a
- * hand-edited script keeps its original header, so the header alone would vouch for a change nobody
- * reviewed, and deploy would install it as if it were the build.
+ * Refuses a built file whose bytes are not the ones the build wrote (dist/manifest.json), and
+ * returns their SHA-256 otherwise: a hand-edited script keeps its original header, so the header
+ * alone would vouch for a change nobody reviewed, and deploy would install it as if it were the build.
  */
 function verifyDist(dir, rel, bytes) {
   const m = manifestOf(dir);
@@ -55,6 +55,7 @@ function verifyDist(dir, rel, bytes) {
   if (got !== entry.sha256) {
     throw new UpstreamError(`${file} was changed after the build: sha256 ${got.slice(0, 16)}, ${shown(path.join(dir, 'manifest.json'))} says ${String(entry.sha256).slice(0, 16)}`, { hint: REBUILD });
   }
+  return got;
 }
 
 /**
@@ -71,8 +72,8 @@ function readDist(dir, rel) {
       hint: 'build the scripts first: `auth0-lazy-migrate build` (or `make dist` in a clone)',
     });
   }
-  verifyDist(dir, rel, buf);
-  return { file, rel, text: buf.toString('utf8'), sha256: sha256(buf), bytes: buf.length };
+  const hash = verifyDist(dir, rel, buf);
+  return { file, rel, text: buf.toString('utf8'), sha256: hash, bytes: buf.length };
 }
 
 /** The leading block comment of a script, or '' (where the build writes its header). */
@@ -107,14 +108,21 @@ function describeScript(text) {
   return `${v ? v[1] : '?'}${c ? ` ${c[1].slice(0, 12)}` : ''}${isRetired(text) ? ' (retired)' : ''}`;
 }
 
-/** dist/engine.js: the same wasm as the scripts, for Node (checked against the manifest first). */
+/**
+ * dist/engine.js: the same crate as the scripts, built for Node (checked against the manifest
+ * first, once per folder: several modules of one run ask for it).
+ */
+const engines = new Map();
 function loadEngine(dir) {
-  const file = path.join(dir, 'engine.js');
-  if (!fs.existsSync(file)) {
-    throw new UpstreamError(`${file} is missing`, { hint: 'build first: `auth0-lazy-migrate build` (or `make dist`)' });
+  if (!engines.has(dir)) {
+    const file = path.join(dir, 'engine.js');
+    if (!fs.existsSync(file)) {
+      throw new UpstreamError(`${file} is missing`, { hint: 'build first: `auth0-lazy-migrate build` (or `make dist`)' });
+    }
+    verifyDist(dir, 'engine.js', fs.readFileSync(file));
+    engines.set(dir, require(file));
   }
-  verifyDist(dir, 'engine.js', fs.readFileSync(file));
-  engineOfRun = require(file);
+  engineOfRun = engines.get(dir);
   return engineOfRun;
 }
 
