@@ -138,6 +138,19 @@ async function exportUsers(client, { connection, fields, pollMs, out, require: m
 }
 
 /**
+ * What `tail`, `status` and `retire` each start from: fresh exports of both tenants and the plan.
+ * The old connection must hold users (`require`): a typo is refused with the connections the export
+ * did see (exit 3), never read as "100% migrated", "nothing to import" or "nobody left behind".
+ */
+async function exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out, skip = null }) {
+  const [oldExport, newExport] = await Promise.all([
+    exportUsers(oldClient, { connection: settings.Connection, fields: OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
+    exportUsers(newClient, { connection: target.connection, fields: NEW_FIELDS, pollMs, out }),
+  ]);
+  return { oldExport, newExport, plan: plan(oldExport.records, newExport.records, { engine, settings, skip }) };
+}
+
+/**
  * Decides, for each old user, what the tail does with it.
  * `skip`: the operator's --skip-users list (see readUserList), matched on the old id, the new id or the
  * email; users it names are left out and listed, never silently.
@@ -179,7 +192,8 @@ function plan(oldRecords, newRecords, { engine, settings, skip = null }) {
     }
     // The mark is set on a successful password check, which does not prove the new tenant stored the
     // user: a marked user absent from the new tenant is imported like any other, and listed.
-    const marked = r.marked === true || !!(rec.app_metadata && rec.app_metadata.migration_complete === true);
+    // The engine says whether the old tenant marked the user (src/boundary.rs import_record).
+    const marked = r.marked === true;
     if (hit) {
       out.skippedListed.push(rec.user_id);
       continue;
@@ -279,6 +293,7 @@ module.exports = {
   connectionId,
   waitForJob,
   exportUsers,
+  exportAndPlan,
   plan,
   readUserList,
   chunk,

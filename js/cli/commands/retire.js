@@ -23,7 +23,7 @@ const bulk = require('../bulk');
 const { deployToConnection } = require('./deploy');
 const { runMake } = require('./build');
 const { BACKUP_OPTIONS } = require('../backup');
-const { EXIT, CliError, UsageError, UpstreamError } = require('../errors');
+const { EXIT, CliError, UsageError } = require('../errors');
 
 const SHOWN_TEXT = 50;
 const SHOWN_JSON = 1000;
@@ -55,19 +55,7 @@ async function leftBehind(ctx, { settings, target, engine, pollMs }) {
   const oldClient = oldTenantClient(settings, out);
   const newClient = newTenantClient(target, out);
   out.info('checking that nobody is left behind: exporting both tenants (as `tail` does)');
-  const [oldExport, newExport] = await Promise.all([
-    // `require`: an old connection that matches nobody (a typo) is refused with the connections the
-    // export did see (exit 3), never read as "nobody left behind".
-    bulk.exportUsers(oldClient, { connection: settings.Connection, fields: bulk.OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
-    bulk.exportUsers(newClient, { connection: target.connection, fields: bulk.NEW_FIELDS, pollMs, out }),
-  ]);
-  if (oldExport.records.length === 0) {
-    // belt and braces: zero old users is never "nobody left"
-    throw new UpstreamError(`old tenant: the export of connection "${settings.Connection}" holds no user, so retire cannot tell who would be left behind`, {
-      hint: 'check --connection / ALM_CONNECTION: the exact name of the old database connection the scripts read',
-    });
-  }
-  const p = bulk.plan(oldExport.records, newExport.records, { engine, settings });
+  const { oldExport, plan: p } = await bulk.exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out });
   const present = new Set(p.present);
   const blocked = new Set(p.blocked);
   const left = oldExport.records.filter((r) => !present.has(r.user_id) && !blocked.has(r.user_id)).map((r) => ({ user_id: r.user_id, email: typeof r.email === 'string' ? r.email : null }));

@@ -70,12 +70,7 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, en
     throw new UsageError(`${stateFile} belongs to another migration (${state.key.old} -> ${state.key.new})`, { hint: 'give another --state file' });
   }
 
-  // `require`: an old connection that matches no user is an error (a typo), never "100% migrated".
-  const [oldExport, newExport] = await Promise.all([
-    bulk.exportUsers(oldClient, { connection: settings.Connection, fields: bulk.OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
-    bulk.exportUsers(newClient, { connection: target.connection, fields: bulk.NEW_FIELDS, pollMs, out }),
-  ]);
-  const p = bulk.plan(oldExport.records, newExport.records, { engine, settings });
+  const { oldExport, newExport, plan: p } = await bulk.exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out });
   const counts = {
     old: oldExport.records.length,
     blocked: p.blocked.length,

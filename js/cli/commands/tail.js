@@ -234,11 +234,18 @@ async function tail(ctx, o) {
   }
 
   // 2. Fresh exports of both tenants, then the plan.
-  const [oldExport, newExport] = await Promise.all([
-    bulk.exportUsers(oldClient, { connection: o.settings.Connection, fields: bulk.OLD_FIELDS, pollMs: o.pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
-    bulk.exportUsers(newClient, { connection: o.target.connection, fields: bulk.NEW_FIELDS, pollMs: o.pollMs, out }),
-  ]);
-  const p = bulk.plan(oldExport.records, newExport.records, { engine: o.engine, settings: o.settings, skip: o.skip });
+  const {
+    oldExport,
+    newExport,
+    plan: p,
+  } = await bulk.exportAndPlan(oldClient, newClient, {
+    settings: o.settings,
+    target: o.target,
+    engine: o.engine,
+    pollMs: o.pollMs,
+    out,
+    skip: o.skip,
+  });
   const { chunks, tooLarge } = bulk.chunk(p.toImport, o.chunkBytes);
   const tooLargeSet = new Set(tooLarge);
   const toImport = p.toImport.filter((u) => !tooLargeSet.has(u.user_id)).map((u) => ({ user_id: `auth0|${u.user_id}`, email: typeof u.email === 'string' ? u.email : null }));
