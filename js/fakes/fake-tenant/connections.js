@@ -21,7 +21,7 @@
  */
 
 const crypto = require('node:crypto');
-const { authenticate, mgmtError } = require('./management');
+const { authenticate, mgmtError, project } = require('./management');
 const { SCRIPT_LIMIT_BYTES } = require('../../auth0-limits');
 
 const ENCRYPTED_PREFIX = 'fake-encrypted:';
@@ -77,19 +77,6 @@ function publicConnection(st, conn, withOptions) {
     }
     out.options = options;
   } else delete out.options;
-  return out;
-}
-
-function project(obj, query) {
-  const fields = query.get('fields');
-  if (!fields) return obj;
-  const list = fields
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const include = query.get('include_fields') !== 'false';
-  const out = {};
-  for (const [k, v] of Object.entries(obj)) if (list.includes(k) === include) out[k] = v;
   return out;
 }
 

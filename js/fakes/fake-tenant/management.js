@@ -75,17 +75,17 @@ function publicUser(u) {
   return out;
 }
 
-/** Applies the `fields` / `include_fields` query parameters Auth0 supports on user reads. */
-function project(user, query) {
+/** Applies the `fields` / `include_fields` query parameters Auth0 supports on user and connection reads. */
+function project(obj, query) {
   const fields = query.get('fields');
-  if (!fields) return user;
+  if (!fields) return obj;
   const list = fields
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const include = query.get('include_fields') !== 'false';
   const out = {};
-  for (const [k, v] of Object.entries(user)) if (list.includes(k) === include) out[k] = v;
+  for (const [k, v] of Object.entries(obj)) if (list.includes(k) === include) out[k] = v;
   return out;
 }
 
@@ -148,4 +148,4 @@ function handleManagement(st, route, { headers, query, userId }) {
   return searchUsers(st, query);
 }
 
-module.exports = { handleManagement, authenticate, publicUser, mgmtError };
+module.exports = { handleManagement, authenticate, publicUser, mgmtError, project };
