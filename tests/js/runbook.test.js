@@ -12,7 +12,6 @@
 
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -38,21 +37,7 @@ function runbookCommands(text) {
 /** Runs one runbook line as an operator's shell would (with the Node running this test). */
 function sh(line, { cwd, env, input }) {
   const script = `alm() { ${JSON.stringify(process.execPath)} ${JSON.stringify(h.CLI)} "$@"; }\n${line}\n`;
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input || '');
-  });
+  return h.runCaptured('bash', ['-c', script], { cwd, env, input, timeoutMs: 600000, label: [line] });
 }
 
 test('every alm line of docs/runbook.md succeeds, in order, against the fake tenants', { timeout: 600000 }, async () => {

@@ -78,18 +78,13 @@ function testBackupDir() {
 }
 
 /**
- * Runs the CLI. Returns {code, stdout, stderr, json (parsed stdout when --json), ms}. The child's
- * environment has no ALM_* from the parent, only `env`. `input` is written to its stdin.
+ * Runs `command args` as a child process, capturing what it prints (kept for assertNoSecrets).
+ * Resolves with {code, signal, stdout, stderr, ms, args}. `input` is written to its stdin.
  */
-function runCli(args, { env = {}, input = '', timeoutMs = 60000, onSpawn } = {}) {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALM_')));
-  const caPath = path.join(ROOT, 'target', 'test-ca', 'ca.pem');
+function runCaptured(command, args, { env, cwd, input = '', timeoutMs = 60000, onSpawn, label = args } = {}) {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...base, NODE_EXTRA_CA_CERTS: caPath, ALM_BACKUP_DIR: testBackupDir(), ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => {
@@ -102,14 +97,7 @@ function runCli(args, { env = {}, input = '', timeoutMs = 60000, onSpawn } = {})
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const r = { code, signal, stdout, stderr, ms: Date.now() - started, args };
-      if (args.includes('--json')) {
-        try {
-          r.json = JSON.parse(stdout);
-        } catch {
-          r.json = undefined;
-        }
-      }
+      const r = { code, signal, stdout, stderr, ms: Date.now() - started, args: label };
       captured.push(r);
       resolve(r);
     });
@@ -119,7 +107,30 @@ function runCli(args, { env = {}, input = '', timeoutMs = 60000, onSpawn } = {})
   });
 }
 
-/** Everything every runCli call of this process printed so far. */
+/**
+ * Runs the CLI. Returns {code, stdout, stderr, json (parsed stdout when --json), ms}. The child's
+ * environment has no ALM_* from the parent, only `env`. `input` is written to its stdin.
+ */
+async function runCli(args, { env = {}, input = '', timeoutMs = 60000, onSpawn } = {}) {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALM_')));
+  const caPath = path.join(ROOT, 'target', 'test-ca', 'ca.pem');
+  const r = await runCaptured(process.execPath, [CLI, ...args], {
+    env: { ...base, NODE_EXTRA_CA_CERTS: caPath, ALM_BACKUP_DIR: testBackupDir(), ...env },
+    input,
+    timeoutMs,
+    onSpawn,
+  });
+  if (args.includes('--json')) {
+    try {
+      r.json = JSON.parse(r.stdout);
+    } catch {
+      r.json = undefined;
+    }
+  }
+  return r;
+}
+
+/** Everything every runCli / runCaptured call of this process printed so far. */
 function allOutput() {
   return captured.map((r) => `${r.stdout}\n${r.stderr}`).join('\n');
 }
@@ -154,6 +165,7 @@ module.exports = {
   newEnv,
   seedSecrets,
   runCli,
+  runCaptured,
   allOutput,
   assertNoSecrets,
   closedPort,
