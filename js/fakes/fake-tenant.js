@@ -3,7 +3,7 @@
  * A faithful, offline fake of an Auth0 tenant: the OLD tenant for the migration scripts' tests, and the
  * NEW tenant for the operator's command line (connections read and PATCHed, bulk export/import jobs:
  * see fake-tenant/connections.js and fake-tenant/jobs.js; the password-reset email request:
- * fake-tenant/dbconnections.js).
+ * fake-tenant/dbconnections.js; the log events `logs` reads: fake-tenant/logs.js).
  *
  * It serves, over HTTPS on 127.0.0.1 (certificate from js/fakes/ca.js, trusted by the test process
  * through NODE_EXTRA_CA_CERTS), the endpoints the scripts call: /oauth/token (password, password-realm,
@@ -33,6 +33,7 @@ const { handleManagement, publicUser } = require('./fake-tenant/management');
 const { handleConnections, normaliseConnection, ENCRYPTED_PREFIX } = require('./fake-tenant/connections');
 const { Jobs } = require('./fake-tenant/jobs');
 const { handleChangePassword } = require('./fake-tenant/dbconnections');
+const { LogStore, handleLogs } = require('./fake-tenant/logs');
 const crypto = require('node:crypto');
 const { oldTenantRoute } = require('./routes');
 
@@ -67,6 +68,7 @@ function route(method, pathname) {
   }
   if (pathname === '/api/v2/jobs/users-exports') return method === 'POST' ? { name: 'users-exports', family: 'management', body: 'json' } : null;
   if (pathname === '/api/v2/jobs/users-imports') return method === 'POST' ? { name: 'users-imports', family: 'management', body: 'raw' } : null;
+  if (pathname === '/api/v2/logs') return method === 'GET' ? { name: 'logs', family: 'management' } : null;
   m = /^\/api\/v2\/jobs\/([^/]+)(\/errors)?$/.exec(pathname);
   if (m && method === 'GET') return { name: m[2] ? 'job-errors' : 'job', family: 'management', jobId: decode(m[1]) };
   m = /^\/exports\/([^/]+)\/([0-9a-f]+)\.json\.gz$/.exec(pathname);
@@ -190,8 +192,10 @@ async function startFakeTenant(options = {}) {
     configKey: crypto.randomBytes(32),
     connectionPatches: 0,
     passwordResets: [],
+    logs: null, // a LogStore (fake-tenant/logs.js), made below
   };
   for (const c of st.connections) normaliseConnection(c);
+  st.logs = new LogStore(st);
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit.perMinute, () => st.nowSec()) : null;
 
   /**
@@ -242,6 +246,11 @@ async function startFakeTenant(options = {}) {
     const query = {};
     for (const [k, v] of url.searchParams) query[k] = SECRETISH.test(k) ? '[redacted]' : v;
     const entry = { method: req.method, path: url.pathname, query, grant_type: undefined, realm: undefined, status: null, at: new Date().toISOString() };
+    // Auth0 names every reply with a request id (20 hex digits) for support; `remotePort` tells a
+    // test which connection (direct, or a proxy's tunnel) carried the request.
+    entry.requestId = crypto.randomBytes(10).toString('hex');
+    entry.remotePort = req.socket.remotePort;
+    res.setHeader('x-auth0-requestid', entry.requestId);
     st.requests.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
@@ -359,6 +368,8 @@ async function startFakeTenant(options = {}) {
       result = { status: 200, body: { keys: st.publishedKeys().map((k) => ({ ...k.jwk })) } };
     } else if (r.name === 'connections' || r.name === 'connection' || r.name === 'connection-update') {
       result = handleConnections(st, r.name, { headers: req.headers, query: url.searchParams, connectionId: r.connectionId, body: jsonBody });
+    } else if (r.name === 'logs') {
+      result = handleLogs(st, st.logs, { headers: req.headers, query: url.searchParams });
     } else if (r.name === 'change-password') {
       result = handleChangePassword(st, jsonBody);
     } else if (r.name === 'users-exports') {
@@ -505,6 +516,12 @@ async function startFakeTenant(options = {}) {
     },
     /** Accepted POST /dbconnections/change_password requests: {email, connection, client_id, known}. */
     passwordResets: st.passwordResets,
+    /** The tenant's log events, oldest log_id first (GET /api/v2/logs; fake-tenant/logs.js). */
+    get logs() {
+      return st.logs.events;
+    },
+    /** Records a log event (Auth0's shape, `type` required: s, fp, fu, f, ss, ...); returns it with its log_id. */
+    addLog: (event) => st.logs.add(event),
     /** How many PATCHes of a connection succeeded. */
     get connectionPatches() {
       return st.connectionPatches;

@@ -95,6 +95,7 @@ const clients = [
       'update:connections_options',
       'read:clients',
       'read:client_grants',
+      'read:logs',
     ],
   },
 ];

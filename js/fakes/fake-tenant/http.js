@@ -95,6 +95,7 @@ const ROUTES = new Set([
   'job-errors',
   'export-file',
   'change-password',
+  'logs',
   '*',
 ]);
 const ID_TOKEN_VARIANTS = new Set(['unknown_kid', 'wrong_key', 'wrong_iss', 'wrong_aud', 'expired', 'alg_none', 'hs256', 'other_user']);

@@ -6,30 +6,16 @@
  * fakes' CA trusted, capturing everything it prints so tests can scan it for secrets.
  */
 
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const net = require('node:net');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startFakeTenant, SEED } = require('../../../js/fakes/fake-tenant');
-const { seed } = require('../../../js/fakes/seed');
+const { newTenantSeed, NEW_CONNECTION, NEW_CONNECTION_ID } = require('../../../js/fakes/world');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'js', 'cli', 'main.js');
-const NEW_CONNECTION = 'Username-Password-Authentication';
-const NEW_CONNECTION_ID = 'con_NewTenantUsers01';
-
-/** The new tenant's population: the seed's applications, one empty database connection, no users. */
-function newTenantSeed() {
-  const s = seed();
-  return {
-    clients: s.clients,
-    connections: [{ id: NEW_CONNECTION_ID, name: NEW_CONNECTION, strategy: 'auth0', requires_username: false, enabled_clients: s.clients.map((c) => c.client_id) }],
-    users: [],
-    defaultDirectory: NEW_CONNECTION,
-  };
-}
-
 /** Starts both tenants. `oldOptions` / `newOptions` go to startFakeTenant. */
 async function startPair({ oldOptions = {}, newOptions = {} } = {}) {
   const [oldT, newT] = await Promise.all([startFakeTenant(oldOptions), startFakeTenant({ seed: newTenantSeed(), ...newOptions })]);
@@ -130,6 +116,45 @@ async function runCli(args, { env = {}, input = '', timeoutMs = 60000, onSpawn }
   return r;
 }
 
+/** Whether util-linux script(1) is here to give the CLI a pseudo-terminal (runOnTerminal). */
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux script(1)), as an operator at a shell would, and types
+ * `answer` once `prompt` (default plan.js's question) appears. Resolves {code, text, asked}; the text
+ * is kept for assertNoSecrets like runCli's.
+ */
+function runOnTerminal(args, { env = {}, answer, prompt = /Type yes to apply:/, timeoutMs = 60000 } = {}) {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALM_')));
+  const quote = (a) => `'${String(a).replace(/'/g, "'\\''")}'`;
+  const cmd = [process.execPath, CLI, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+      env: { ...base, NODE_EXTRA_CA_CERTS: path.join(ROOT, 'target', 'test-ca', 'ca.pem'), ALM_BACKUP_DIR: testBackupDir(), ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let text = '';
+    let asked = false;
+    const onData = (c) => {
+      text += c;
+      if (!asked && prompt.test(text)) {
+        asked = true;
+        child.stdin.write(`${answer}\n`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs); // a hang fails the test, as in runCli
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      captured.push({ stdout: text, stderr: '', args });
+      resolve({ code, text, asked });
+    });
+    child.stdin.on('error', () => {});
+  });
+}
+
 /** Everything every runCli / runCaptured call of this process printed so far. */
 function allOutput() {
   return captured.map((r) => `${r.stdout}\n${r.stderr}`).join('\n');
@@ -166,6 +191,8 @@ module.exports = {
   seedSecrets,
   runCli,
   runCaptured,
+  HAS_SCRIPT,
+  runOnTerminal,
   allOutput,
   assertNoSecrets,
   closedPort,
