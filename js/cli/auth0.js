@@ -21,10 +21,12 @@
  *   cli-tail-status.test.js assert the line). The fetch handed to the SDK only looks at the replies.
  * - the token request answered 429 or 5xx is tried again (twice, after 1 then 2 s): the SDK's
  *   TokenProvider sends it once, and one 500 from /oauth/token would end the command.
- * - a GET, or the token request, that got no reply at all is sent again (twice): the SDK retries
- *   replies only (its requestWithRetries), not a refused or reset connection, and `tail` polls jobs
- *   for hours. A POST or PATCH without a reply is not repeated: it may have been done. (Both:
- *   cli-try-doctor.test.js "a 500 from the token endpoint and a reset connection ...".)
+ * - a GET, or the token request, whose connection was refused or reset is sent again (twice, each
+ *   announced: "no reply from ...; trying again in 0.2 s (1 of 2)"): the SDK retries replies only (its
+ *   requestWithRetries), and `tail` polls jobs for hours. A POST or PATCH without a reply is not
+ *   repeated: it may have been done. A timeout is not repeated either (see worthRepeating). (Tests:
+ *   cli-try-doctor.test.js "a 500 from the token endpoint and a reset connection ...", cli-network.test.js.)
+ * - every request, the SDK's included, goes through net.js: HTTPS_PROXY / NO_PROXY and --debug.
  * - errors: the SDK's errors become UpstreamError with the setup step to fix (credentials, grant,
  *   audience, scope, unreachable host), never the SDK's own message, which embeds the whole reply
  *   (cli-deploy, cli-try-doctor and cli-exit-codes tests assert the messages and fixes).
@@ -41,6 +43,7 @@ const { AsyncLocalStorage } = require('node:async_hooks');
 const { ManagementClient, ManagementError, ManagementTimeoutError, TokenProvider } = require('auth0');
 const { CliError, UpstreamError, UsageError } = require('./errors');
 const { currentEngine } = require('./dist');
+const net = require('./net');
 
 const REQUEST_TIMEOUT_S = 30;
 /** Retries per call (429s and 5xx alike): the SDK's one budget. */
@@ -98,13 +101,35 @@ function describe(status, body) {
   return `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
 }
 
-/** Why a request got no reply: "timed out", a socket error code (ECONNREFUSED...), or the message. */
+/** Why a request got no reply: the proxy's failure, "timed out", a socket error code (ECONNREFUSED...), or the message. */
 function noReplyReason(err) {
   for (let e = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (e instanceof net.ProxyError) return e.message;
     if (e === 'timeout' || e instanceof ManagementTimeoutError || e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+    // The SDK's TokenProvider reports its own timeout as a 408 without a body.
+    if (e.statusCode === 408 && e.body === undefined) return 'timed out';
     if (e.code) return e.code;
   }
   return (err && err.message) || String(err);
+}
+
+/** The proxy's own failure in `err`'s cause chain (net.js), or null. */
+function proxyErrorOf(err) {
+  for (let e = err, depth = 0; e && depth < 5; e = e.cause, depth++) if (e instanceof net.ProxyError) return e;
+  return null;
+}
+
+/**
+ * Whether a request without a reply is worth sending again at once: a refused or reset connection is
+ * (a restart, a load balancer); a timeout is not: a host that did not answer within undici's 10 s
+ * connect timeout will not 0.2 s later, and three such tries were the half minute of silence before
+ * the error (issue #16). Nor is a proxy that refused the tunnel (407, 403): asking again changes nothing.
+ */
+function worthRepeating(err) {
+  const proxy = proxyErrorOf(err);
+  if (proxy) return !/HTTP \d+/.test(proxy.reason);
+  const why = noReplyReason(err);
+  return why !== 'timed out' && !/TIMEOUT/.test(why);
 }
 
 /** Whether an SDK error carries an HTTP reply (else the request got none: network, timeout). */
@@ -210,8 +235,9 @@ class Auth0Client {
   }
 
   unreachable(err) {
+    const proxy = proxyErrorOf(err);
     return new UpstreamError(`${this.label}: cannot reach ${this.base} (${noReplyReason(err)})`, {
-      hint: 'check the domain, your network and proxy settings',
+      hint: proxy ? proxy.hint : 'check the domain and your network; behind a proxy, set HTTPS_PROXY (and NO_PROXY for hosts reached directly)',
       unreachable: true,
     });
   }
@@ -232,20 +258,24 @@ class Auth0Client {
   }
 
   /**
-   * The fetch the SDK sends through. It repeats a request that got no reply when that is safe (a GET,
-   * the token request), and announces each wait the SDK is about to make; it changes no reply.
+   * The fetch the SDK sends through (net.js: the proxy, --debug). It repeats a request that got no
+   * reply when that is safe (a GET, the token request) and worth it (worthRepeating), saying so before
+   * each wait, and announces each wait the SDK is about to make; it changes no reply.
    */
   async send(url, init = {}) {
     const method = String(init.method || 'GET').toUpperCase();
-    const isToken = new URL(String(url)).pathname === '/oauth/token';
+    const target = new URL(String(url));
+    const isToken = target.pathname === '/oauth/token';
     const repeatable = method === 'GET' || isToken;
     for (let tries = 0; ; tries++) {
       let res;
       try {
-        res = await fetch(url, init);
+        res = await net.fetch(url, init);
       } catch (err) {
-        if (repeatable && tries < NETWORK_RETRIES && !(init.signal && init.signal.aborted)) {
-          await sleep(200 * (tries + 1));
+        if (repeatable && tries < NETWORK_RETRIES && worthRepeating(err) && !(init.signal && init.signal.aborted)) {
+          const wait = 200 * (tries + 1);
+          this.out.info(`${this.label}: no reply from ${target.origin}${target.pathname} (${noReplyReason(err)}); trying again in ${(wait / 1000).toFixed(1)} s (${tries + 1} of ${NETWORK_RETRIES})`);
+          await sleep(wait);
           continue;
         }
         throw err;
@@ -351,13 +381,45 @@ class Auth0Client {
   }
 
   /**
+   * GET /api/v2/logs, one request (scope read:logs): `{from, take}` reads by checkpoint, else `{q, sort,
+   * page, perPage}` searches. Returns `{logs, next}`: the events, and the `from`/`take` of the Link
+   * header's rel="next" URL, which Auth0 asks clients to follow
+   * (https://auth0.com/docs/deploy-monitor/logs/retrieve-log-events-using-mgmt-api). The SDK's
+   * `logs.list` (auth0 7.x) has no `from`/`take`/`q` parameters, so they go in as extra query parameters;
+   * the page/per_page it always adds are ignored by Auth0 in checkpoint mode. Both reply shapes (a bare
+   * array, `{logs, total}`) are read.
+   */
+  listLogs({ from, take, q, sort, page = 0, perPage = 100 }) {
+    const checkpoint = from !== undefined || take !== undefined;
+    const extra = checkpoint ? { from, take } : { q, sort };
+    return this.call('GET /api/v2/logs', async (sdk, opts) => {
+      const res = await sdk.logs.list(checkpoint ? {} : { page, per_page: perPage, include_totals: false }, { ...opts, queryParams: extra });
+      const body = res.response;
+      const logs = Array.isArray(body) ? body : (body && Array.isArray(body.logs) && body.logs) || [];
+      const headers = res.rawResponse && res.rawResponse.headers;
+      const link = headers && typeof headers.get === 'function' ? headers.get('link') : null;
+      const m = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link || '');
+      let next = null;
+      if (m) {
+        try {
+          const u = new URL(m[1]);
+          next = { from: u.searchParams.get('from'), take: u.searchParams.get('take') };
+        } catch {
+          next = null;
+        }
+      }
+      return { logs, next };
+    });
+  }
+
+  /**
    * A public JSON document of the tenant (OIDC discovery, JWKS): no token, one request. Returns
    * {status, body}; throws UpstreamError (unreachable) when there is no reply.
    */
   async publicJson(url) {
     let res;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_S * 1000) });
+      res = await net.fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_S * 1000) });
     } catch (err) {
       throw this.unreachable(err);
     }
@@ -374,7 +436,7 @@ class Auth0Client {
  */
 function changePasswordSender({ domain, clientId, connection, label, unreachableHint }) {
   const { AuthenticationClient } = require('auth0/legacy');
-  const auth = new AuthenticationClient({ domain, clientId, timeoutDuration: REQUEST_TIMEOUT_S * 1000, retry: { enabled: false } });
+  const auth = new AuthenticationClient({ domain, clientId, timeoutDuration: REQUEST_TIMEOUT_S * 1000, retry: { enabled: false }, fetch: net.fetch });
   return async (email) => {
     try {
       const r = await auth.database.changePassword({ email, connection });
@@ -382,18 +444,23 @@ function changePasswordSender({ domain, clientId, connection, label, unreachable
     } catch (err) {
       // AuthApiError and ResponseError carry the reply: status, raw body text, headers.
       if (err && typeof err.statusCode === 'number') return { status: err.statusCode, headers: err.headers, body: parseBody(String(err.body ?? '')) };
-      throw new UpstreamError(`${label}: cannot reach https://${domain} (${noReplyReason(err)})`, { hint: unreachableHint, unreachable: true });
+      const proxy = proxyErrorOf(err);
+      throw new UpstreamError(`${label}: cannot reach https://${domain} (${noReplyReason(err)})`, { hint: proxy ? proxy.hint : unreachableHint, unreachable: true });
     }
   };
 }
 
-/** GET of a pre-signed download link: no Authorization header (the token must not leave the tenant). */
+/**
+ * GET of a pre-signed download link: no Authorization header (the token must not leave the tenant).
+ * --debug shows its host only: the link's path and query are its credential.
+ */
 async function download(url, { label, timeoutMs = 120000 }) {
   let res;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await net.fetch(url, { signal: AbortSignal.timeout(timeoutMs) }, { presigned: true });
   } catch (err) {
-    throw new UpstreamError(`${label}: cannot download the export file (${(err.cause && err.cause.code) || err.message})`);
+    const proxy = proxyErrorOf(err);
+    throw new UpstreamError(`${label}: cannot download the export file (${noReplyReason(err)})`, proxy ? { hint: proxy.hint } : undefined);
   }
   const buf = Buffer.from(await res.arrayBuffer());
   if (res.status !== 200) {

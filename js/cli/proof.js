@@ -16,6 +16,7 @@
 const crypto = require('node:crypto');
 const { createContainer } = require('../sandbox');
 const { UpstreamError } = require('./errors');
+const net = require('./net');
 
 const PROBES = [
   {
@@ -48,9 +49,14 @@ async function runProbe(out, kind, text, settings, container = createContainer({
     out.addSecret(password);
     args = [identifier, password];
   }
+  const proxyBefore = net.lastProxyError();
   const report = await container.invoke(text, { kind, args });
-  const why = report.error ? report.error.message : report.violations.join('; ') || `the outcome was ${report.outcome}`;
-  return { ok: report.outcome === p.expect, kind, identifier, outcome: report.outcome, expected: p.expect, why, proves: p.proves, fix: p.fix };
+  let why = report.error ? report.error.message : report.violations.join('; ') || `the outcome was ${report.outcome}`;
+  const ok = report.outcome === p.expect;
+  // The script says only "network" when a request got no reply; a proxy that failed is named here.
+  const proxy = net.lastProxyError() !== proxyBefore ? net.lastProxyError() : null;
+  if (!ok && proxy) why = `${why} (${proxy.message})`;
+  return { ok, kind, identifier, outcome: report.outcome, expected: p.expect, why, proves: p.proves, fix: !ok && proxy ? proxy.hint : p.fix };
 }
 
 /**
@@ -64,7 +70,7 @@ async function proveSettings(out, scripts, settings) {
     const r = await runProbe(out, p.kind, scripts[p.kind], settings, container);
     if (!r.ok) {
       throw new UpstreamError(`the ${p.kind} probe refused the settings: ${p.kind}.js, run with them for a made-up user, answered ${r.outcome} instead of ${p.expect}: ${r.why}; nothing was changed`, {
-        hint: p.fix,
+        hint: r.fix,
         details: { probe: p.kind, identifier: r.identifier, outcome: r.outcome, expected: p.expect },
       });
     }
