@@ -2,7 +2,8 @@
 /**
  * Bulk reads and the migration arithmetic shared by `tail` and `status`:
  * - exportUsers: a users-exports job, polled, its gzipped NDJSON downloaded (no Authorization header:
- *   the link is pre-signed and the token must not leave the tenant) within the 60 s it is valid;
+ *   the link is pre-signed and the token must not leave the tenant) within the 60 s it is valid. Real
+ *   exports take minutes: each poll feeds a status line (progress.js), both tenants' jobs on one line;
  * - plan: which old users are already in the new tenant, which are blocked, which to import. Each
  *   record goes through dist/engine.js `importRecord`, the Rust code the scripts run, so ids and
  *   profiles are exactly what login/get_user would have produced. A user the old tenant marked
@@ -19,6 +20,7 @@ const zlib = require('node:zlib');
 const { UpstreamError, UsageError } = require('./errors');
 const { download, sleep } = require('./auth0');
 const { didYouMean } = require('./suggest');
+const { Progress } = require('./progress');
 
 /** Auth0's documented import file limit (500 KB; its API names 512000 bytes): we stay under both. */
 const MAX_CHUNK_BYTES = require('../auth0-limits').IMPORT_FILE_BYTES;
@@ -85,7 +87,7 @@ function requireUsers(client, connection, records, kept, { wholeTenant, optionHi
   );
 }
 
-/** Polls a job until it is completed or failed. */
+/** Polls a job until it is completed or failed; `onPoll` sees each answer (progress.js shows it). */
 async function waitForJob(client, id, { pollMs, timeoutMs = 4 * 3600 * 1000, onPoll } = {}) {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -101,9 +103,11 @@ async function waitForJob(client, id, { pollMs, timeoutMs = 4 * 3600 * 1000, onP
  * Exports the users of a connection: an array of records with `fields` (plus `connection`).
  * With `require`, a connection that matches no user is an error naming the connections seen
  * (`optionHint` names the option to correct, e.g. "--connection / ALM_CONNECTION").
+ * `progress`: the export phase's status line, shared by both tenants' jobs (exportAndPlan); without
+ * one the job gets a line of its own.
  * @returns {Promise<{records: object[], jobId: string, wholeTenant: boolean}>}
  */
-async function exportUsers(client, { connection, fields, pollMs, out, require: mustHaveUsers = false, optionHint }) {
+async function exportUsers(client, { connection, fields, pollMs, out, require: mustHaveUsers = false, optionHint, progress }) {
   const connId = await connectionId(client, connection);
   if (connId === null) {
     out.info(`${client.label}: the app may not read connections; exporting the whole tenant and keeping "${connection}"`);
@@ -112,7 +116,14 @@ async function exportUsers(client, { connection, fields, pollMs, out, require: m
   if (connId) body.connection_id = connId;
   const created = await client.createUsersExport(body);
   out.info(`${client.label}: export job ${created.id} started`);
-  const job = await waitForJob(client, created.id, { pollMs });
+  const shown = progress || new Progress(out, { phase: 'export' });
+  shown.track(client.label, { status: created.status });
+  let job;
+  try {
+    job = await waitForJob(client, created.id, { pollMs, onPoll: (j) => shown.update(client.label, j) });
+  } finally {
+    if (!progress) shown.stop();
+  }
   if (job.status !== 'completed' || !job.location) {
     throw new UpstreamError(`${client.label}: the export job ${created.id} ended ${job.status}`, { hint: 'run the command again; if it keeps failing, check the tenant logs' });
   }
@@ -143,10 +154,17 @@ async function exportUsers(client, { connection, fields, pollMs, out, require: m
  * did see (exit 3), never read as "100% migrated", "nothing to import" or "nobody left behind".
  */
 async function exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out, skip = null }) {
-  const [oldExport, newExport] = await Promise.all([
-    exportUsers(oldClient, { connection: settings.Connection, fields: OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION' }),
-    exportUsers(newClient, { connection: target.connection, fields: NEW_FIELDS, pollMs, out }),
-  ]);
+  const progress = new Progress(out, { phase: 'export' });
+  let oldExport;
+  let newExport;
+  try {
+    [oldExport, newExport] = await Promise.all([
+      exportUsers(oldClient, { connection: settings.Connection, fields: OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION', progress }),
+      exportUsers(newClient, { connection: target.connection, fields: NEW_FIELDS, pollMs, out, progress }),
+    ]);
+  } finally {
+    progress.stop();
+  }
   return { oldExport, newExport, plan: plan(oldExport.records, newExport.records, { engine, settings, skip }) };
 }
 

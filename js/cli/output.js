@@ -7,20 +7,58 @@
  * - Every string is redacted first: each registered secret (client secrets, the tried password, access
  *   tokens) and anything shaped like a JWT is replaced, whatever path it took (an upstream error body
  *   echoing a token, a setting printed in a diff...).
- * - The progress bar is drawn only when stderr is a terminal; otherwise progress is plain lines.
+ * - The progress bar and the status line of a wait (progress.js) are drawn only when stderr is a
+ *   terminal, never wider than it nor than MAX_COLUMNS; otherwise progress is plain lines. A line
+ *   printed while one is drawn clears it first and draws it again below, so notes (a 429 wait
+ *   announced by auth0.js) never run into it.
  */
+
+const { MAX_COLUMNS, fit } = require('./progress');
 
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 const MASK = '********';
 
 class Output {
-  constructor({ json = false, stdout = process.stdout, stderr = process.stderr } = {}) {
+  constructor({ json = false, stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
     this.json = json;
     this.stdout = stdout;
     this.stderr = stderr;
+    this.env = env;
     this.tty = !!stderr.isTTY;
     this.secrets = new Set();
     this.barShown = false;
+    this.pinned = null;
+  }
+
+  /**
+   * The widest line to draw in place: one column short of the terminal (or of MAX_COLUMNS), so the
+   * cursor never reaches the edge, where some terminals wrap. A pseudo-terminal of unknown size (0
+   * columns, e.g. under script(1)) falls back to $COLUMNS, then MAX_COLUMNS.
+   */
+  get width() {
+    const cols = this.stderr.columns || Number(this.env.COLUMNS) || MAX_COLUMNS;
+    return Math.max(1, Math.min(MAX_COLUMNS, cols) - 1);
+  }
+
+  /** Keeps `render(width)` drawn as the status line (terminal only) until unpin(). */
+  pin(render) {
+    this.pinned = render;
+    this.drawPinned();
+  }
+
+  unpin() {
+    this.pinned = null;
+    this.clearBar();
+  }
+
+  drawPinned() {
+    if (!this.pinned || !this.tty || this.json) return;
+    this.draw(this.pinned(this.width));
+  }
+
+  draw(text) {
+    this.stderr.write(`\r\x1b[2K${fit(this.redact(text), this.width)}`);
+    this.barShown = true;
   }
 
   /** Registers a value that must never be printed (ignored when too short to be meaningful). */
@@ -58,17 +96,20 @@ class Output {
   line(text = '') {
     this.clearBar();
     (this.json ? this.stderr : this.stdout).write(`${this.redact(text)}\n`);
+    this.drawPinned();
   }
 
   /** A note about what is happening (stderr). */
   info(text) {
     this.clearBar();
     this.stderr.write(`${this.redact(text)}\n`);
+    this.drawPinned();
   }
 
   warn(text) {
     this.clearBar();
     this.stderr.write(`warning: ${this.redact(text)}\n`);
+    this.drawPinned();
   }
 
   /** The final machine-readable result (only in --json mode). */
@@ -79,17 +120,15 @@ class Output {
   }
 
   /**
-   * Progress: a bar redrawn in place on a terminal; otherwise the `plain` line, if any, as a line
-   * (so logs of a non-interactive run stay readable).
+   * Progress: a bar redrawn in place on a terminal, cut to the terminal's width; otherwise the `plain`
+   * line, if any, as a line (so logs of a non-interactive run stay readable).
    */
   progress({ done, total, label, plain }) {
     if (this.tty && !this.json) {
-      const width = 30;
+      const width = 20;
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       const fill = Math.round(frac * width);
-      const bar = `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${done}/${total} ${label || ''}`;
-      this.stderr.write(`\r\x1b[2K${this.redact(bar)}`);
-      this.barShown = true;
+      this.draw(`[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${String(Math.floor(frac * 100)).padStart(3)}% ${done}/${total} ${label || ''}`);
     } else if (plain) {
       this.info(plain);
     }

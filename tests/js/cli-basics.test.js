@@ -194,12 +194,15 @@ describe('output', () => {
     return s;
   };
 
-  it('draws a progress bar only on a terminal; plain lines otherwise', () => {
+  it('draws a progress bar only on a terminal, within its width; plain lines otherwise', () => {
     const tty = sink(true);
-    const o = new Output({ stdout: sink(false), stderr: tty });
+    const o = new Output({ stdout: sink(false), stderr: tty, env: {} });
     o.progress({ done: 5, total: 10, label: 'users', plain: 'five of ten' });
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequence is what is checked
-    assert.match(tty.text, /^\r\x1b\[2K\[#{15}\.{15}\] {2}50% 5\/10 users$/);
+    assert.match(tty.text, /^\r\x1b\[2K\[#{10}\.{10}\] {2}50% 5\/10 users$/);
+    const narrow = Object.assign(sink(true), { columns: 30 });
+    new Output({ stdout: sink(false), stderr: narrow, env: {} }).progress({ done: 123456789, total: 987654321, label: 'emails sent or tried' });
+    assert.ok(narrow.text.length - '\r\x1b[2K'.length < 30, narrow.text);
     o.info('done');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequence is what is checked
     assert.match(tty.text, /\r\x1b\[2Kdone\n$/, 'the bar is cleared before a line');
