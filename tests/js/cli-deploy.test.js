@@ -57,7 +57,7 @@ describe('deploy', () => {
   });
 
   it('merges into the options, writes the settings in clear, reads the scripts back; twice is harmless', async () => {
-    const r = await h.runCli(['deploy'], { env: env({}, {}) });
+    const r = await h.runCli(['deploy', '--yes'], { env: env({}, {}) });
     assert.equal(r.code, 0, r.stderr);
     const o = stored().options;
     assert.equal(o.customScripts.login, read('login.js'));
@@ -68,7 +68,7 @@ describe('deploy', () => {
     assert.equal(o.brute_force_protection, true, 'other options are kept');
     assert.deepEqual(o.mfa, { active: true, return_enroll_settings: true });
     assert.equal(o.passwordPolicy, 'good');
-    const again = await h.runCli(['deploy', '--json'], { env: env() });
+    const again = await h.runCli(['deploy', '--yes', '--json'], { env: env() });
     assert.equal(again.code, 0);
     assert.match(again.stderr, /already in place; settings rewritten/);
     assert.deepEqual(
@@ -82,16 +82,16 @@ describe('deploy', () => {
   it('refuses to replace scripts it did not write, or drop settings, unless --force (exit 1)', async () => {
     stored().options.customScripts = { login: 'function login(u, p, cb) { cb(null, { user_id: "x" }); }' };
     stored().options.configuration = { Legacy_Key: 'keep me' };
-    const r = await h.runCli(['deploy', '--json'], { env: env() });
+    const r = await h.runCli(['deploy', '--yes', '--json'], { env: env() });
     assert.equal(r.code, 1);
     assert.equal(r.json.refusals.length, 2);
     assert.match(r.json.refusals[0], /did not write/);
     assert.match(r.json.refusals[1], /Legacy_Key[\s\S]*the scripts do not read them: rerun with --force/);
     assert.equal(pair.new.connectionPatches, 0);
-    const keep = await h.runCli(['deploy', '--force', '--setting', 'Legacy_Key=keep me'], { env: env() });
+    const keep = await h.runCli(['deploy', '--yes', '--force', '--setting', 'Legacy_Key=keep me'], { env: env() });
     assert.equal(keep.code, 2, 'a key the scripts do not read is never deployed');
     assert.match(keep.stderr, /unknown setting "Legacy_Key"/);
-    const forced = await h.runCli(['deploy', '--force', '--json'], { env: env() });
+    const forced = await h.runCli(['deploy', '--yes', '--force', '--json'], { env: env() });
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal('Legacy_Key' in stored().options.configuration, false);
     assert.equal(stored().options.customScripts.login, read('login.js'));
@@ -101,20 +101,20 @@ describe('deploy', () => {
 
   it('settings that would not work: exit 2 before any request', async () => {
     const mark = pair.new.requests.length;
-    const r = await h.runCli(['deploy', '--setting', 'Profile_Source=ldap'], { env: env() });
+    const r = await h.runCli(['deploy', '--yes', '--setting', 'Profile_Source=ldap'], { env: env() });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /Profile_Source/);
     assert.equal(pair.new.requests.length, mark);
   });
 
   it('bad credentials and missing scopes: exit 3 with the fix', async () => {
-    const bad = await h.runCli(['deploy'], { env: env({}, { ALM_NEW_CLIENT_SECRET: 'not-the-SECRET' }) });
+    const bad = await h.runCli(['deploy', '--yes'], { env: env({}, { ALM_NEW_CLIENT_SECRET: 'not-the-SECRET' }) });
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /new tenant: client id cli-client-id or its secret was refused[\s\S]*fix: check the client id and ALM_NEW_CLIENT_SECRET/);
-    const scope = await h.runCli(['deploy'], { env: env({}, { ALM_NEW_CLIENT_ID: C.noScope.client_id, ALM_NEW_CLIENT_SECRET: C.noScope.client_secret }) });
+    const scope = await h.runCli(['deploy', '--yes'], { env: env({}, { ALM_NEW_CLIENT_ID: C.noScope.client_id, ALM_NEW_CLIENT_SECRET: C.noScope.client_secret }) });
     assert.equal(scope.code, 3);
     assert.match(scope.stderr, /Insufficient scope[\s\S]*fix: grant the app the scope read:connections/);
-    const missing = await h.runCli(['deploy'], { env: env({}, { ALM_NEW_CONNECTION: 'no-such-db' }) });
+    const missing = await h.runCli(['deploy', '--yes'], { env: env({}, { ALM_NEW_CONNECTION: 'no-such-db' }) });
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /no database connection named "no-such-db"/);
   });
@@ -122,7 +122,7 @@ describe('deploy', () => {
   it('a 429 on the update is waited out (Retry-After) and the deploy completes', async () => {
     pair.new.faults.set('connection-update', { kind: 'rate_limit', retryAfter: 1, times: 1 });
     const t0 = Date.now();
-    const r = await h.runCli(['deploy'], { env: env() });
+    const r = await h.runCli(['deploy', '--yes'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(Date.now() - t0 >= 900, 'waited about the second Retry-After asked for');
     assert.match(r.stderr, /rate limited[\s\S]*waiting 1\.0 s/);
@@ -132,7 +132,7 @@ describe('deploy', () => {
 
 describe('retire --deploy', () => {
   it('installs the retired scripts and removes the old tenant settings; doctor accepts it', async () => {
-    assert.equal((await h.runCli(['deploy'], { env: env() })).code, 0);
+    assert.equal((await h.runCli(['deploy', '--yes'], { env: env() })).code, 0);
     // Everyone is in the new tenant already (retire refuses while anyone is left behind: see
     // cli-safety-retire.test.js); the blocked user need not be.
     for (const u of Object.values(h.SEED.users).filter((x) => x.connection === h.SEED.connections.legacy && x !== h.SEED.users.blocked)) {

@@ -116,15 +116,17 @@ describe('reset-passwords', () => {
     assert.match(text.stdout, /dry run: no email was sent/);
   });
 
-  it('off a terminal without --yes: exit 2 with the way forward, nothing sent', async () => {
+  it('off a terminal without --yes: the plan, then exit 1 with the way forward, nothing sent', async () => {
     const r = await h.runCli(['reset-passwords', '--record', record, ...FAST], { env: env() });
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /cannot be undone; off a terminal it needs --yes/);
-    assert.match(r.stderr, /fix: review the plan with --dry-run, then run again with --yes/);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /to send now: 4/);
+    assert.match(r.stderr, /not applied: this needs a confirmation and there is no terminal to ask on; no email was sent/);
+    assert.match(r.stderr, /fix: add --yes, or review with --plan-out FILE and apply with --plan FILE/);
     assert.equal(pair.new.passwordResets.length, 0);
     const j = await h.runCli(['reset-passwords', '--record', record, ...FAST, '--json'], { env: env() });
-    assert.equal(j.code, 2);
-    assert.equal(j.json.exitCode, 2);
+    assert.equal(j.code, 1);
+    assert.equal(j.json.exitCode, 1);
+    assert.equal(j.json.confirmed, false);
     assert.equal(pair.new.passwordResets.length, 0);
   });
 

@@ -64,7 +64,7 @@ describe('deploy proves the settings before it writes', () => {
 
   it('a Domain where nothing answers: exit 3, nothing changed', async () => {
     const port = await h.closedPort();
-    const r = await h.runCli(['deploy', '--json'], { env: env({ ALM_DOMAIN: `127.0.0.1:${port}` }) });
+    const r = await h.runCli(['deploy', '--yes', '--json'], { env: env({ ALM_DOMAIN: `127.0.0.1:${port}` }) });
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.json.ok, false);
     assert.match(r.json.error.message, /get_user probe refused the settings[\s\S]*no answer from the old tenant/);
@@ -72,7 +72,7 @@ describe('deploy proves the settings before it writes', () => {
   });
 
   it('a Connection the old tenant does not have: the login probe refuses (exit 3)', async () => {
-    const r = await h.runCli(['deploy'], { env: env({ ALM_CONNECTION: 'legacy-dbb' }) });
+    const r = await h.runCli(['deploy', '--yes'], { env: env({ ALM_CONNECTION: 'legacy-dbb' }) });
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /the login probe refused the settings[\s\S]*instead of wrong_password[\s\S]*`legacy-dbb`/);
     assert.equal(pair.new.connectionPatches, 0);
@@ -96,7 +96,7 @@ describe('dist/ is checked against dist/manifest.json', () => {
     let i = text.indexOf('*/') + 40;
     while (!/[a-z]/.test(text[i])) i++;
     fs.writeFileSync(file, text.slice(0, i) + (text[i] === 'a' ? 'b' : 'a') + text.slice(i + 1));
-    const r = await h.runCli(['deploy', '--dist', copy], { env: env() });
+    const r = await h.runCli(['deploy', '--yes', '--dist', copy], { env: env() });
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /login\.js was changed after the build: sha256 [0-9a-f]{16}, [^\n]*manifest\.json says [0-9a-f]{16}\n\s+fix: rebuild with `make dist`/);
     assert.equal(pair.new.connectionPatches, 0);
@@ -105,7 +105,7 @@ describe('dist/ is checked against dist/manifest.json', () => {
     assert.match(tried.stderr, /login\.js was changed after the build/);
 
     fs.rmSync(path.join(copy, 'manifest.json'));
-    const none = await h.runCli(['deploy', '--dist', copy], { env: env() });
+    const none = await h.runCli(['deploy', '--yes', '--dist', copy], { env: env() });
     assert.equal(none.code, 3);
     assert.match(none.stderr, /manifest\.json is missing[\s\S]*fix: rebuild with `make dist`/);
     assert.equal(pair.new.connectionPatches, 0);
@@ -115,10 +115,10 @@ describe('dist/ is checked against dist/manifest.json', () => {
 describe('settings are judged by the scripts, the same way in every command', () => {
   it('unknown keys exit 2 with a did-you-mean, before any request', async () => {
     const mark = pair.new.requests.length;
-    const typo = await h.runCli(['deploy', '--setting', 'Log_Identifier=true'], { env: env() });
+    const typo = await h.runCli(['deploy', '--yes', '--setting', 'Log_Identifier=true'], { env: env() });
     assert.equal(typo.code, 2, typo.stderr);
     assert.match(typo.stderr, /unknown setting "Log_Identifier" \(did you mean "Log_Identifiers"\?\)[\s\S]*fix: /);
-    const cased = await h.runCli(['deploy', '--setting', 'domain=x'], { env: env() });
+    const cased = await h.runCli(['deploy', '--yes', '--setting', 'domain=x'], { env: env() });
     assert.equal(cased.code, 2, cased.stderr);
     assert.match(cased.stderr, /unknown setting "domain" \(did you mean "Domain"\?\)[\s\S]*fix: set Domain with --domain/);
     assert.equal(pair.new.requests.length, mark);
@@ -139,7 +139,7 @@ describe('settings are judged by the scripts, the same way in every command', ()
       assert.equal(r.code, 2, `${name}: ${r.stderr}`);
       assert.match(r.stderr, /setting `Domain` uses http:\/\/[^\n]*\n\s+fix: correct --domain or ALM_DOMAIN/, name);
     }
-    const source = await h.runCli(['deploy', '--setting', 'Profile_Source=ldap'], { env: env() });
+    const source = await h.runCli(['deploy', '--yes', '--setting', 'Profile_Source=ldap'], { env: env() });
     assert.equal(source.code, 2);
     assert.match(source.stderr, /`Profile_Source` must be[\s\S]*fix: correct --setting Profile_Source=/);
   });
@@ -147,8 +147,8 @@ describe('settings are judged by the scripts, the same way in every command', ()
 
 describe('backups and --restore', () => {
   it('every write is preceded by a 0600 backup with no settings value and no secret', async () => {
-    assert.equal((await h.runCli(['deploy'], { env: env() })).code, 0);
-    const r = await h.runCli(['deploy', '--json'], { env: env() });
+    assert.equal((await h.runCli(['deploy', '--yes'], { env: env() })).code, 0);
+    const r = await h.runCli(['deploy', '--yes', '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     const files = backupFiles();
     assert.equal(files.length, 2, 'one backup per write');
@@ -167,7 +167,7 @@ describe('backups and --restore', () => {
   it('--force over a hand-written script keeps it in the backup, and --restore brings it back', async () => {
     stored().options.customScripts = { login: HAND_WRITTEN };
     stored().options.configuration = { Legacy_Key: 'only-in-the-old-setup' };
-    const forced = await h.runCli(['deploy', '--force', '--json'], { env: env() });
+    const forced = await h.runCli(['deploy', '--yes', '--force', '--json'], { env: env() });
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(stored().options.customScripts.login, read('login.js'));
     assert.match(forced.stderr, /saved the connection as it was to .*\.json/);
@@ -176,7 +176,7 @@ describe('backups and --restore', () => {
     assert.deepEqual(saved.options.configuration, { Legacy_Key: null });
 
     // The backup's settings values are gone: restoring without them needs --force, and says which.
-    const refused = await h.runCli(['deploy', '--restore', forced.json.backup], { env: newOnly() });
+    const refused = await h.runCli(['deploy', '--yes', '--restore', forced.json.backup], { env: newOnly() });
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stdout, /refused: the backup had the setting\(s\) Legacy_Key[\s\S]*re-enter Legacy_Key by hand/);
     const dry = await h.runCli(['deploy', '--restore', forced.json.backup, '--force', '--dry-run'], { env: newOnly() });
@@ -185,7 +185,7 @@ describe('backups and --restore', () => {
     assert.match(dry.stdout, /- options\.customScripts\.get_user/);
     assert.equal(pair.new.connectionPatches, 1, 'refused and dry runs change nothing');
 
-    const restored = await h.runCli(['deploy', '--restore', forced.json.backup, '--force', '--json'], { env: newOnly() });
+    const restored = await h.runCli(['deploy', '--yes', '--restore', forced.json.backup, '--force', '--json'], { env: newOnly() });
     assert.equal(restored.code, 0, restored.stderr);
     const o = stored().options;
     assert.equal(o.customScripts.login, HAND_WRITTEN);
@@ -197,11 +197,11 @@ describe('backups and --restore', () => {
   });
 
   it('--restore takes the settings from the usual options, and refuses a backup of another connection or a file that is no backup', async () => {
-    assert.equal((await h.runCli(['deploy'], { env: env() })).code, 0);
+    assert.equal((await h.runCli(['deploy', '--yes'], { env: env() })).code, 0);
     stored().options.customScripts.login = HAND_WRITTEN;
-    const over = await h.runCli(['deploy', '--force', '--json'], { env: env() });
+    const over = await h.runCli(['deploy', '--yes', '--force', '--json'], { env: env() });
     assert.equal(over.code, 0, over.stderr);
-    const back = await h.runCli(['deploy', '--restore', over.json.backup, '--json'], { env: env() });
+    const back = await h.runCli(['deploy', '--yes', '--restore', over.json.backup, '--json'], { env: env() });
     assert.equal(back.code, 0, back.stderr);
     assert.equal(stored().options.customScripts.login, HAND_WRITTEN);
     assert.deepEqual(stored().options.configuration, { Domain: pair.old.domain, Client_ID: C.migrationApp.client_id, Client_Secret: C.migrationApp.client_secret, Connection: 'legacy-db' });
@@ -210,12 +210,12 @@ describe('backups and --restore', () => {
     other.connection.id = 'con_SomeOtherOne';
     const otherFile = path.join(tmp, 'other.json');
     fs.writeFileSync(otherFile, JSON.stringify(other));
-    const wrong = await h.runCli(['deploy', '--restore', otherFile], { env: env() });
+    const wrong = await h.runCli(['deploy', '--yes', '--restore', otherFile], { env: env() });
     assert.equal(wrong.code, 2, wrong.stderr);
     assert.match(wrong.stderr, /is a backup of connection [^\n]*con_SomeOtherOne[\s\S]*fix: /);
     const junk = path.join(tmp, 'junk.json');
     fs.writeFileSync(junk, '{"hello": 1}');
-    assert.equal((await h.runCli(['deploy', '--restore', junk], { env: env() })).code, 2);
+    assert.equal((await h.runCli(['deploy', '--yes', '--restore', junk], { env: env() })).code, 2);
   });
 });
 
@@ -223,7 +223,7 @@ describe('doctor compares the deployed settings with yours', () => {
   const check = (r) => r.json.checks.find((c) => c.name === 'deployed settings are yours');
 
   it('match after deploy, differ when any local setting differs, warn without a record', async () => {
-    assert.equal((await h.runCli(['deploy'], { env: env() })).code, 0);
+    assert.equal((await h.runCli(['deploy', '--yes'], { env: env() })).code, 0);
     const record = stored().metadata.alm_settings;
     assert.match(record, /^v1:[0-9a-f]{16}:[0-9a-f]{64}$/);
     assert.equal(JSON.stringify(stored().metadata).includes(C.migrationApp.client_secret), false);
@@ -244,7 +244,7 @@ describe('doctor compares the deployed settings with yours', () => {
     const none = await h.runCli(['doctor', '--json'], { env: env() });
     assert.equal(check(none).status, 'warn');
     assert.match(check(none).detail, /no record \(deployed by hand or by an older version\)/);
-    const again = await h.runCli(['deploy'], { env: env() });
+    const again = await h.runCli(['deploy', '--yes'], { env: env() });
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(Object.keys(stored().metadata).sort(), ['alm_settings', 'owner'], 'other metadata is sent back');
     assert.notEqual(stored().metadata.alm_settings, record, 'a fresh salt each time');

@@ -3,7 +3,8 @@
  * `retire --deploy` is the one step that can leave users behind for good, and `doctor` after it must
  * never advise switching the migration back on. Against the fakes: retire refuses (exit 1, nothing
  * changed) while an old user is neither in the new tenant nor blocked, and names them; only
- * --accept-loss with the exact count goes past; off a terminal it needs --yes; an old connection that
+ * --accept-loss with the exact count goes past; off a terminal it prints the plan and needs --yes, on
+ * one it asks for `yes` (the rest of plan and confirm: cli-plan.test.js); an old connection that
  * matches nobody is refused (exit 3); after a full `tail` it goes ahead. Then `doctor` with dist/
  * missing, or with a retired script of another build, reports the migration as over and never says
  * "run `auth0-lazy-migrate deploy`".
@@ -11,7 +12,6 @@
 
 const { describe, it, beforeEach, afterEach, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -52,48 +52,9 @@ function migrated(users) {
   }
 }
 
-const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
-const onTerminal = [];
-
-/**
- * Runs the CLI on a pseudo-terminal (util-linux script(1)), as an operator at a shell would, and types
- * `answer` once the confirmation question appears. Returns {code, text}.
- */
-function runOnTerminal(args, { env: extra, answer }) {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ALM_')));
-  const quote = (a) => `'${String(a).replace(/'/g, "'\\''")}'`;
-  const cmd = [process.execPath, h.CLI, ...args].map(quote).join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], {
-      env: { ...base, NODE_EXTRA_CA_CERTS: path.join(h.ROOT, 'target', 'test-ca', 'ca.pem'), ...extra },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let text = '';
-    let typed = false;
-    const onData = (c) => {
-      text += c;
-      if (!typed && /Type the connection's name/.test(text)) {
-        typed = true;
-        child.stdin.write(`${answer}\n`);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000); // a hang fails the test, as in runCli
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      onTerminal.push(text);
-      resolve({ code, text, asked: typed });
-    });
-    child.stdin.on('error', () => {});
-  });
-}
-after(() => h.assertNoSecrets(onTerminal.join('\n')));
-
 /** The live scripts deployed, as during the migration. */
 async function deployed() {
-  const r = await h.runCli(['deploy'], { env: env() });
+  const r = await h.runCli(['deploy', '--yes'], { env: env() });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(stored().options.customScripts.login, read('login.js'));
 }
@@ -147,7 +108,7 @@ describe('retire --deploy: nobody is left behind', () => {
 
   it('after a full tail, retire --deploy --yes goes ahead with nobody left behind', async () => {
     await deployed();
-    const tail = await h.runCli(['tail', ...FAST], { env: env() });
+    const tail = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(tail.code, 0, tail.stderr);
     const r = await h.runCli(['retire', '--deploy', '--yes', '--json', ...FAST], { env: env() });
     assert.equal(r.code, 0, r.stderr);
@@ -161,15 +122,16 @@ describe('retire --deploy: nobody is left behind', () => {
     assert.deepEqual(o.configuration, {});
   });
 
-  it('off a terminal without --yes: exit 2 before any export, with the way to review', async () => {
+  it('off a terminal without --yes: the check and the plan, then exit 1 with the way to review', async () => {
     await deployed();
     migrated(LEGACY_ACTIVE);
     const patches = pair.new.connectionPatches;
     const r = await h.runCli(['retire', '--deploy', ...FAST], { env: env() });
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /needs --yes/);
-    assert.match(r.stderr, /fix: review with `auth0-lazy-migrate retire --deploy --dry-run`, then add --yes/);
-    assert.equal(exportJobs(), 0);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /left behind: 0/);
+    assert.match(r.stderr, /not applied: this needs a confirmation and there is no terminal to ask on/);
+    assert.match(r.stderr, /fix: add --yes, or review with --plan-out FILE and apply with --plan FILE/);
+    assert.equal(exportJobs(), 1, 'the left-behind check is part of the plan');
     assert.equal(pair.new.connectionPatches, patches);
     assert.equal(stored().options.customScripts.login, read('login.js'));
     // The dry run needs no --yes and writes nothing.
@@ -180,17 +142,18 @@ describe('retire --deploy: nobody is left behind', () => {
     assert.equal(pair.new.connectionPatches, patches);
   });
 
-  it("on a terminal it asks for the connection's name: anything else aborts (exit 1), the name goes ahead", { skip: !HAS_SCRIPT && 'needs script(1)' }, async () => {
+  it('on a terminal it says what ends and asks for yes: anything else aborts (exit 1), yes goes ahead', { skip: !h.HAS_SCRIPT && 'needs script(1)' }, async () => {
     await deployed();
     migrated(LEGACY_ACTIVE);
     const patches = pair.new.connectionPatches;
-    const no = await runOnTerminal(['retire', '--deploy', ...FAST], { env: env(), answer: 'yes' });
+    const no = await h.runOnTerminal(['retire', '--deploy', ...FAST], { env: env(), answer: h.NEW_CONNECTION });
     assert.ok(no.asked, no.text);
+    assert.match(no.text, /This ends the migration on "Username-Password-Authentication": users not in the new tenant can no longer log in/);
     assert.equal(no.code, 1, no.text);
     assert.match(no.text, /not confirmed: nothing was changed/);
     assert.equal(pair.new.connectionPatches, patches);
     assert.equal(stored().options.customScripts.login, read('login.js'));
-    const yes = await runOnTerminal(['retire', '--deploy', ...FAST], { env: env(), answer: h.NEW_CONNECTION });
+    const yes = await h.runOnTerminal(['retire', '--deploy', ...FAST], { env: env(), answer: 'yes' });
     assert.ok(yes.asked, yes.text);
     assert.equal(yes.code, 0, yes.text);
     assert.match(yes.text, /deployed the retired scripts/);

@@ -88,7 +88,7 @@ describe('a mistyped old connection', () => {
       assert.equal(imports(), 0);
       assert.ok(!fs.existsSync(`${STATE()}.lock`), 'no lock left behind');
       // The corrected command goes ahead (the typo left no state in its way).
-      const fixed = await h.runCli([cmd, ...FAST], { env: env() });
+      const fixed = await h.runCli([cmd, ...FAST, ...(cmd === 'tail' ? ['--yes'] : [])], { env: env() });
       assert.equal(fixed.code, 0, fixed.stderr);
     });
 
@@ -118,7 +118,7 @@ describe('users marked migrated by the old tenant', () => {
     assert.deepEqual(st.json.markedAbsent, [U.minimal.user_id]);
     assert.match(st.stderr, /1 of the remaining are marked migrated by the old tenant but are not in the new tenant/);
 
-    const text = await h.runCli(['tail', ...FAST], { env: env() });
+    const text = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, new RegExp(`1 user\\(s\\) marked migrated by the old tenant are not in the new tenant: imported \\(${esc(U.minimal.user_id)}\\)`));
     assert.ok(newUser(U.minimal.user_id), 'the marked user is in the new tenant now');
@@ -134,7 +134,7 @@ describe('users marked migrated by the old tenant', () => {
 
     const list = path.join(tmp, 'skip.txt');
     fs.writeFileSync(list, `# deleted in the new tenant on purpose\n\n${U.minimal.user_id}\n${U.mixedCase.email.toUpperCase()}   # by email\nnobody@example.com\n`);
-    const r = await h.runCli(['tail', ...FAST, '--skip-users', list, '--json'], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--skip-users', list, '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.counts.skippedListed, 2);
     assert.deepEqual([...r.json.skippedListed].sort(), [U.minimal.user_id, U.mixedCase.user_id].sort());
@@ -146,7 +146,7 @@ describe('users marked migrated by the old tenant', () => {
     assert.equal(r.json.counts.imported, LEGACY_ACTIVE.length - 2);
 
     // Without the list, the next run imports them.
-    const again = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
+    const again = await h.runCli(['tail', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.json.counts.imported, 2);
     assert.ok(newUser(U.minimal.user_id));
@@ -155,10 +155,10 @@ describe('users marked migrated by the old tenant', () => {
   it('a bad --skip-users file is a usage error', async () => {
     const list = path.join(tmp, 'skip.txt');
     fs.writeFileSync(list, 'auth0|abc def\n');
-    const r = await h.runCli(['tail', ...FAST, '--skip-users', list], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--skip-users', list], { env: env() });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /line 1 is not one user id or email/);
-    const missing = await h.runCli(['tail', ...FAST, '--skip-users', path.join(tmp, 'none.txt')], { env: env() });
+    const missing = await h.runCli(['tail', '--yes', ...FAST, '--skip-users', path.join(tmp, 'none.txt')], { env: env() });
     assert.equal(missing.code, 2);
     assert.equal(imports(), 0);
   });
@@ -166,7 +166,7 @@ describe('users marked migrated by the old tenant', () => {
 
 describe('the record of imported users', () => {
   it('holds exactly the users the import created (ids, emails), 0600, no secret; the output names it and the next step', async () => {
-    const r = await h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.record, RECORD());
     assert.equal(r.json.recordedUsers, LEGACY_ACTIVE.length);
@@ -191,7 +191,7 @@ describe('the record of imported users', () => {
     job.recorded = false;
     job.members = lines.filter((l) => l.job === jobId).map((l) => ({ user_id: l.user_id, email: l.email }));
     fs.writeFileSync(STATE(), JSON.stringify(s));
-    const text = await h.runCli(['tail', ...FAST], { env: env() });
+    const text = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(text.code, 0, text.stderr);
     assert.equal(readRecord().length, lines.length);
     assert.match(text.stdout, new RegExp(`record of imported users: ${esc(RECORD())}`));
@@ -200,7 +200,7 @@ describe('the record of imported users', () => {
 
   it('a line cut short by a crash is replaced, earlier lines are kept', async () => {
     fs.writeFileSync(RECORD(), `${JSON.stringify({ user_id: 'auth0|earlier', email: 'earlier@example.com', job: 'job_old', at: '2026-01-01T00:00:00.000Z' })}\n{"user_id":"auth0|5f7c8ec7c33c6c00`);
-    const r = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(fs.readFileSync(RECORD(), 'utf8').endsWith('\n'));
     const ids = readRecord().map((l) => l.user_id); // every line parses
@@ -209,7 +209,7 @@ describe('the record of imported users', () => {
 
   it('--record FILE / ALM_TAIL_RECORD choose the file', async () => {
     const file = path.join(tmp, 'sub', 'mine.ndjson');
-    const r = await h.runCli(['tail', ...FAST, '--json'], { env: { ...env(), ALM_TAIL_RECORD: file } });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--json'], { env: { ...env(), ALM_TAIL_RECORD: file } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.record, file);
     assert.equal(fs.readFileSync(file, 'utf8').trim().split('\n').length, LEGACY_ACTIVE.length);
@@ -221,7 +221,7 @@ describe('an interrupted tail --json', () => {
   it('prints one JSON object (interrupted, exit 130); the rerun records the job and imports nobody twice', async () => {
     pair.new.jobs.hold('users_import');
     let child;
-    const first = h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1', '--json'], {
+    const first = h.runCli(['tail', '--yes', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1', '--json'], {
       env: env(),
       onSpawn: (c) => {
         child = c;
@@ -238,7 +238,7 @@ describe('an interrupted tail --json', () => {
     assert.ok(pending.members.length > 0 && pending.members.every((m) => m.user_id && m.email), 'its users are kept until recorded');
 
     pair.new.jobs.release();
-    const r2 = await h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
+    const r2 = await h.runCli(['tail', '--yes', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal(r2.json.counts.resumedJobs, 1);
     const jobs = pair.new.jobs.list().filter((x) => x.type === 'users_import');
@@ -261,14 +261,14 @@ describe('one run at a time', () => {
   it('a second tail refuses (exit 3, names the pid) while the first holds the lock', async () => {
     pair.old.jobs.hold('users_export'); // the first run waits on its export, holding the lock
     let child;
-    const first = h.runCli(['tail', ...FAST, '--json'], {
+    const first = h.runCli(['tail', '--yes', ...FAST, '--json'], {
       env: env(),
       onSpawn: (c) => {
         child = c;
       },
     });
     await until(() => fs.existsSync(`${STATE()}.lock`), 'the lock file');
-    const second = await h.runCli(['tail', ...FAST], { env: env() });
+    const second = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(second.code, 3, second.stderr);
     assert.match(second.stderr, new RegExp(`is held by \`tail\` pid ${child.pid}, started \\d{4}-`));
     assert.match(second.stderr, /fix: wait for that run to finish; if that process is gone, remove .*\.lock/);
@@ -286,7 +286,7 @@ describe('one run at a time', () => {
   it('a stale lock (its process is gone) is taken over, and said so', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     fs.writeFileSync(`${STATE()}.lock`, JSON.stringify({ pid: dead, startedAt: '2026-01-01T00:00:00.000Z', host: os.hostname(), command: 'tail' }));
-    const r = await h.runCli(['tail', ...FAST], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`warning: taking over the stale lock .*pid ${dead}.*no longer exists`));
     assert.ok(!fs.existsSync(`${STATE()}.lock`));

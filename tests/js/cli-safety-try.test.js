@@ -56,7 +56,7 @@ describe('try login, then tail, then retire', () => {
     const nobody = await h.runCli(['try', 'get_user', '--user', 'nobody@example.com', '--expect', 'not_found', '--json'], { env: env() });
     assert.equal(nobody.json.reason, undefined, 'an unknown user has no such reason');
 
-    const tail = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
+    const tail = await h.runCli(['tail', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(tail.code, 0, tail.stderr);
     assert.ok(
       pair.new.users.find((x) => x.user_id === u.user_id),

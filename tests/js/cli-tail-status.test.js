@@ -58,7 +58,7 @@ describe('tail', () => {
   it('imports every old user not in the new tenant, as the scripts map them; blocked ones and present ones are skipped', async () => {
     // One user migrated by a login already (same id as the scripts give it).
     pair.new.addUser({ user_id: U.full.user_id, connection: h.NEW_CONNECTION, email: U.full.email, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
-    const r = await h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       { ...r.json.counts },
@@ -94,7 +94,7 @@ describe('tail', () => {
     assert.equal(newUser('auth0|auth0|5f7c8ec7c33c6c004bbafe87'), undefined, 'ids are not double-prefixed');
     // A second run finds nothing to do.
     const mark = imports();
-    const again = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
+    const again = await h.runCli(['tail', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.json.counts.present, 7);
     assert.equal(again.json.counts.imported, 0);
@@ -116,7 +116,7 @@ describe('tail', () => {
       });
     }
     pair.new.jobs.durationMs = 60;
-    const r = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.counts.imported, 1507);
     const files = pair.new.jobs.list().filter((x) => x.type === 'users_import');
@@ -142,7 +142,7 @@ describe('tail', () => {
     const state = path.join(tmp, 'tail.json');
     pair.new.jobs.hold('users_import');
     let child;
-    const first = h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1'], {
+    const first = h.runCli(['tail', '--yes', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1'], {
       env: env(),
       onSpawn: (c) => {
         child = c;
@@ -155,7 +155,7 @@ describe('tail', () => {
     assert.match(r1.stderr, /picked up by the next run/);
     assert.equal(imports(), 1);
     pair.new.jobs.release();
-    const r2 = await h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
+    const r2 = await h.runCli(['tail', '--yes', ...FAST, '--chunk-bytes', '2000', '--json'], { env: env() });
     assert.equal(r2.code, 0, r2.stderr);
     assert.match(r2.stderr, /resuming: waiting for 1 job/);
     assert.equal(r2.json.counts.resumedJobs, 1);
@@ -180,7 +180,7 @@ describe('tail', () => {
   it('a 429 while submitting and polling is waited out', async () => {
     pair.new.faults.set('users-imports', { kind: 'rate_limit', retryAfter: 1, times: 1 });
     pair.new.faults.set('job', { kind: 'rate_limit', retryAfter: 1, times: 1 });
-    const r = await h.runCli(['tail', ...FAST], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /new tenant: rate limited .*waiting 1\.0 s/);
     for (const u of LEGACY_ACTIVE) assert.ok(newUser(u.user_id));
@@ -201,7 +201,7 @@ describe('tail', () => {
       const res = await fetch(`${pair.new.url}/api/v2/jobs/users-imports`, { method: 'POST', headers: { authorization: `Bearer ${tok.access_token}`, 'content-type': f.contentType }, body: f.body });
       assert.equal(res.status, 202);
     }
-    const run = h.runCli(['tail', ...FAST], { env: env() });
+    const run = h.runCli(['tail', '--yes', ...FAST], { env: env() });
     for (let i = 0; i < 200 && !pair.new.requests.some((r) => r.path === '/api/v2/jobs/users-imports' && r.status === 429); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -215,12 +215,12 @@ describe('tail', () => {
 
   it('a job that fails: exit 1 with its users listed; the next run imports them', async () => {
     pair.new.jobs.failNext('users_import');
-    const r = await h.runCli(['tail', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1', '--json'], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--chunk-bytes', '2000', '--concurrency', '1', '--json'], { env: env() });
     assert.equal(r.code, 1);
     assert.ok(r.json.counts.failed > 0);
     assert.ok(r.json.failures.every((f) => f.code === 'JOB_FAILED'));
     assert.match(r.stderr, /JOB_FAILED: \d+/);
-    const again = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
+    const again = await h.runCli(['tail', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.json.counts.imported, r.json.counts.failed);
     for (const u of LEGACY_ACTIVE) assert.ok(newUser(u.user_id));
@@ -229,7 +229,7 @@ describe('tail', () => {
   it('a user migrated by a login while the job ran is not a failure', async () => {
     const state = path.join(tmp, 'tail.json');
     pair.new.jobs.hold('users_import');
-    const run = h.runCli(['tail', ...FAST, '--json'], { env: env() });
+    const run = h.runCli(['tail', '--yes', ...FAST, '--json'], { env: env() });
     await untilSubmitted(state);
     pair.new.addUser({ user_id: U.mixedCase.user_id, connection: h.NEW_CONNECTION, email: U.mixedCase.email, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
     pair.new.jobs.release();
@@ -242,7 +242,7 @@ describe('tail', () => {
 
   it('an email already in the new tenant under another id is a conflict (exit 1), not imported', async () => {
     pair.new.addUser({ user_id: 'auth0|somebody-else', connection: h.NEW_CONNECTION, email: U.minimal.email, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
-    const r = await h.runCli(['tail', ...FAST, '--json'], { env: env() });
+    const r = await h.runCli(['tail', '--yes', ...FAST, '--json'], { env: env() });
     assert.equal(r.code, 1);
     assert.equal(r.json.counts.conflicts, 1);
     assert.equal(r.json.conflicts[0].user_id, U.minimal.user_id);
@@ -250,21 +250,21 @@ describe('tail', () => {
   });
 
   it('bad credentials, a missing scope, a failed export: exit 3 with the fix', async () => {
-    const bad = await h.runCli(['tail', ...FAST], { env: env({ ALM_CLIENT_SECRET: 'wrong-SECRET-here' }) });
+    const bad = await h.runCli(['tail', '--yes', ...FAST], { env: env({ ALM_CLIENT_SECRET: 'wrong-SECRET-here' }) });
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /old tenant: client id migration-app-client-id or its secret was refused/);
-    const scope = await h.runCli(['tail', ...FAST], { env: env({}, { ALM_NEW_CLIENT_ID: C.noScope.client_id, ALM_NEW_CLIENT_SECRET: C.noScope.client_secret }) });
+    const scope = await h.runCli(['tail', '--yes', ...FAST], { env: env({}, { ALM_NEW_CLIENT_ID: C.noScope.client_id, ALM_NEW_CLIENT_SECRET: C.noScope.client_secret }) });
     assert.equal(scope.code, 3);
     assert.match(scope.stderr, /fix: grant the app the scope read:users/);
     pair.old.jobs.failNext('users_export');
-    const exp = await h.runCli(['tail', ...FAST], { env: env() });
+    const exp = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(exp.code, 3);
     assert.match(exp.stderr, /old tenant: the export job job_\w+ ended failed/);
     assert.equal(imports(), 0);
     // Runs that stopped before any job leave a state another command may take over; one with jobs is kept.
-    const done = await h.runCli(['tail', ...FAST], { env: env() });
+    const done = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(done.code, 0, done.stderr);
-    const other = await h.runCli(['tail', ...FAST], { env: env({ ALM_CONNECTION: 'Username-Password-Authentication' }) });
+    const other = await h.runCli(['tail', '--yes', ...FAST], { env: env({ ALM_CONNECTION: 'Username-Password-Authentication' }) });
     assert.equal(other.code, 2, 'the state file belongs to another migration');
   });
 });
@@ -294,7 +294,7 @@ describe('status', () => {
     assert.ok(Math.abs(second.json.estimate.days - 4 / 3) < 0.01, String(second.json.estimate.days));
     assert.match(second.stderr, /migrated: 3 of 7 \(42\.9%\); remaining: 4/);
 
-    const tail = await h.runCli(['tail', ...FAST], { env: env() });
+    const tail = await h.runCli(['tail', '--yes', ...FAST], { env: env() });
     assert.equal(tail.code, 0, tail.stderr);
     const third = await h.runCli(['status', ...FAST], { env: env() });
     assert.match(third.stdout, /migrated: 7 of 7 \(100\.0%\); remaining: 0/);

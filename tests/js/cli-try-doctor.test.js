@@ -121,7 +121,7 @@ describe('doctor', () => {
   });
 
   it('after deploy: every check passes (exit 0); a stale script is caught', async () => {
-    const d = await h.runCli(['deploy'], { env: env() });
+    const d = await h.runCli(['deploy', '--yes'], { env: env() });
     assert.equal(d.code, 0, d.stderr);
     const r = await h.runCli(['doctor'], { env: env() });
     assert.equal(r.code, 0, r.stdout);

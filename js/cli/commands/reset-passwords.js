@@ -14,18 +14,19 @@
  * AuthenticationClient (`database.changePassword`, see auth0.js changePasswordSender), with the SDK's
  * retry off: the waits below are this command's.
  *
- * Emails cannot be unsent, so: a plan first (--dry-run stops there), a typed confirmation on a terminal
- * or --yes off one, a lock so two runs never send at once, and a sent log (<record>.sent.ndjson)
+ * Emails cannot be unsent, so: a plan first, then plan.js decides as for every command that changes a
+ * tenant (--dry-run stops, --plan-out FILE writes the plan, --plan FILE sends only to users of a
+ * reviewed plan, else `yes` typed on a terminal or --yes off one), a lock so two runs never send at once, and a sent log (<record>.sent.ndjson)
  * fsynced after each accepted request so a rerun, after Ctrl-C, a crash or an outage, skips everyone
  * already sent one. Requests are paced to --rate per minute; a 429 is waited out and the same user tried
  * again; any other refusal is listed per user (exit 1) and that user is tried again by the next run.
  */
 
 const path = require('node:path');
-const readline = require('node:readline');
 const { NEW_TENANT, requireValue, pickValue, newDomain } = require('../options');
 const { changePasswordSender, retryAfterMs, classifyRefusal, describe } = require('../auth0');
-const { EXIT, CliError, UsageError, UpstreamError } = require('../errors');
+const { EXIT, UsageError, UpstreamError } = require('../errors');
+const { PLAN_OPTIONS, planMode, buildPlan, decide, planResult, restrictToPlan } = require('../plan');
 const { sentLogPath, readRecord, readSent, SentLog, plan } = require('../reset-record');
 
 const DEFAULT_RATE = 20;
@@ -40,8 +41,8 @@ const OPTIONS = {
   record: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_RECORD', help: 'the record of imported users `tail` wrote (default alm-imported.ndjson beside the tail state file)' },
   rate: { type: 'string', arg: 'N', help: `requests per minute, an integer from 1 to 1000 (default ${DEFAULT_RATE})` },
   'reset-client-id': { type: 'string', arg: 'ID', env: 'ALM_RESET_CLIENT_ID', help: 'application the connection is enabled for, named in the request (default --new-client-id)' },
+  ...PLAN_OPTIONS,
   'dry-run': { type: 'boolean', help: 'print the plan and send nothing' },
-  yes: { type: 'boolean', help: 'send without asking (required off a terminal)' },
 };
 
 function parseRate(values) {
@@ -166,24 +167,6 @@ async function sendAll(users, d) {
   return r;
 }
 
-/** On a terminal: the operator types the number of emails about to be sent. */
-function confirmOnTerminal(n) {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => {
-    let answered = false;
-    const end = (v) => {
-      if (!answered) {
-        answered = true;
-        rl.close();
-        resolve(v);
-      }
-    };
-    rl.on('SIGINT', () => end(null));
-    rl.on('close', () => end(null));
-    rl.question(`Emails cannot be unsent. Type ${n} to send ${n} password-reset email(s), anything else to stop: `, (a) => end(a));
-  });
-}
-
 function listSome(out, title, items, fmt) {
   if (!items.length) return;
   out.line(title);
@@ -193,6 +176,7 @@ function listSome(out, title, items, fmt) {
 
 async function run(ctx) {
   const { values, out } = ctx;
+  const mode = planMode(ctx, 'reset-passwords'); // a stale or edited --plan file is refused before anything
   const rate = parseRate(values);
   const t = target(ctx);
   const record = recordPath(ctx);
@@ -210,6 +194,8 @@ async function run(ctx) {
   };
   let sentBefore = readSent(sidecar);
   let p = plan(rec.users, sentBefore.sent);
+  // --plan FILE: only users of the reviewed plan are sent one (plan.js).
+  p = { ...p, toSend: restrictToPlan(ctx, mode, p.toSend, (u) => u.user_id, { verb: 'sent an email', why: 'sent one meanwhile, or no longer in the record with an email' }) };
   show(p);
   listSome(out, 'users without an email (they must use "Forgot password" once they have one):', p.withoutEmail, (u) => u.user_id);
   if (sentBefore.torn) out.warn(`${sidecar}:${sentBefore.torn} was cut short (a crash while writing); that user may be sent a second email`);
@@ -224,26 +210,29 @@ async function run(ctx) {
     failed: 0,
     remaining: p.toSend.length,
   });
-  const base = () => ({ command: 'reset-passwords', record, sentLog: sidecar, rate });
+  const doc = buildPlan(mode, {
+    domain: t.domain,
+    connection: { name: t.connection },
+    change: { 'client id': t.clientId, record },
+    users: p.toSend.map((u) => ({ user_id: u.user_id, email: u.email })),
+  });
+  const base = () => ({ command: 'reset-passwords', record, sentLog: sidecar, rate, ...planResult(mode, doc) });
   const withoutEmailList = () => p.withoutEmail.slice(0, LIST_MAX).map((u) => ({ user_id: u.user_id }));
 
-  if (values['dry-run']) {
-    out.line('dry run: no email was sent');
-    out.result({ ...base(), ok: true, exitCode: EXIT.OK, dryRun: true, counts: counts(), toSend: p.toSend.slice(0, LIST_MAX), withoutEmail: withoutEmailList() });
-    return EXIT.OK;
-  }
+  const gate = await decide(ctx, mode, doc, {
+    nothing: 'no email was sent',
+    note: `Emails cannot be unsent: this sends ${p.toSend.length} password-reset email(s).`,
+    empty: !p.toSend.length,
+    result: { ...base(), counts: counts(), toSend: p.toSend.slice(0, LIST_MAX), withoutEmail: withoutEmailList() },
+  });
+  if (!gate.apply) return gate.code;
   if (!p.toSend.length) {
     out.line(`nothing to send: every user with an email was sent one (sent log: ${sidecar})`);
     out.result({ ...base(), ok: true, exitCode: EXIT.OK, counts: counts(), sent: [], failures: [], withoutEmail: withoutEmailList() });
     return EXIT.OK;
   }
-  const tty = !!process.stdin.isTTY;
-  if (!values.yes && !tty) {
-    throw new UsageError(`sending ${p.toSend.length} password-reset email(s) cannot be undone; off a terminal it needs --yes`, {
-      hint: 'review the plan with --dry-run, then run again with --yes',
-    });
-  }
-
+  // Only users confirmed above are sent one, whatever the record holds by now.
+  const confirmed = new Set(p.toSend.map((u) => u.user_id));
   const { acquire } = require('../lock');
   const lock = acquire(sidecar, { command: 'reset-passwords', out });
   let log = null;
@@ -278,7 +267,7 @@ async function run(ctx) {
     sentBefore = readSent(sidecar);
     const again = plan(rec.users, sentBefore.sent);
     if (again.alreadySent.length !== p.alreadySent.length) {
-      p = again;
+      p = { ...again, toSend: again.toSend.filter((u) => confirmed.has(u.user_id)) };
       show(p, true);
     }
     if (!p.toSend.length) {
@@ -286,13 +275,6 @@ async function run(ctx) {
       out.result({ ...base(), ok: true, exitCode: EXIT.OK, counts: counts(), sent: [], failures: [], withoutEmail: withoutEmailList() });
       return EXIT.OK;
     }
-    if (!values.yes) {
-      const answer = await confirmOnTerminal(p.toSend.length);
-      if (interrupted || answer === null || answer.trim() !== String(p.toSend.length)) {
-        throw new CliError(`not confirmed (expected "${p.toSend.length}"): no email was sent`, EXIT.FAILED, { hint: 'run again and type the number, or review with --dry-run' });
-      }
-    }
-
     log = new SentLog(sidecar);
     const post = changePasswordSender({
       domain: t.domain,
@@ -372,15 +354,16 @@ function report(ctx, { r, sidecar, counts, base, withoutEmailList }) {
 module.exports = {
   name: 'reset-passwords',
   summary: 'email the users `tail` imported a password-reset link, rate-limited and resumable',
-  usage: 'reset-passwords --record FILE [--rate N] [--dry-run] [--yes] [options]',
+  usage: 'reset-passwords --record FILE [--rate N] [--dry-run | --plan-out FILE | --plan FILE | --yes] [options]',
   description: `
 Users imported by \`tail\` have no password in the new tenant. This sends each of them, once, the
 tenant's change-password email (Authentication API POST /dbconnections/change_password, on the new
 tenant's database connection), reading the users from the record \`tail\` keeps (NDJSON; duplicates
 are ignored; users without an email are listed, they cannot be sent anything).
 
-Prints the plan first; --dry-run stops there. Emails cannot be unsent: on a terminal you type the
-number of emails to send; off a terminal --yes is required. At most --rate requests per minute; a
+Prints the plan first; --dry-run stops there. Emails cannot be unsent: on a terminal you type yes;
+off a terminal --yes is required (exit 1 without). --plan-out FILE writes the plan (who would be sent
+one) and sends nothing; --plan FILE sends only to users of that plan who have not been sent one since. At most --rate requests per minute; a
 429 is waited out. Each accepted request is written at once to <record>.sent.ndjson, and a run skips
 everyone in it, so running again (after Ctrl-C, an outage or failures) sends only the rest and nobody
 gets two. Two runs at the same time are refused.

@@ -10,12 +10,12 @@
  * as `tail` does, and refuses while any old user of the connection is neither in the new tenant nor
  * blocked, whatever the reason (never imported, email conflict, unmappable...). The only way past is
  * `--accept-loss N` with N the exact count, so nobody is left behind by a stale or guessed number.
- * Then it asks: on a terminal, the operator types the new connection's name; off a terminal, --yes.
+ * Then it is planned and confirmed like `deploy` (plan.js); the plan also holds who is left behind, so
+ * a reviewed plan (--plan FILE) is refused once that list changed.
  */
 
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
 const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../options');
 const { distDir, readDist, loadEngine, DEFAULT_DIST } = require('../dist');
 const { oldTenantClient, newTenantClient } = require('../auth0');
@@ -23,7 +23,8 @@ const bulk = require('../bulk');
 const { deployToConnection } = require('./deploy');
 const { runMake } = require('./build');
 const { BACKUP_OPTIONS } = require('../backup');
-const { EXIT, CliError, UsageError } = require('../errors');
+const { PLAN_OPTIONS, planMode } = require('../plan');
+const { EXIT, UsageError } = require('../errors');
 
 const SHOWN_TEXT = 50;
 const SHOWN_JSON = 1000;
@@ -64,28 +65,6 @@ async function leftBehind(ctx, { settings, target, engine, pollMs }) {
   return { counts, leftBehind: left };
 }
 
-/** Asks the operator to type the connection's name; true only for exactly that name. */
-function typedConfirmation(conn) {
-  return new Promise((resolve, reject) => {
-    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    let answered = false;
-    rl.on('SIGINT', () => {
-      answered = true;
-      rl.close();
-      process.stderr.write('\n');
-      reject(new CliError('interrupted: nothing was changed', EXIT.INTERRUPTED));
-    });
-    rl.on('close', () => {
-      if (!answered) resolve(false);
-    });
-    rl.question(`This ends the migration on "${conn.name}": users not in the new tenant can no longer log in.\nType the connection's name to go ahead (anything else aborts): `, (answer) => {
-      answered = true;
-      rl.close();
-      resolve(answer.trim() === conn.name);
-    });
-  });
-}
-
 /** Prints who would be left behind and refuses (exit 1); changes nothing. */
 function refuse(ctx, { counts, leftBehind: left }, settings) {
   const { out } = ctx;
@@ -114,19 +93,14 @@ function deployOptions(ctx) {
   const { values } = ctx;
   const acceptLoss = acceptLossOption(values);
   const pollMs = pollOption(values);
-  const onTerminal = !!process.stdin.isTTY;
-  if (!onTerminal && !values['dry-run'] && !values.yes) {
-    throw new UsageError('retire --deploy off a terminal needs --yes (it ends the migration: users not in the new tenant can no longer log in)', {
-      hint: 'review with `auth0-lazy-migrate retire --deploy --dry-run`, then add --yes',
-    });
-  }
+  const mode = planMode(ctx, 'retire --deploy');
   const settings = oldSettings(ctx, { connection: 'retire checks that every user of this old connection is in the new tenant' });
   const target = newTenant(ctx);
-  return { acceptLoss, pollMs, onTerminal, settings, target };
+  return { acceptLoss, pollMs, mode, settings, target };
 }
 
-async function deploy(ctx, scripts, { acceptLoss, pollMs, onTerminal, settings, target }) {
-  const { values, out } = ctx;
+async function deploy(ctx, scripts, { acceptLoss, pollMs, mode, settings, target }) {
+  const { out } = ctx;
   const engine = loadEngine(distDir(ctx));
 
   const guard = await leftBehind(ctx, { settings, target, engine, pollMs });
@@ -146,12 +120,16 @@ async function deploy(ctx, scripts, { acceptLoss, pollMs, onTerminal, settings, 
     );
 
   out.line('');
+  const left = guard.leftBehind.map((u) => u.user_id).sort();
   return deployToConnection(ctx, {
+    mode,
     scripts,
     configuration: {},
     what: 'the retired scripts',
     dropSettings: true,
-    confirm: onTerminal && !values.yes ? (conn) => typedConfirmation(conn) : null,
+    note: `This ends the migration on "${target.connection}": users not in the new tenant can no longer log in.`,
+    planSettings: settings,
+    planChange: { 'left behind': left, 'accepted loss': acceptLoss === undefined ? null : acceptLoss },
     extra: {
       counts: guard.counts,
       leftBehindCount: n,
@@ -164,7 +142,9 @@ async function deploy(ctx, scripts, { acceptLoss, pollMs, onTerminal, settings, 
 async function run(ctx) {
   const { values, out } = ctx;
   if (!values.deploy) {
-    for (const o of ['yes', 'accept-loss']) if (values[o] !== undefined) throw new UsageError(`--${o} goes with --deploy`, { hint: 'retire --deploy --dry-run first, then retire --deploy' });
+    for (const o of ['yes', 'accept-loss', 'plan-out', 'plan']) {
+      if (values[o] !== undefined) throw new UsageError(`--${o} goes with --deploy`, { hint: 'retire --deploy --dry-run first, then retire --deploy' });
+    }
   }
   const opts = values.deploy ? deployOptions(ctx) : null;
   const dir = distDir(ctx);
@@ -185,7 +165,7 @@ async function run(ctx) {
     out.line('install them with `auth0-lazy-migrate retire --deploy` (after `tail`), or paste them in the dashboard');
     out.result({ command: 'retire', ok: true, exitCode: code, scripts: [login, getUser].map((s) => ({ file: s.rel, sha256: s.sha256 })) });
   }
-  if (code === EXIT.OK && !values['dry-run']) {
+  if (code === EXIT.OK && !values['dry-run'] && values['plan-out'] === undefined) {
     out.line('');
     out.line('Keep "Import Users to Auth0" on. Once no script calls the old tenant any more, delete the');
     out.line("Migration App's client secret (or the app) on the old tenant, and the post-login Action there.");
@@ -196,7 +176,7 @@ async function run(ctx) {
 module.exports = {
   name: 'retire',
   summary: 'build and (with --deploy) install the retired scripts: the migration is over',
-  usage: 'retire [--deploy [--dry-run | --yes] [--accept-loss N] [--force]] [options]',
+  usage: 'retire [--deploy [--dry-run | --plan-out FILE | --plan FILE | --yes] [--accept-loss N] [--force]] [options]',
   description: `
 At the end of the migration (after \`tail\`), the scripts stop asking the old tenant: dist/retired/login.js
 answers every unknown user "wrong email or password" (logged as an unknown user) and
@@ -208,12 +188,13 @@ prints where they go. With --deploy, installs them on the new tenant's connectio
 nothing changed) while any old user is neither in the new tenant nor blocked: it lists them; run
 \`tail\` to import them. Only --accept-loss N, with N exactly that count, goes ahead without them.
 An export with no old user at all (a mistyped --connection) is refused (exit 3).
-On a terminal it then asks you to type the connection's name; off a terminal it needs --yes
-(exit 2 without). --dry-run runs the check and prints the changes, writes nothing, needs no --yes.`,
+Then it prints the plan as \`deploy\` does and asks you to type yes on a terminal; off a terminal it
+needs --yes (exit 1 without). --dry-run runs the check and prints the changes, writes nothing.
+--plan-out FILE / --plan FILE: review the plan, then apply exactly it (refused, exit 1, if anything
+differs now, the users left behind included).`,
   options: {
     deploy: { type: 'boolean', help: "install them on the new tenant's connection" },
-    'dry-run': { type: 'boolean', help: 'with --deploy: check, print the changes and change nothing' },
-    yes: { type: 'boolean', help: 'with --deploy: go ahead without the typed confirmation (required off a terminal)' },
+    ...Object.fromEntries(Object.entries(PLAN_OPTIONS).map(([k, o]) => [k, { ...o, help: `with --deploy: ${o.help}` }])),
     'accept-loss': { type: 'string', arg: 'N', help: 'with --deploy: go ahead although exactly N users would be left behind' },
     force: { type: 'boolean', help: 'with --deploy: replace scripts not written by auth0-lazy-migrate' },
     'poll-interval': { type: 'string', arg: 'MS', help: 'with --deploy: how often to poll the export jobs, in ms (default 3000)' },

@@ -25,8 +25,10 @@ const { sleep, oldTenantClient, newTenantClient } = require('../auth0');
 const bulk = require('../bulk');
 const { IMPORT_JOBS_AT_ONCE } = require('../../auth0-limits');
 const lock = require('../lock');
+const { Progress } = require('../progress');
 const { readState, writeState, readRecordIds, touchRecord, appendRecord } = require('../state');
 const { EXIT, UsageError, UpstreamError } = require('../errors');
+const { PLAN_OPTIONS, planMode, stops, buildPlan, decide, distHash, planResult, restrictToPlan } = require('../plan');
 
 const REMINDER = 'Imported users have no password in the new tenant: they must use "Forgot password" (or be sent a password-reset email) to log in.';
 const LIST_TEXT = 10;
@@ -111,7 +113,8 @@ async function run(ctx) {
   const pollMs = intOption(values, 'poll-interval', 3000, { min: 10, max: 600000 });
   const chunkBytes = intOption(values, 'chunk-bytes', bulk.DEFAULT_CHUNK_BYTES, { min: 1000, max: bulk.MAX_CHUNK_BYTES });
   const concurrency = intOption(values, 'concurrency', IMPORT_JOBS_AT_ONCE, { min: 1, max: IMPORT_JOBS_AT_ONCE });
-  const dryRun = !!values['dry-run'];
+  const mode = planMode(ctx, 'tail'); // a stale or edited --plan file is refused before any request
+  const dryRun = stops(mode); // --dry-run or --plan-out: nothing is written, not even a lock
   const stateFile = path.resolve(values.state || ctx.env.ALM_TAIL_STATE || 'alm-tail-state.json');
   const recordFile = path.resolve(values.record || ctx.env.ALM_TAIL_RECORD || path.join(path.dirname(stateFile), 'alm-imported.ndjson'));
   const skip = values['skip-users'] ? bulk.readUserList(values['skip-users'], '--skip-users') : null;
@@ -119,7 +122,7 @@ async function run(ctx) {
   const { old: oldClient, neu: newClient } = clients(ctx, settings, target);
 
   // One run at a time on this state: two runs at once used to drop each other's jobs.
-  const held = lock.acquire(stateFile, { command: 'tail', out });
+  const held = dryRun ? { release() {} } : lock.acquire(stateFile, { command: 'tail', out });
   try {
     // The state: which migration it belongs to, the jobs submitted so far.
     const key = { old: `${oldClient.domain}/${settings.Connection}`, new: `${newClient.domain}/${target.connection}` };
@@ -141,20 +144,22 @@ async function run(ctx) {
           writeState(stateFile, state);
         };
     const recordSeen = readRecordIds(recordFile);
-    if (!dryRun) {
-      save(); // claims the file for this migration at once (and finds an unwritable path before any job)
+    // Once the plan is confirmed, before any job: claims the file for this migration (and finds an
+    // unwritable path). Not before: a plan that is not applied leaves no file behind.
+    const claim = () => {
+      save();
       try {
         touchRecord(recordFile);
       } catch (err) {
         throw new UpstreamError(`cannot write the record file ${recordFile}: ${err.code || err.message}`, { hint: 'make its directory writable, or give another --record file' });
       }
-    }
+    };
 
     let interrupted = false;
     const onSignal = (sig) => {
       if (interrupted) return;
       interrupted = true;
-      out.clearBar();
+      out.unpin(); // the status line of a wait is not drawn again below the message
       out.info(`${sig}: stopping; jobs already submitted keep running at Auth0 and are picked up by the next run (state: ${stateFile})`);
       try {
         save();
@@ -186,6 +191,8 @@ async function run(ctx) {
         newClient,
         state,
         save,
+        claim,
+        mode,
         out,
         recorded: [],
         recordedLines: 0,
@@ -216,21 +223,29 @@ async function tail(ctx, o) {
     for (const [id, j] of Object.entries(state.jobs)) {
       if (j.status !== 'submitted' && !j.recorded && (j.members || j.userIds)) recordJob(o, id);
     }
-    save();
+    if (Object.keys(state.jobs).length) save(); // a new state file is written once the plan is confirmed
     if (pending.length) out.info(`resuming: waiting for ${pending.length} job(s) submitted by an earlier run`);
     if (Object.keys(state.intents).length) {
       out.warn('an earlier run stopped while submitting a job; if Auth0 accepted it, its users show up as already present');
       state.intents = {};
     }
-    await Promise.all(
-      pending.map(async ([id]) => {
-        const job = await bulk.waitForJob(newClient, id, { pollMs: o.pollMs });
-        await collect(newClient, state, id, job);
-        recordJob(o, id);
-        runReport.resumedJobs += 1;
-        save();
-      })
-    );
+    // The earlier run's jobs may take minutes: a status line (progress.js) while they run.
+    const users = pending.reduce((n, [, j]) => n + (j.users || 0), 0);
+    const resumed = new Progress(out, { phase: 'resume', total: users, jobsTotal: pending.length });
+    try {
+      await Promise.all(
+        pending.map(async ([id, j]) => {
+          resumed.track(id, { users: j.users || 0 });
+          const job = await bulk.waitForJob(newClient, id, { pollMs: o.pollMs, onPoll: (polled) => resumed.update(id, polled) });
+          await collect(newClient, state, id, job);
+          recordJob(o, id);
+          runReport.resumedJobs += 1;
+          save();
+        })
+      );
+    } finally {
+      resumed.stop();
+    }
   }
 
   // 2. Fresh exports of both tenants, then the plan.
@@ -246,9 +261,14 @@ async function tail(ctx, o) {
     out,
     skip: o.skip,
   });
-  const { chunks, tooLarge } = bulk.chunk(p.toImport, o.chunkBytes);
+  // --plan FILE: only users of the reviewed plan are imported (plan.js).
+  const planned = restrictToPlan(ctx, o.mode, p.toImport, (u) => `auth0|${u.user_id}`, {
+    verb: 'imported',
+    why: 'no longer to import (in the new tenant now, e.g. migrated by a login meanwhile, or blocked, or in conflict)',
+  });
+  const { chunks, tooLarge } = bulk.chunk(planned, o.chunkBytes);
   const tooLargeSet = new Set(tooLarge);
-  const toImport = p.toImport.filter((u) => !tooLargeSet.has(u.user_id)).map((u) => ({ user_id: `auth0|${u.user_id}`, email: typeof u.email === 'string' ? u.email : null }));
+  const toImport = planned.filter((u) => !tooLargeSet.has(u.user_id)).map((u) => ({ user_id: `auth0|${u.user_id}`, email: typeof u.email === 'string' ? u.email : null }));
   const would = o.dryRun ? 'would be ' : '';
   out.line(`old tenant "${o.settings.Connection}": ${oldExport.records.length} user(s); already in the new tenant: ${p.present.length}; blocked (skipped): ${p.blocked.length}`);
   out.line(`to import: ${toImport.length} user(s) in ${chunks.length} file(s) of at most ${o.chunkBytes} bytes`);
@@ -285,33 +305,43 @@ async function tail(ctx, o) {
     skippedListed: p.skippedListed.slice(0, LIST_JSON),
     unmatchedSkips: p.unmatchedSkips.slice(0, LIST_JSON),
   };
-  if (o.dryRun) {
-    if (toImport.length)
-      out.line(
-        `would import: ${sample(
-          toImport.map((u) => u.user_id),
-          LIST_DRY
-        )}`
-      );
-    out.line('dry run: no import job was started, nothing was written');
-    out.result({
+  // The plan ends with who would be imported; then plan.js decides (dry run, plan file, confirmation).
+  if (toImport.length)
+    out.line(
+      `would import: ${sample(
+        toImport.map((u) => u.user_id),
+        LIST_DRY
+      )}`
+    );
+  const doc = buildPlan(o.mode, {
+    domain: newClient.domain,
+    connection: { id: newExport.connectionId, name: o.target.connection },
+    dist: distHash(ctx),
+    settings: o.settings,
+    change: { 'old tenant': `${oldClient.domain}/${o.settings.Connection}` },
+    users: toImport,
+  });
+  const gate = await decide(ctx, o.mode, doc, {
+    settings: o.settings,
+    nothing: 'no import job was started, nothing was written',
+    note: `This imports ${toImport.length} user(s) into "${o.target.connection}" of ${newClient.domain}; an import cannot be undone.`,
+    empty: !toImport.length,
+    result: {
       command: 'tail',
-      ok: true,
-      exitCode: EXIT.OK,
-      dryRun: true,
       state: o.stateFile,
       record: o.recordFile,
       counts,
       ...lists,
       wouldImport: toImport.slice(0, LIST_JSON),
       chunks: chunks.map((c) => ({ users: c.userIds.length, bytes: c.bytes })),
-    });
-    return EXIT.OK;
-  }
+    },
+  });
+  if (!gate.apply) return gate.code;
+  o.claim();
 
   // 3. Import, at most `concurrency` jobs at a time.
-  let doneUsers = 0;
-  const total = counts.toImport;
+  // The status line (progress.js): users done of all, jobs done/running/total, elapsed, ETA.
+  const progress = new Progress(out, { phase: 'import', total: counts.toImport, jobsTotal: chunks.length });
   const runId = Date.now().toString(36);
   let next = 0;
   const worker = async () => {
@@ -333,29 +363,23 @@ async function tail(ctx, o) {
       state.jobs[created.id] = { status: 'submitted', chunk: i + 1, users: c.userIds.length, bytes: c.bytes, submittedAt: new Date().toISOString(), members: c.users };
       delete state.intents[i + 1];
       save();
-      out.progress({
-        done: doneUsers,
-        total,
-        label: `users; job ${created.id} submitted`,
-        plain: `file ${i + 1}/${chunks.length}: job ${created.id} submitted (${c.userIds.length} users, ${c.bytes} bytes)`,
-      });
-      const job = await bulk.waitForJob(newClient, created.id, { pollMs: o.pollMs });
+      progress.track(created.id, { users: c.userIds.length, status: created.status });
+      progress.note(`file ${i + 1}/${chunks.length}: job ${created.id} submitted (${c.userIds.length} users, ${c.bytes} bytes)`);
+      const job = await bulk.waitForJob(newClient, created.id, { pollMs: o.pollMs, onPoll: (polled) => progress.update(created.id, polled) });
       await collect(newClient, state, created.id, job);
       recordJob(o, created.id);
       save();
-      doneUsers += c.userIds.length;
       const s = job.summary || {};
       runReport.jobs.push({ id: created.id, status: job.status, summary: s });
-      out.progress({
-        done: doneUsers,
-        total,
-        label: 'users imported or tried',
-        plain: `file ${i + 1}/${chunks.length}: job ${created.id} ${job.status}: ${s.inserted || 0} inserted, ${s.failed || 0} failed`,
-      });
+      progress.note(`file ${i + 1}/${chunks.length}: job ${created.id} ${job.status}: ${s.inserted || 0} inserted, ${s.failed || 0} failed`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(o.concurrency, chunks.length) }, worker));
-  out.clearBar();
+  try {
+    if (chunks.length) progress.begin();
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, chunks.length) }, worker));
+  } finally {
+    progress.stop();
+  }
 
   // 4. Results of this run's jobs (and of resumed ones); users a job refused as duplicates but who are
   // in the new tenant now (a login migrated them meanwhile) are not failures.
@@ -412,6 +436,7 @@ async function tail(ctx, o) {
   const code = notImported ? EXIT.FAILED : EXIT.OK;
   out.result({
     command: 'tail',
+    ...planResult(o.mode, doc),
     ok: code === EXIT.OK,
     exitCode: code,
     state: o.stateFile,
@@ -466,7 +491,7 @@ async function connectionIdOf(client, name) {
 module.exports = {
   name: 'tail',
   summary: 'import the users who never logged in (bulk export/import jobs), resumable',
-  usage: 'tail [--dry-run] [--state FILE] [options]',
+  usage: 'tail [--dry-run | --plan-out FILE | --plan FILE | --yes] [--state FILE] [options]',
   description: `
 The bulk end of the migration, when few users are left to log in. Exports the old connection and the
 new one, keeps the old users who are not in the new tenant and not blocked, maps each exactly as the
@@ -477,6 +502,13 @@ then prints imported, skipped and failed users.
 Resumable: every accepted job is recorded in the state file at once; after an interruption, run the
 same command again: it waits for the recorded jobs, exports again and imports only who is missing.
 Safe to run twice. Exit 0 when every remaining user was imported, 1 when some were not.
+
+Before any import it prints the plan (how many users, in how many files, and who) and asks you to
+type yes on a terminal; off a terminal it needs --yes (exit 1 without). --dry-run stops after the plan
+and writes nothing (no state file, no lock). --plan-out FILE writes the plan (0600; it names the users)
+and imports nothing; --plan FILE imports only users of that plan: who was migrated by a login since is
+left out, and who is not in it is not imported (both said). A plan for other settings, another
+connection or build, or older than 24 h is refused (exit 1).
 
 One run at a time: the state file is locked (<state>.lock) while a run uses it.
 
@@ -489,9 +521,9 @@ tenant is imported and listed; to leave out users deleted in the new tenant on p
 in --skip-users FILE (one old user id or email per line, # comments).
 
 Imported users have no password: they must use "Forgot password". The old tenant's Migration App
-(read:users) exports the old users; the new tenant's app needs read:users, create:users and
-read:connections.`,
+exports the old users; the scopes each app needs are listed below (from js/cli/command-facts.js).`,
   options: {
+    ...PLAN_OPTIONS,
     'dry-run': { type: 'boolean', help: 'export and plan, list who would be imported; start no job, write no file' },
     state: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_STATE', help: 'state file (default ./alm-tail-state.json)' },
     record: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_RECORD', help: 'record of imported users, appended (default alm-imported.ndjson beside the state file)' },
