@@ -14,6 +14,7 @@ const { engineKeys, compareRecord, RECORD_KEY } = require('../settings');
 const { describe, oldTenantClient, newTenantClient } = require('../auth0');
 const { findConnection } = require('../connection');
 const { runProbe } = require('../proof');
+const fit = require('../fit');
 const { EXIT, CliError, UsageError } = require('../errors');
 
 /** The settings keys the scripts read, from dist/engine.js (the one list); null without a usable dist. */
@@ -96,7 +97,7 @@ async function checkOld(ctx, list) {
     list.add(S, 'discovery document reachable', 'fail', errText(err), errFix(err, 'check Domain'));
     if (err.unreachable) {
       list.add(S, 'the other old-tenant checks', 'skip', `${base} cannot be reached`);
-      return;
+      return null;
     }
   }
   if (discovery) {
@@ -215,6 +216,8 @@ async function checkOld(ctx, list) {
     "every password check reaches the old tenant from the new tenant's Auth0 IPs, so one IP carries everyone's failures",
     "old tenant > Security > Attack Protection > Brute-force Protection > Allow List: add the Auth0 egress IPs of the new tenant's region"
   );
+  // For the cross-check of the two connections (checkFit): the client, once it holds a token.
+  return token ? { client, settings } : null;
 }
 
 /**
@@ -343,7 +346,29 @@ async function checkNew(ctx, list) {
   if (Array.isArray(conn.enabled_clients) && conn.enabled_clients.length === 0) {
     list.add(S, 'connection enabled for an application', 'warn', 'no application', 'enable the connection for your applications (its Applications tab)');
   }
+  return conn;
 }
+
+/**
+ * Whether the old users fit the new connection (js/cli/fit.js): usernames, their length, the password
+ * policy; with the old connection's settings when its token may read them. Needs both tenants.
+ */
+async function checkFit(list, oldSide, conn) {
+  const S = 'fit';
+  const name = oldSide.settings.Connection;
+  if (!name) {
+    list.add(S, 'old users fit the new connection', 'skip', "needs --connection: the Default Directory's name is a tenant setting the Migration App cannot read");
+    return;
+  }
+  const old = await fit.readOldSide(oldSide.client, name);
+  for (const f of fit.judge(conn, old, name)) list.add(S, f.name, f.status, f.detail, f.fix);
+}
+
+const TITLES = {
+  'old tenant': 'Old tenant (where the users are now)',
+  'new tenant': 'New tenant (where the users go)',
+  fit: "Old users in the new connection (the two connections' settings compared)",
+};
 
 async function run(ctx) {
   const { out } = ctx;
@@ -354,8 +379,9 @@ async function run(ctx) {
   const doNew = only ? only === 'new' : hasAny(ctx, NEW_TENANT);
   if (!doOld && !doNew) throw new UsageError("nothing to check: give the old tenant's settings (--domain ...) and/or the new tenant (--new-domain ...)");
   const list = new Checklist();
-  if (doOld) await checkOld(ctx, list);
-  if (doNew) await checkNew(ctx, list);
+  const oldSide = doOld ? await checkOld(ctx, list) : null;
+  const conn = doNew ? await checkNew(ctx, list) : null;
+  if (oldSide && conn) await checkFit(list, oldSide, conn);
 
   const mark = { ok: '[ok]  ', fail: '[FAIL]', warn: '[warn]', skip: '[skip]' };
   let section = null;
@@ -363,7 +389,7 @@ async function run(ctx) {
     if (i.section !== section) {
       if (section) out.line('');
       section = i.section;
-      out.line(i.section === 'old tenant' ? 'Old tenant (where the users are now)' : 'New tenant (where the users go)');
+      out.line(TITLES[i.section] || i.section);
     }
     out.line(`  ${mark[i.status]} ${i.name}${i.detail ? `: ${i.detail}` : ''}`);
     if (i.fix && i.status !== 'ok') out.line(`         fix: ${i.fix}`);
@@ -388,7 +414,9 @@ warns about brute-force protection seeing all logins from Auth0's IPs. On the ne
 connection exists, custom database and import mode are on, both scripts are deployed and equal to
 dist/ (SHA-256), the settings keys are present, and (when the old tenant's settings are given here)
 whether the deployed settings are exactly these, from the salted hash deploy records in the
-connection's metadata (alm_settings).
+connection's metadata (alm_settings). With both tenants: whether the old users fit the new
+connection (usernames and their length, from the old connection's settings when the Migration App
+may read them, else from a sample of its users; the password policy, which does not keep them out).
 
 Exit 0 when nothing failed (warnings allowed), 1 when a check failed.`,
   options: {

@@ -25,17 +25,29 @@ function threshold(value, oldTotal) {
   return m[2] ? Math.ceil((Number(m[1]) / 100) * oldTotal) : Math.floor(Number(m[1]));
 }
 
-/** Pace over the history window and the estimate of when `remaining` drops below `below`. */
-function estimate(history, now, { windowDays, below }) {
+/**
+ * The shortest history a pace is computed from. Logins follow the day (office hours, time zones), so a
+ * rate from two runs minutes apart is noise: two runs right after setup once printed
+ * "19919.3 user(s)/day over 0.0 day(s)". Below this span there is no pace, only how long the history is.
+ */
+const MIN_PACE_DAYS = 1;
+
+/**
+ * Pace over the history window and the estimate of when `remaining` drops below `below`. `spanDays`:
+ * how much history the window holds (null with a single run); `rate` is null while it is under minDays.
+ */
+function estimate(history, now, { windowDays, below, minDays = MIN_PACE_DAYS }) {
   const latest = history[history.length - 1];
+  // Already small enough: that needs no pace.
+  const reached = latest.remaining <= below ? { below, days: 0, at: latest.at, reached: true } : null;
   const since = now - windowDays * DAY_MS;
   const first = history.find((h) => Date.parse(h.at) >= since && h !== latest);
-  if (!first) return { rate: null, estimate: null };
+  if (!first) return { rate: null, estimate: reached, spanDays: null };
   const days = (Date.parse(latest.at) - Date.parse(first.at)) / DAY_MS;
-  if (days <= 0) return { rate: null, estimate: null };
+  if (!(days >= minDays)) return { rate: null, estimate: reached, spanDays: Math.max(0, days) };
   const perDay = (latest.migrated - first.migrated) / days;
   const rate = { perDay, days, runs: history.filter((h) => Date.parse(h.at) >= Date.parse(first.at)).length };
-  if (latest.remaining <= below) return { rate, estimate: { below, days: 0, at: latest.at, reached: true } };
+  if (reached) return { rate, estimate: reached };
   if (perDay <= 0) return { rate, estimate: null };
   const d = (latest.remaining - below) / perDay;
   return { rate, estimate: { below, days: d, at: new Date(Date.parse(latest.at) + d * DAY_MS).toISOString(), reached: false } };
@@ -48,7 +60,7 @@ async function run(ctx) {
   const pollMs = values['poll-interval'] === undefined ? 3000 : Number(values['poll-interval']);
   if (!Number.isInteger(pollMs) || pollMs < 10) throw new UsageError('--poll-interval must be an integer of at least 10 (ms)');
   const windowDays = values['window-days'] === undefined ? 7 : Number(values['window-days']);
-  if (!(windowDays > 0)) throw new UsageError('--window-days must be a positive number');
+  if (!(windowDays >= MIN_PACE_DAYS)) throw new UsageError(`--window-days must be a number of at least ${MIN_PACE_DAYS} (a pace needs that much history)`);
   const stateFile = path.resolve(values.state || ctx.env.ALM_STATUS_STATE || 'alm-status.json');
   const engine = loadEngine(distDir(ctx));
   const oldClient = oldTenantClient(settings, out);
@@ -89,7 +101,7 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, en
   writeState(stateFile, state);
 
   const below = threshold(values['tail-below'], counts.old);
-  const { rate, estimate: est } = estimate(state.history, now, { windowDays, below });
+  const { rate, estimate: est, spanDays } = estimate(state.history, now, { windowDays, below });
   const eligible = counts.old - counts.blocked;
   // No eligible user: no percentage (0 of 0 is not "100% migrated").
   const share = eligible > 0 ? counts.migrated / eligible : null;
@@ -105,7 +117,9 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, en
   }
   if (counts.emailConflicts) out.warn(`${counts.emailConflicts} old user(s) have their email in the new tenant under another id; tail will not import them`);
   if (rate) out.line(`pace: ${rate.perDay.toFixed(1)} user(s)/day over ${rate.days.toFixed(1)} day(s) (${rate.runs} runs of status)`);
-  else out.line(`pace: not known yet; run status again later (history: ${stateFile})`);
+  else if (spanDays !== null && spanDays !== undefined) {
+    out.line(`pace: not known yet (history spans ${(spanDays * 24).toFixed(1)} h; needs at least ${MIN_PACE_DAYS} day); run status again later (history: ${stateFile})`);
+  } else out.line(`pace: not known yet; run status again later (history: ${stateFile})`);
   if (est && est.reached) out.line(`the remaining ${counts.remaining} user(s) are at or below ${below}: time for \`auth0-lazy-migrate tail\``);
   else if (est) out.line(`estimate: the remaining users fall below ${below} in about ${est.days.toFixed(1)} day(s) (${est.at.slice(0, 10)}), if logins keep this pace (they usually slow down)`);
   else if (rate) out.line('estimate: none (no progress in the window)');
@@ -118,6 +132,7 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, en
     counts,
     share,
     rate,
+    ...(rate ? {} : { pace: { known: false, historySpanHours: spanDays === null ? null : spanDays * 24, needsDays: MIN_PACE_DAYS } }),
     estimate: est,
     tailBelow: below,
     markedAbsent: p.markedAbsent.slice(0, 1000),
@@ -137,7 +152,7 @@ pace and estimate when the remaining users fall below --tail-below, the moment t
   options: {
     state: { type: 'string', arg: 'FILE', env: 'ALM_STATUS_STATE', help: 'history file (default ./alm-status.json)' },
     'tail-below': { type: 'string', arg: 'N|P%', help: 'remaining users small enough for tail (default 5%)' },
-    'window-days': { type: 'string', arg: 'DAYS', help: 'history window for the pace (default 7)' },
+    'window-days': { type: 'string', arg: 'DAYS', help: 'history window for the pace (default 7; the pace needs runs at least 1 day apart)' },
     'poll-interval': { type: 'string', arg: 'MS', help: 'how often to poll the export jobs, in ms (default 3000)' },
   },
   groups: [
@@ -147,4 +162,5 @@ pace and estimate when the remaining users fall below --tail-below, the moment t
   ],
   run,
   estimate,
+  MIN_PACE_DAYS,
 };

@@ -64,7 +64,8 @@ async function readPiped() {
   for await (const c of process.stdin) chunks.push(c);
   const text = Buffer.concat(chunks).toString('utf8');
   const line = text.split(/\r?\n/)[0];
-  if (!line) throw new UsageError('no password on stdin (pipe it in, or run on a terminal to be asked)');
+  if (!line)
+    throw new UsageError('no password on stdin (its first line is empty): nothing was sent to the old tenant', { hint: 'pipe the password in as the first line, or run on a terminal to be asked' });
   return line;
 }
 
@@ -107,6 +108,10 @@ async function run(ctx) {
   let args = [identifier];
   if (kind === 'login') {
     const password = process.stdin.isTTY ? await readHidden(`Password for ${identifier} (not echoed): `) : await readPiped();
+    // An empty password would be a real failed login on the old tenant (its logs and brute-force
+    // counters), and it proves nothing: refuse it before anything is sent.
+    if (password === '')
+      throw new UsageError('empty password: nothing was sent to the old tenant', { hint: 'type the password at the prompt (it is not echoed), or pipe it in as the first line of stdin' });
     out.addSecret(password);
     args = [identifier, password];
   }
