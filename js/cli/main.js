@@ -15,8 +15,13 @@ const path = require('node:path');
 const { EXIT, CliError, UsageError } = require('./errors');
 const { Output } = require('./output');
 const options = require('./options');
+const net = require('./net');
+const { didYouMean } = require('./suggest');
+const facts = require('./command-facts');
+const { environmentHelp, environmentVariables } = require('./environment');
 
-const COMMANDS = ['try', 'deploy', 'doctor', 'tail', 'reset-passwords', 'status', 'export', 'retire', 'build'];
+// In the order of a migration (command-facts.js ORDER), so that the top-level help reads as one.
+const COMMANDS = ['rehearse', 'build', 'doctor', 'try', 'deploy', 'export', 'status', 'logs', 'tail', 'reset-passwords', 'retire'];
 const load = (name) => require(path.join(__dirname, 'commands', `${name}.js`));
 const VERSION = (() => {
   try {
@@ -32,9 +37,9 @@ function topHelp() {
   return `Usage: ${options.BIN} <command> [options]
 
 Move Auth0 users, passwords included, from an old tenant to a new one by lazy migration, then the
-rest in bulk. A migration, in order: build, doctor --only old, try, deploy, doctor, status (repeatedly),
-tail, reset-passwords, retire.
-The walk-through is docs/runbook.md.
+rest in bulk. A migration, in order:
+  ${facts.orderLine()}
+The walk-through is docs/runbook.md; \`${options.BIN} rehearse\` practises it offline, against fake tenants.
 
 Commands:
 ${rows.join('\n')}
@@ -42,9 +47,8 @@ ${rows.join('\n')}
 Run \`${options.BIN} <command> --help\` for a command's options.
 
 Values come from flags or environment variables; secrets only from the environment or from a JSON file
-named by --secrets-file, never from flags, and they are never printed:
-  old tenant (the scripts' settings): ALM_DOMAIN, ALM_CLIENT_ID, ALM_CLIENT_SECRET, ALM_CONNECTION
-  new tenant (this tool's M2M app):   ALM_NEW_DOMAIN, ALM_NEW_CLIENT_ID, ALM_NEW_CLIENT_SECRET, ALM_NEW_CONNECTION
+named by --secrets-file, never from flags, and they are never printed. Every variable read:
+${environmentHelp(COMMANDS.map(load)).join('\n')}
 
 Exit codes (one rule for every command; the README's table):
   0    done, every check passed
@@ -57,6 +61,26 @@ Exit codes (one rule for every command; the README's table):
 `;
 }
 
+/**
+ * `--help --json`: the top-level help as one JSON object (usage, the common options, the commands), so
+ * a wrapper reads it instead of scraping text. Built from the same definitions as topHelp.
+ */
+function topHelpJson() {
+  return {
+    command: 'help',
+    usage: `${options.BIN} <command> [options]`,
+    options: Object.entries(options.COMMON).map(([n, o]) => options.optionJson(n, o, 'Common')),
+    secretsFromEnvironment: options.SECRET_ENV,
+    environment: environmentVariables(COMMANDS.map(load)),
+    commands: COMMANDS.map((n) => ({ name: n, summary: load(n).summary, usage: `${options.BIN} ${load(n).usage}` })),
+  };
+}
+
+/** Every ALM_* name any command reads (the secrets file may hold only these), from the option specs. */
+const knownEnv = () => environmentVariables(COMMANDS.map(load)).map((v) => v.name);
+
+const unknownCommand = (name) => new UsageError(`unknown command "${name}"${didYouMean(name, COMMANDS)}`, { hint: `run \`${options.BIN} --help\` for the list` });
+
 /** Writes and waits until both streams drained, so process.exit loses nothing on a pipe. */
 function flush() {
   return Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write('', resolve))));
@@ -68,47 +92,43 @@ async function run(argv) {
     process.stderr.write(topHelp());
     return EXIT.USAGE;
   }
-  if (name === '--help' || name === '-h') {
-    process.stdout.write(topHelp());
+  // --help, -h, help [COMMAND]: text, or with --json one JSON object (in any order: --json --help too).
+  const helpFlag = (a) => a === '--help' || a === '-h';
+  if (helpFlag(name) || name === 'help' || (name === '--json' && rest.some(helpFlag))) {
+    const asJson = argv.includes('--json');
+    const target = name === 'help' ? rest.find((a) => !a.startsWith('-')) : undefined;
+    if (target !== undefined && !COMMANDS.includes(target)) return fail(new Output({ json: asJson }), unknownCommand(target));
+    const text = target === undefined ? topHelp() : options.helpText(load(target));
+    const obj = asJson && (target === undefined ? topHelpJson() : options.helpJson(load(target)));
+    process.stdout.write(asJson ? `${JSON.stringify(obj, null, 2)}\n` : text);
     return EXIT.OK;
   }
   if (name === '--version' || name === 'version') {
     process.stdout.write(`${options.BIN} ${VERSION}\n`);
     return EXIT.OK;
   }
-  if (name === 'help') {
-    if (!rest[0]) {
-      process.stdout.write(topHelp());
-      return EXIT.OK;
-    }
-    if (!COMMANDS.includes(rest[0])) {
-      process.stderr.write(`error: unknown command "${rest[0]}"\n`);
-      return EXIT.USAGE;
-    }
-    process.stdout.write(options.helpText(load(rest[0])));
-    return EXIT.OK;
-  }
   const json = rest.includes('--json');
   const out = new Output({ json });
-  if (!COMMANDS.includes(name)) {
-    return fail(out, new UsageError(`unknown command "${name}"`, { hint: `run \`${options.BIN} --help\` for the list` }));
-  }
+  if (!COMMANDS.includes(name)) return fail(out, unknownCommand(name));
   const cmd = load(name);
   const spec = { ...options.COMMON, ...(cmd.options || {}) };
   for (const [, group] of cmd.groups || []) Object.assign(spec, group);
   try {
     const { values, positionals } = options.parse(rest, spec, { positionals: cmd.positionals || 0 });
     if (values.help) {
-      process.stdout.write(options.helpText(cmd));
+      process.stdout.write(values.json ? `${JSON.stringify(options.helpJson(cmd), null, 2)}\n` : options.helpText(cmd));
       return EXIT.OK;
     }
     const env = { ...process.env };
     if (values['secrets-file'])
       Object.assign(
         env,
-        options.loadSecretsFile(values['secrets-file'], (m) => out.warn(m))
+        options.loadSecretsFile(values['secrets-file'], (m) => out.warn(m), knownEnv())
       );
     for (const k of options.SECRET_ENV) out.addSecret(env[k]);
+    // Every request, the built scripts' in the sandbox included, through one fetch: proxy, --debug.
+    net.configure({ env, out, debug: values.debug });
+    net.install();
     const ctx = { values, positionals, env, out, spec, command: name };
     const code = await cmd.run(ctx);
     return code === undefined ? EXIT.OK : code;

@@ -19,6 +19,8 @@ const { parseArgs } = require('node:util');
 const { UsageError } = require('./errors');
 const { distDir, loadEngine, currentEngine } = require('./dist');
 const settingsCheck = require('./settings');
+const facts = require('./command-facts');
+const { suggest, didYouMean } = require('./suggest');
 
 const BIN = 'auth0-lazy-migrate';
 
@@ -27,6 +29,7 @@ const COMMON = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
   json: { type: 'boolean', help: 'print one JSON object on stdout instead of text' },
   'secrets-file': { type: 'string', arg: 'FILE', help: 'JSON object of ALM_* secrets (e.g. ALM_CLIENT_SECRET); wins over the environment' },
+  debug: { type: 'boolean', help: 'print each HTTP request on stderr (method, URL, status, ms, Auth0 request id; never a secret) and the proxy used (HTTPS_PROXY, NO_PROXY)' },
 };
 
 /** The old tenant: what the scripts read as `configuration`. */
@@ -54,8 +57,13 @@ const SECRET_ENV = Object.freeze(['ALM_CLIENT_SECRET', 'ALM_NEW_CLIENT_SECRET'])
 /** Setting keys that hold secrets: refused from --setting, masked in output. */
 const SECRET_SETTING = /secret|password|token|private|credential/i;
 
-/** Reads --secrets-file: a JSON object of ALM_* strings. Warns (via `warn`) if others can read it. */
-function loadSecretsFile(file, warn) {
+/**
+ * Reads --secrets-file: a JSON object of ALM_* strings. Warns (via `warn`) if others can read it.
+ * `known` (every name the commands read, derived from their option specs and SECRET_ENV by main.js with
+ * environment.js): a key outside it is refused with the closest known name, because a mistyped
+ * key (ALM_CLIENT_SECRT) would otherwise be ignored and the error would name only the missing one.
+ */
+function loadSecretsFile(file, warn, known = null) {
   let text;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -72,6 +80,11 @@ function loadSecretsFile(file, warn) {
   for (const [k, v] of Object.entries(obj)) {
     if (!/^ALM_[A-Z0-9_]+$/.test(k)) throw new UsageError(`--secrets-file ${file}: key "${k}" is not an ALM_* variable name`);
     if (typeof v !== 'string') throw new UsageError(`--secrets-file ${file}: the value of ${k} must be a string`);
+    if (known && !known.includes(k)) {
+      throw new UsageError(`--secrets-file ${file}: unknown key "${k}"${didYouMean(k, known)}`, {
+        hint: `correct the key; this tool reads ${SECRET_ENV.join(', ')} (and the other ALM_* names in \`--help\`), nothing else`,
+      });
+    }
   }
   try {
     if (process.platform !== 'win32' && fs.statSync(file).mode & 0o077) {
@@ -81,6 +94,32 @@ function loadSecretsFile(file, warn) {
     /* stat failed after a successful read: ignore */
   }
   return obj;
+}
+
+/**
+ * The usage error for what parseArgs refused. An unknown flag that looks like a secret (--client-secret,
+ * --password, --token...) gets the one way secrets come in; any other unknown flag the closest real one.
+ * Only the flag's name is ever repeated, never what follows it (it may be a secret).
+ */
+function unknownOption(err, spec) {
+  const message = String(err.message).replace(/\. To specify a positional argument.*$/s, '');
+  const m = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '([^']+)'/.exec(message) : null;
+  if (!m) return new UsageError(message);
+  const flag = m[1];
+  const name = flag.replace(/^-+/, '');
+  if (SECRET_SETTING.test(name)) {
+    // --client-secret -> ALM_CLIENT_SECRET, --new-client-secret -> ALM_NEW_CLIENT_SECRET; else all of them.
+    const asEnv = `ALM_${name.toUpperCase().replace(/-/g, '_')}`;
+    const env = SECRET_ENV.includes(asEnv) ? asEnv : suggest(asEnv, SECRET_ENV);
+    const where = env ? `set ${env}` : `set ${SECRET_ENV.join(' or ')}`;
+    // `try login` is the one command that takes a user's password: never as a flag either.
+    const tryPassword = /pass/i.test(name) ? '; the password `try login` checks is asked without echo on a terminal, or read as the first line of stdin' : '';
+    return new UsageError(`${message}: secrets are never taken from flags (they end up in shell history and process lists)`, {
+      hint: `secrets come only from the environment or --secrets-file: ${where} in the environment, or put it in a JSON file given with --secrets-file FILE (e.g. {"${env || SECRET_ENV[0]}": "..."}, chmod 600)${tryPassword}`,
+    });
+  }
+  const flags = Object.entries(spec).flatMap(([n, o]) => [`--${n}`, ...(o.short ? [`-${o.short}`] : [])]);
+  return new UsageError(`${message}${didYouMean(flag, flags)}`);
 }
 
 /**
@@ -96,7 +135,7 @@ function parse(argv, spec, { positionals = 0 } = {}) {
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: positionals > 0 });
   } catch (err) {
-    throw new UsageError(err.message.replace(/\. To specify a positional argument.*$/s, ''));
+    throw unknownOption(err, spec);
   }
   if (parsed.positionals.length > positionals) {
     throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
@@ -119,8 +158,39 @@ function helpText(cmd) {
     }
     lines.push('');
   }
+  // Scopes and examples are facts kept once, in command-facts.js (the runbook is checked against them).
+  lines.push(...facts.scopesHelp(cmd.name), ...facts.examplesHelp(cmd.name, BIN));
   if (cmd.footer) lines.push(...cmd.footer.trim().split('\n'), '');
   return lines.join('\n');
+}
+
+/** One option for --help --json: what the text help shows, as data. */
+function optionJson(name, o, group) {
+  return {
+    name,
+    flag: `--${name}`,
+    ...(o.short ? { short: `-${o.short}` } : {}),
+    type: o.type,
+    ...(o.multiple ? { multiple: true } : {}),
+    ...(o.arg ? { arg: o.arg } : {}),
+    ...(o.env ? { env: o.env } : {}),
+    help: o.help,
+    group,
+  };
+}
+
+/** The help of a command as one JSON object (--help --json), from the same definition as helpText. */
+function helpJson(cmd) {
+  const groups = [['Options', cmd.options || {}], ...(cmd.groups || []), ['Common', COMMON]];
+  return {
+    command: cmd.name,
+    usage: `${BIN} ${cmd.usage}`,
+    summary: cmd.summary,
+    description: cmd.description.trim(),
+    options: groups.flatMap(([title, spec]) => Object.entries(spec).map(([name, o]) => optionJson(name, o, title))),
+    secretsFromEnvironment: SECRET_ENV,
+    ...(cmd.footer ? { footer: cmd.footer.trim() } : {}),
+  };
 }
 
 /** A value from the flag, else the environment (merged with the secrets file), else undefined. */
@@ -243,6 +313,8 @@ module.exports = {
   loadSecretsFile,
   parse,
   helpText,
+  helpJson,
+  optionJson,
   pickValue,
   requireValue,
   requireSecret,

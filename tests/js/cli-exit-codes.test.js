@@ -9,6 +9,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const h = require('../support/fake-tenant/cli-harness');
 const { EXIT } = require('../../js/cli/errors');
@@ -49,6 +50,9 @@ const INVOCATION = {
   export: ['export', '--out', 'unused'],
   retire: ['retire', '--deploy', '--dry-run'],
   build: ['build', '--dry-run'],
+  logs: ['logs', '--checkpoint', path.join(os.tmpdir(), `alm-exit-codes-logs-${process.pid}.json`)],
+  // Only ever run with a usage error here: it would start the fake tenants and serve until stopped.
+  rehearse: ['rehearse', '--dir', path.join(os.tmpdir(), `alm-exit-codes-rehearse-${process.pid}`)],
 };
 /** The commands that read the old tenant's settings (the scripts' configuration). */
 const READ_SETTINGS = ['try', 'deploy', 'doctor', 'tail', 'status', 'export', 'retire'];
@@ -92,7 +96,7 @@ describe('the exit-code table', () => {
   });
 
   it("2: the new tenant's domain of the wrong shape, for every command that calls it", async () => {
-    for (const name of ['deploy', 'doctor', 'tail', 'status', 'retire', 'reset-passwords']) {
+    for (const name of ['deploy', 'doctor', 'tail', 'status', 'retire', 'reset-passwords', 'logs']) {
       const r = await h.runCli([...INVOCATION[name], '--json'], { env: { ...env(), ALM_NEW_DOMAIN: 'http://new.example.com' } });
       assert.equal(r.code, EXIT.USAGE, `${name}: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /"http:\/\/new\.example\.com" is not a domain/, `${name} names the value`);
@@ -110,7 +114,7 @@ describe('the exit-code table', () => {
 
   it('3: the new tenant cannot be reached, for every command that calls it', async () => {
     const port = await h.closedPort();
-    for (const name of ['deploy', 'tail', 'status', 'retire']) {
+    for (const name of ['deploy', 'tail', 'status', 'retire', 'logs']) {
       const r = await h.runCli([...INVOCATION[name], '--json'], { env: { ...env(), ALM_NEW_DOMAIN: `127.0.0.1:${port}` } });
       assert.equal(r.code, EXIT.UPSTREAM, `${name}: ${r.stderr}`);
       assert.match(r.stderr, /fix: /, `${name} gives a fix`);
