@@ -75,6 +75,27 @@ async function until(test, what) {
 }
 
 describe('reset-passwords', () => {
+  it('off a terminal it says how far it got at least every heartbeat, and at the end', async () => {
+    // The heartbeat shortened to 10 ms (the test-only knob of progress.js); at 600 a minute a send
+    // comes every 100 ms, so each one is past the heartbeat and gets its line.
+    const lines = (r) => r.stderr.split('\n').filter((l) => /^\d+\/4: last /.test(l));
+    const quick = await h.runCli(['reset-passwords', '--record', record, '--rate', '600', '--yes'], { env: env({ ALM_PROGRESS_INTERVAL_MS: '10' }) });
+    assert.equal(quick.code, 0, quick.stderr);
+    assert.deepEqual(
+      lines(quick).map((l) => l.split(':')[0]),
+      ['1/4', '2/4', '3/4', '4/4']
+    );
+    // With the real 30 s heartbeat a short run prints only its last line.
+    fs.rmSync(sentLog);
+    pair.new.passwordResets.length = 0;
+    const plain = await h.runCli(['reset-passwords', '--record', record, '--rate', '600', '--yes'], { env: env() });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.deepEqual(
+      lines(plain).map((l) => l.split(':')[0]),
+      ['4/4']
+    );
+  });
+
   it('sends every imported user with an email exactly one reset email; a second run sends none', async () => {
     const r = await h.runCli(['reset-passwords', '--record', record, ...FAST, '--yes', '--json'], { env: env() });
     assert.equal(r.code, 0, r.stderr);

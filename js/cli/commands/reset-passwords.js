@@ -28,6 +28,7 @@ const { changePasswordSender, retryAfterMs, classifyRefusal, describe } = requir
 const { EXIT, UsageError, UpstreamError } = require('../errors');
 const { PLAN_OPTIONS, planMode, buildPlan, decide, planResult, restrictToPlan } = require('../plan');
 const { sentLogPath, readRecord, readSent, SentLog, plan } = require('../reset-record');
+const { heartbeatMs } = require('../progress');
 
 const DEFAULT_RATE = 20;
 /** Longest wait a 429 can ask of us; Auth0's windows are short, a longer ask is capped. */
@@ -283,6 +284,7 @@ async function run(ctx) {
       label: 'new tenant',
       unreachableHint: 'check the domain, your network and proxy settings, then run the same command again: it skips who was sent one',
     });
+    let lastPlain = Date.now();
     const r = await sendAll(p.toSend, {
       intervalMs: 60000 / rate,
       post: (u) => post(u.email),
@@ -292,13 +294,13 @@ async function run(ctx) {
       onSent: (u) => log.append(u),
       setupError: (res) => setupError(t, res),
       log: (text) => out.info(text),
-      progress: (done, total, u) =>
-        out.progress({
-          done,
-          total,
-          label: 'emails sent or tried',
-          plain: done % 25 === 0 || done === total ? `${done}/${total}: last ${u.email}` : undefined,
-        }),
+      // Off a terminal: a line at least every heartbeat (30 s), and at the end (issue #16: no long silence).
+      progress: (done, total, u) => {
+        const now = Date.now();
+        const due = done === total || now - lastPlain >= heartbeatMs();
+        if (due) lastPlain = now;
+        out.progress({ done, total, label: 'emails sent or tried', plain: due ? `${done}/${total}: last ${u.email}` : undefined });
+      },
     });
     out.clearBar();
     return report(ctx, { p, r, sidecar, counts, base, withoutEmailList });
