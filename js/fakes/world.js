@@ -10,21 +10,25 @@
  * - OLD tenant: the seed population (js/fakes/seed.js: the edge cases, Ada Lovelace for `try login`)
  *   plus a generated sample of ordinary users in the migrated connection (a few of them blocked), so
  *   that `status` and `tail` have something to count and import. The sample's passwords are random
- *   per world and never leave this process.
+ *   per world and never leave this process (but for the traffic's script process, over IPC).
  * - NEW tenant: the seed's applications (the tool's M2M app among them), one empty database connection.
+ * - TRAFFIC: users logging in to the NEW tenant by themselves, the lazy migration's own work
+ *   (js/fakes/traffic.js). Once the new tenant's connection runs our login script, a user of the old
+ *   connection not yet migrated tries to log in every so often (`traffic.perMinute`; seeded: mostly the
+ *   right password, sometimes a wrong one or an unknown email): the DEPLOYED script runs with the
+ *   DEPLOYED settings in the sandbox emulation, in a child process started with NODE_EXTRA_CA_CERTS
+ *   (Node's fetch trusts the fakes' CA only through it), the returned user is stored as "Import Users
+ *   to Auth0" does, and the outcome is logged (`tenant.addLog`: s, fp, fu, f). So `logs` shows events
+ *   and `status` progress before any `tail`; after `retire --deploy` the logins left are `fu`.
+ *   `loginOnce()` drives one login now (tests), whatever the rate.
  *
  * Nothing here is secret: every client secret is the seed's published test value.
- *
- * Not yet simulated: users logging in to the NEW tenant by themselves (the lazy migration's traffic).
- * So the new tenant's log (`tenant.addLog`, read by `logs`) stays empty and `status` shows no pace
- * until `tail`. A traffic driver would run the deployed login script in the sandbox emulation (in a
- * child process started with NODE_EXTRA_CA_CERTS: Node's fetch trusts the fakes' CA only through
- * it), store the returned user as "Import Users to Auth0" does, and addLog the outcome (s, fp, fu, f).
  */
 
 const crypto = require('node:crypto');
 const { startFakeTenant, SEED } = require('./fake-tenant');
 const { seed } = require('./seed');
+const { Traffic } = require('./traffic');
 
 const NEW_CONNECTION = 'Username-Password-Authentication';
 const NEW_CONNECTION_ID = 'con_NewTenantUsers01';
@@ -96,11 +100,14 @@ function secrets() {
 }
 
 /**
- * Starts both tenants. Resolves with {old, new, caPath, values, secrets, tryUser, describe(), close()}:
- * `values` are the ALM_* values (no secret), `describe()` what each tenant holds now.
+ * Starts both tenants and their traffic. Resolves with {old, new, caPath, values, secrets, tryUser,
+ * describe(), loginOnce(), close()}: `values` are the ALM_* values (no secret), `describe()` what each
+ * tenant holds now and what the traffic did. `traffic`: {perMinute (default 0: only loginOnce), seed
+ * (default 0), onLogin(result)} (js/fakes/traffic.js).
  */
-async function startWorld({ sampleSize = DEFAULT_SAMPLE_SIZE, oldOptions = {}, newOptions = {} } = {}) {
+async function startWorld({ sampleSize = DEFAULT_SAMPLE_SIZE, oldOptions = {}, newOptions = {}, traffic = {} } = {}) {
   const [oldT, newT] = await Promise.all([startFakeTenant({ seed: oldTenantSeed({ sampleSize }), ...oldOptions }), startFakeTenant({ seed: newTenantSeed(), ...newOptions })]);
+  const logins = new Traffic({ oldTenant: oldT, newTenant: newT, caPath: oldT.caPath, oldConnection: SEED.connections.legacy, newConnection: NEW_CONNECTION, ...traffic });
   const describe = () => {
     const legacy = oldT.users.filter((u) => u.connection === SEED.connections.legacy);
     const scripts = (newT.connection(NEW_CONNECTION).options || {}).customScripts || {};
@@ -110,7 +117,9 @@ async function startWorld({ sampleSize = DEFAULT_SAMPLE_SIZE, oldOptions = {}, n
         users: newT.users.filter((u) => u.connection === NEW_CONNECTION).length,
         passwordResets: newT.passwordResets.length,
         login: !scripts.login ? 'none' : /retired/i.test(scripts.login.slice(0, 2000)) ? 'retired' : /auth0-lazy-migrate/.test(scripts.login.slice(0, 2000)) ? 'migration' : 'other',
+        logEvents: newT.logs.length,
       },
+      traffic: logins.summary(),
     };
   };
   return {
@@ -121,7 +130,12 @@ async function startWorld({ sampleSize = DEFAULT_SAMPLE_SIZE, oldOptions = {}, n
     secrets: secrets(),
     tryUser: { email: TRY_USER.email, password: TRY_USER.password },
     describe,
-    close: () => Promise.all([oldT.close(), newT.close()]).then(() => undefined),
+    loginOnce: () => logins.loginOnce(),
+    close: () =>
+      logins
+        .close()
+        .then(() => Promise.all([oldT.close(), newT.close()]))
+        .then(() => undefined),
   };
 }
 
