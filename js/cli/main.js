@@ -16,6 +16,8 @@ const { EXIT, CliError, UsageError } = require('./errors');
 const { Output } = require('./output');
 const options = require('./options');
 const net = require('./net');
+// Known-harmless runtime warnings (Node 18's buffer.File...) stay off stderr, where the status line is.
+require('./warnings').install();
 const { didYouMean } = require('./suggest');
 const facts = require('./command-facts');
 const { environmentHelp, environmentVariables } = require('./environment');

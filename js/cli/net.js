@@ -103,20 +103,14 @@ function say(text) {
 
 /**
  * undici's fetch bound to an EnvHttpProxyAgent for the configured proxy (made at the first request).
- * The agent's one-time "experimental" process warning is kept off the operator's stderr.
  */
 function proxiedFetch() {
   if (state.fetch) return state.fetch;
   const undici = require('undici');
   const p = state.proxy;
-  const emit = process.emitWarning;
-  process.emitWarning = (warning, o, ...rest) => (o && o.code === 'UNDICI-EHPA' ? undefined : emit.call(process, warning, o, ...rest));
-  let dispatcher;
-  try {
-    dispatcher = new undici.EnvHttpProxyAgent({ httpProxy: p.url, httpsProxy: p.url, noProxy: p.noProxy });
-  } finally {
-    process.emitWarning = emit;
-  }
+  // Its one-time "experimental" warning is dropped by warnings.js.
+  require('./warnings').install();
+  const dispatcher = new undici.EnvHttpProxyAgent({ httpProxy: p.url, httpsProxy: p.url, noProxy: p.noProxy });
   state.fetch = (url, init) => undici.fetch(url, { ...init, dispatcher });
   return state.fetch;
 }
