@@ -1,24 +1,29 @@
 'use strict';
 /**
  * Bulk reads and the migration arithmetic shared by `tail` and `status`:
- * - exportUsers: a users-exports job, polled, its gzipped NDJSON downloaded (no Authorization header:
- *   the link is pre-signed and the token must not leave the tenant) within the 60 s it is valid. Real
- *   exports take minutes: each poll feeds a status line (progress.js), both tenants' jobs on one line;
- * - plan: which old users are already in the new tenant, which are blocked, which to import. Each
- *   record goes through dist/engine.js `importRecord`, the Rust code the scripts run, so ids and
- *   profiles are exactly what login/get_user would have produced. A user the old tenant marked
+ * - exportUsers: a users-exports job, polled, its gzipped NDJSON downloaded to disk as it arrives (no
+ *   Authorization header: the link is pre-signed and the token must not leave the tenant) within the
+ *   60 s it is valid, then read back as a stream. Real exports take minutes: each poll feeds a status
+ *   line (progress.js), both tenants' jobs on one line;
+ * - exportAndPlan: which old users are already in the new tenant, which are blocked, which to import
+ *   (stream/join.js: an exact join on disk, memory independent of the tenants' size). Each record goes
+ *   through dist/engine.js `importRecord`, the Rust code the scripts run, so ids and profiles are
+ *   exactly what login/get_user would have produced. A user the old tenant marked
  *   `migration_complete` but who is not in the new tenant is imported (the mark only proves a password
  *   check, e.g. by `try login`), and listed; only the operator's --skip-users list leaves users out;
- * - chunk: JSON array files under the import size limit;
  * - multipart: a users-imports request body built by hand; the command line sends its imports through
  *   the SDK (auth0.js createUsersImport), this is for tests that drive the fake tenant directly.
  */
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const zlib = require('node:zlib');
+const os = require('node:os');
+const path = require('node:path');
 const { UpstreamError, UsageError } = require('./errors');
-const { download, sleep } = require('./auth0');
+const { sleep } = require('./auth0');
+const { downloadTo } = require('./stream/download');
+const { gzipRecords } = require('./stream/lines');
+const { planFromExports } = require('./stream/join');
 const { didYouMean } = require('./suggest');
 const { Progress } = require('./progress');
 
@@ -65,21 +70,17 @@ async function connectionNames(client) {
 /**
  * Refuses an export that kept no user. Without read:connections the export covers the whole tenant
  * and is filtered by exact name, so a mistyped connection used to read as "0 of 0 migrated (100%)"
- * or "imported: 0". The message lists the connections the export did see, closest first.
+ * or "imported: 0". The message lists the connections the export did see (`stats`: exportHandle's).
  */
-function requireUsers(client, connection, records, kept, { wholeTenant, optionHint }) {
-  if (kept.length) return;
+function requireUsers(client, connection, stats, { wholeTenant, optionHint }) {
+  if (stats.kept) return;
   const fix = `correct ${optionHint || 'the connection name'} (Auth0 connection names are case-sensitive)`;
   if (!wholeTenant) {
     throw new UpstreamError(`${client.label}: the connection "${connection}" has no users: nothing to count or migrate there`, {
       hint: `check that ${optionHint || 'the connection name'} names the connection your users are in`,
     });
   }
-  const seen = new Map();
-  for (const r of records) {
-    const c = typeof r.connection === 'string' ? r.connection : '(none)';
-    seen.set(c, (seen.get(c) || 0) + 1);
-  }
+  const seen = stats.byConnection;
   const list = [...seen].map(([c, n]) => `${c} (${n} user${n === 1 ? '' : 's'})`).join(', ');
   throw new UpstreamError(
     `${client.label}: no user of the export is in the connection "${connection}"${didYouMean(connection, [...seen.keys()])}; connections seen in the export: ${list || 'none (the tenant has no users)'}`,
@@ -87,11 +88,22 @@ function requireUsers(client, connection, records, kept, { wholeTenant, optionHi
   );
 }
 
-/** Polls a job until it is completed or failed; `onPoll` sees each answer (progress.js shows it). */
+/**
+ * Polls a job until it is completed or failed; `onPoll` sees each answer (progress.js shows it). A 429
+ * that outlasted the SDK's own retries is waited out here too (Retry-After when given): an import can
+ * be polled for hours, and a rate limit on the way must not end the run.
+ */
 async function waitForJob(client, id, { pollMs, timeoutMs = 4 * 3600 * 1000, onPoll } = {}) {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const job = await client.getJob(id);
+    let job;
+    try {
+      job = await client.getJob(id);
+    } catch (err) {
+      if (err.status !== 429 || Date.now() > until) throw err;
+      await sleep(err.retryAfterMs != null ? Math.min(err.retryAfterMs, 60000) : Math.max(pollMs, 1000));
+      continue;
+    }
     if (onPoll) onPoll(job);
     if (job.status === 'completed' || job.status === 'failed' || job.status === 'expired') return job;
     if (Date.now() > until) throw new UpstreamError(`${client.label}: job ${id} did not finish in time (status ${job.status})`);
@@ -100,21 +112,22 @@ async function waitForJob(client, id, { pollMs, timeoutMs = 4 * 3600 * 1000, onP
 }
 
 /**
- * Exports the users of a connection: an array of records with `fields` (plus `connection`).
- * With `require`, a connection that matches no user is an error naming the connections seen
- * (`optionHint` names the option to correct, e.g. "--connection / ALM_CONNECTION").
+ * Runs an export job of a connection and downloads its file to `dir` (stream/download.js: streamed to
+ * disk, never held in memory). Returns a handle whose `records()` streams the export's records,
+ * keeping only the connection's users when the whole tenant had to be exported (the app may not read
+ * connections), and counting what it saw in `stats` (requireUsers reads them).
  * `progress`: the export phase's status line, shared by both tenants' jobs (exportAndPlan); without
  * one the job gets a line of its own.
- * @returns {Promise<{records: object[], jobId: string, wholeTenant: boolean}>}
  */
-async function exportUsers(client, { connection, fields, pollMs, out, require: mustHaveUsers = false, optionHint, progress }) {
+async function exportUsers(client, { connection, fields, pollMs, out, progress, dir, name }) {
   const connId = await connectionId(client, connection);
   if (connId === null) {
     out.info(`${client.label}: the app may not read connections; exporting the whole tenant and keeping "${connection}"`);
   }
-  const body = { format: 'json', fields: [...fields.map((name) => ({ name })), CONNECTION_FIELD] };
+  const body = { format: 'json', fields: [...fields.map((n) => ({ name: n })), CONNECTION_FIELD] };
   if (connId) body.connection_id = connId;
   const created = await client.createUsersExport(body);
+  const createdAt = new Date().toISOString();
   out.info(`${client.label}: export job ${created.id} started`);
   const shown = progress || new Progress(out, { phase: 'export' });
   shown.track(client.label, { status: created.status });
@@ -127,106 +140,102 @@ async function exportUsers(client, { connection, fields, pollMs, out, require: m
   if (job.status !== 'completed' || !job.location) {
     throw new UpstreamError(`${client.label}: the export job ${created.id} ended ${job.status}`, { hint: 'run the command again; if it keeps failing, check the tenant logs' });
   }
-  const gz = await download(job.location, { label: client.label });
-  let text;
-  try {
-    text = zlib.gunzipSync(gz).toString('utf8');
-  } catch {
-    throw new UpstreamError(`${client.label}: the export file is not gzip data`);
-  }
-  const records = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      records.push(JSON.parse(line));
-    } catch {
-      throw new UpstreamError(`${client.label}: the export file has a line that is not JSON`);
-    }
-  }
-  const kept = connId ? records : records.filter((r) => r.connection === connection);
-  if (mustHaveUsers) requireUsers(client, connection, records, kept, { wholeTenant: connId === null, optionHint });
-  return { records: kept, jobId: created.id, connectionId: connId, wholeTenant: connId === null };
+  const file = path.join(dir, `${name}.json.gz`);
+  await downloadTo(job.location, file, { label: client.label });
+  return exportHandle(client.label, { file, jobId: created.id, connectionId: connId, wholeTenant: connId === null, createdAt, connection });
+}
+
+/** An export file on disk, as exportUsers returns it (also one kept from an interrupted `tail`). */
+function exportHandle(label, { file, jobId, connectionId: connId, wholeTenant, createdAt, connection }) {
+  const stats = { total: 0, kept: 0, byConnection: new Map() };
+  return {
+    file,
+    jobId,
+    connectionId: connId,
+    wholeTenant,
+    createdAt,
+    stats,
+    /** The users kept, once records() has been read through. */
+    get count() {
+      return stats.kept;
+    },
+    async *records() {
+      for await (const r of gzipRecords(file, { label })) {
+        stats.total += 1;
+        if (wholeTenant) {
+          const c = typeof r.connection === 'string' ? r.connection : '(none)';
+          stats.byConnection.set(c, (stats.byConnection.get(c) || 0) + 1);
+          if (r.connection !== connection) continue;
+        }
+        stats.kept += 1;
+        yield r;
+      }
+    },
+  };
 }
 
 /**
- * What `tail`, `status` and `retire` each start from: fresh exports of both tenants and the plan.
- * The old connection must hold users (`require`): a typo is refused with the connections the export
- * did see (exit 3), never read as "100% migrated", "nothing to import" or "nobody left behind".
+ * What `tail`, `status` and `retire` each start from: exports of both tenants (for a resumed `tail`,
+ * the old tenant's export of the interrupted run may be reused: `reuseOld`, a handle's fields) and
+ * the plan (stream/join.js). The old connection must hold users: a typo is refused with the
+ * connections the export did see (exit 3), never read as "100% migrated", "nothing to import" or
+ * "nobody left behind". `dir`: a working folder (the downloads, the join's files); the new tenant's
+ * export is removed after the plan, the old one kept (tail reuses it). `oldFields` / `newFields`: what
+ * each export carries (status counts with fewer: count-method.js). `onImport`, `allow`, `leftBehind`,
+ * `watch`: see join.js. Returns {oldExport, newExport, plan}: the plan's lists as {count, items (first 1000)}.
  */
-async function exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out, skip = null }) {
+async function exportAndPlan(
+  oldClient,
+  newClient,
+  { settings, target, engine, pollMs, out, skip = null, oldFields = OLD_FIELDS, newFields = NEW_FIELDS, dir, reuseOld = null, onImport, allow, leftBehind = false, watch = null }
+) {
   const progress = new Progress(out, { phase: 'export' });
   let oldExport;
   let newExport;
   try {
     [oldExport, newExport] = await Promise.all([
-      exportUsers(oldClient, { connection: settings.Connection, fields: OLD_FIELDS, pollMs, out, require: true, optionHint: '--connection / ALM_CONNECTION', progress }),
-      exportUsers(newClient, { connection: target.connection, fields: NEW_FIELDS, pollMs, out, progress }),
+      reuseOld
+        ? exportHandle(oldClient.label, { ...reuseOld, connection: settings.Connection })
+        : exportUsers(oldClient, { connection: settings.Connection, fields: oldFields, pollMs, out, progress, dir, name: 'old-export' }),
+      exportUsers(newClient, { connection: target.connection, fields: newFields, pollMs, out, progress, dir, name: 'new-export' }),
     ]);
   } finally {
     progress.stop();
   }
-  return { oldExport, newExport, plan: plan(oldExport.records, newExport.records, { engine, settings, skip }) };
+  const joinDir = fs.mkdtempSync(path.join(dir, 'join-'));
+  let plan;
+  try {
+    plan = await planFromExports({ oldRecords: oldExport.records(), newRecords: newExport.records(), engine, settings, dir: joinDir, skip, onImport, allow, leftBehind, watch });
+  } finally {
+    fs.rmSync(joinDir, { recursive: true, force: true });
+    fs.rmSync(newExport.file, { force: true });
+  }
+  requireUsers(oldClient, settings.Connection, oldExport.stats, { wholeTenant: oldExport.wholeTenant, optionHint: '--connection / ALM_CONNECTION' });
+  return { oldExport, newExport, plan };
 }
 
 /**
- * Decides, for each old user, what the tail does with it.
- * `skip`: the operator's --skip-users list (see readUserList), matched on the old id, the new id or the
- * email; users it names are left out and listed, never silently.
- * @returns {{toImport: object[], present: string[], blocked: string[], conflicts: object[], invalid: object[],
- *   markedAbsent: string[], skippedListed: string[], unmatchedSkips: string[], newOnly: number}}
+ * Which of `candidates` (a Set of user ids, small: the users an import refused as duplicates) a
+ * fresh export of the connection holds; the export is streamed, only the matches are kept.
  */
-function plan(oldRecords, newRecords, { engine, settings, skip = null }) {
-  const newIds = new Set(newRecords.map((r) => r.user_id));
-  const newEmails = new Set(newRecords.filter((r) => typeof r.email === 'string').map((r) => r.email.toLowerCase()));
-  const out = { toImport: [], present: [], blocked: [], conflicts: [], invalid: [], markedAbsent: [], skippedListed: [], unmatchedSkips: [], matched: new Set() };
-  const skipUsed = new Set();
-  const listed = (...keys) => {
-    if (!skip) return null;
-    for (const k of keys) {
-      if (typeof k !== 'string') continue;
-      const key = k.includes('@') ? k.toLowerCase() : k;
-      if (skip.has(key)) return key;
-    }
-    return null;
-  };
-  for (const rec of oldRecords) {
-    // The Rust mapping (the same as login and get_user) decides the record and whether to skip it.
-    const r = engine.importRecord({ settings, user: rec });
-    const newId = r.user ? `auth0|${r.user.user_id}` : null;
-    const hit = listed(rec.user_id, newId, rec.email);
-    if (hit) skipUsed.add(hit);
-    if (newId && newIds.has(newId)) {
-      out.present.push(rec.user_id);
-      out.matched.add(newId);
-      continue;
-    }
-    if (r.error) {
-      out.invalid.push({ user_id: rec.user_id, error: r.error });
-      continue;
-    }
-    if (r.skip === 'blocked') {
-      out.blocked.push(rec.user_id);
-      continue;
-    }
-    // The mark is set on a successful password check, which does not prove the new tenant stored the
-    // user: a marked user absent from the new tenant is imported like any other, and listed.
-    // The engine says whether the old tenant marked the user (src/boundary.rs import_record).
-    const marked = r.marked === true;
-    if (hit) {
-      out.skippedListed.push(rec.user_id);
-      continue;
-    }
-    if (typeof r.user.email === 'string' && newEmails.has(r.user.email.toLowerCase())) {
-      out.conflicts.push({ user_id: rec.user_id, newUserId: newId, reason: 'the new tenant has a user with this email under another id' });
-      continue;
-    }
-    if (marked) out.markedAbsent.push(rec.user_id);
-    out.toImport.push(r.user);
+async function presentAmong(client, candidates, { connection, pollMs, out, dir }) {
+  const exp = await exportUsers(client, { connection, fields: NEW_FIELDS, pollMs, out, dir, name: 'recheck-export' });
+  const found = new Set();
+  try {
+    for await (const r of exp.records()) if (candidates.has(r.user_id)) found.add(r.user_id);
+  } finally {
+    fs.rmSync(exp.file, { force: true });
   }
-  if (skip) out.unmatchedSkips = [...skip].filter((k) => !skipUsed.has(k));
-  out.newOnly = newRecords.filter((r) => !out.matched.has(r.user_id)).length;
-  delete out.matched;
-  return out;
+  return found;
+}
+
+/**
+ * A working folder for one command's downloads and join files, removed by `done()`: for `status`,
+ * `retire` and tail's dry runs, under the system's temporary folder (TMPDIR).
+ */
+function tempWorkDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alm-work-'));
+  return { dir, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /**
@@ -252,44 +261,6 @@ function readUserList(file, option) {
   return set;
 }
 
-/** Splits records into JSON array texts of at most `maxBytes` bytes each. */
-function chunk(records, maxBytes) {
-  const chunks = [];
-  const tooLarge = [];
-  let cur = [];
-  let size = 2; // "[" and "]"
-  for (const rec of [...records].sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0))) {
-    const text = JSON.stringify(rec);
-    const n = Buffer.byteLength(text) + (cur.length ? 1 : 0);
-    if (2 + Buffer.byteLength(text) > maxBytes) {
-      tooLarge.push(rec.user_id);
-      continue;
-    }
-    if (size + n > maxBytes) {
-      chunks.push(cur);
-      cur = [];
-      size = 2;
-    }
-    cur.push(text);
-    size += Buffer.byteLength(text) + (cur.length > 1 ? 1 : 0);
-  }
-  if (cur.length) chunks.push(cur);
-  return {
-    chunks: chunks.map((texts) => {
-      const body = `[${texts.join(',')}]`;
-      const recs = texts.map((t) => JSON.parse(t));
-      return {
-        text: body,
-        bytes: Buffer.byteLength(body),
-        userIds: recs.map((r) => r.user_id),
-        // Who the file creates in the new tenant, for the record of imported users.
-        users: recs.map((r) => ({ user_id: `auth0|${r.user_id}`, email: typeof r.email === 'string' ? r.email : null })),
-      };
-    }),
-    tooLarge,
-  };
-}
-
 /** A multipart/form-data body: `fields` as text parts, `file` as the `users` file part. */
 function multipart(fields, file) {
   const boundary = `----alm${crypto.randomBytes(12).toString('hex')}`;
@@ -312,8 +283,8 @@ module.exports = {
   waitForJob,
   exportUsers,
   exportAndPlan,
-  plan,
+  presentAmong,
+  tempWorkDir,
   readUserList,
-  chunk,
   multipart,
 };

@@ -56,11 +56,16 @@ async function leftBehind(ctx, { settings, target, engine, pollMs }) {
   const oldClient = oldTenantClient(settings, out);
   const newClient = newTenantClient(target, out);
   out.info('checking that nobody is left behind: exporting both tenants (as `tail` does)');
-  const { oldExport, plan: p } = await bulk.exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out });
-  const present = new Set(p.present);
-  const blocked = new Set(p.blocked);
-  const left = oldExport.records.filter((r) => !present.has(r.user_id) && !blocked.has(r.user_id)).map((r) => ({ user_id: r.user_id, email: typeof r.email === 'string' ? r.email : null }));
-  const counts = { old: oldExport.records.length, present: present.size, blocked: blocked.size, leftBehind: left.length };
+  // Streamed (bulk.js): the plan keeps counts, and the one full list retire needs, who is left behind.
+  const work = bulk.tempWorkDir();
+  let p;
+  try {
+    ({ plan: p } = await bulk.exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out, dir: work.dir, leftBehind: true }));
+  } finally {
+    work.done();
+  }
+  const left = p.leftBehind;
+  const counts = { old: p.old, present: p.present.count, blocked: p.blocked.count, leftBehind: left.length };
   out.line(`old tenant "${settings.Connection}": ${counts.old} user(s); in the new tenant: ${counts.present}; blocked: ${counts.blocked}; left behind: ${counts.leftBehind}`);
   return { counts, leftBehind: left };
 }
