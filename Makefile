@@ -153,11 +153,18 @@ demo: dist
 bench: dist
 	node bench/run.js
 
+# The bulk tail at 100k and 1M old users against fake tenants serving a synthetic streamed export
+# (bench/tail/run.js): the CLI's peak RSS, wall time, users/s through the pipeline apart from the
+# import jobs' wait, and the time to resume after a SIGKILL midway; budgets PASS/MISS. About 10
+# minutes on 2 cores; `node bench/tail/run.js --record` rewrites its section of BENCHMARKS.md.
+bench-tail: dist test-ca
+	node bench/tail/run.js
+
 # 10,000 calls at concurrency 100 with faults on every route; prints a summary, fails on any violation.
 soak: dist
 	node tests/soak/run.js
 
-.PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo bench soak
+.PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo bench bench-tail soak
 
 clean:
 	rm -rf $(OUT) target/pkg target/pkg-engine target/wasm target/.stamps

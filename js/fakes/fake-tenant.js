@@ -23,6 +23,7 @@
  */
 
 const https = require('node:https');
+const { pipeline } = require('node:stream/promises');
 const path = require('node:path');
 const { ensureTestCa, DEFAULT_CA_DIR } = require('./ca');
 const { seed: defaultSeed, SEED } = require('./seed');
@@ -152,6 +153,8 @@ function discoveryDoc(st) {
  * @param {number} [options.accessTokenLifetime] client-credentials token seconds (default 86400)
  * @param {'exact'|'insensitive'} [options.usersByEmailMatch] default 'exact' (Auth0: case-sensitive)
  * @param {boolean} [options.idTokenUsername] put `username` in ID tokens (Auth0 does not; default false)
+ * @param {{users:number, connection:string}} [options.synthetic] N generated users in that connection,
+ *        exported as a stream, imports indexed (fake-tenant/synthetic.js; the large-tenant benchmark)
  * @returns {Promise<object>} the tenant handle (see README section of the report / fields below)
  */
 async function startFakeTenant(options = {}) {
@@ -239,7 +242,7 @@ async function startFakeTenant(options = {}) {
       timers.add(t);
     });
 
-  const jobs = new Jobs(st, { delay, origin: () => st.issuer });
+  const jobs = new Jobs(st, { delay, origin: () => st.issuer, synthetic: options.synthetic });
 
   async function handle(req, res) {
     const url = new URL(req.url, 'https://fake.invalid');
@@ -337,6 +340,11 @@ async function startFakeTenant(options = {}) {
       if (out.gz) {
         res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': out.gz.length });
         return res.end(out.gz);
+      }
+      if (out.stream) {
+        // A synthetic export (fake-tenant/synthetic.js), generated as it is sent: no length known.
+        res.writeHead(200, { 'content-type': 'application/gzip' });
+        return pipeline(out.stream, res).catch(() => res.destroy());
       }
       res.writeHead(out.status, { 'content-type': 'text/plain; charset=utf-8' });
       return res.end(out.text);
@@ -506,8 +514,20 @@ async function startFakeTenant(options = {}) {
       },
       list: () => jobs.list(),
       active: () => jobs.activeImports(),
+      /** The synthetic population's counters (exportsServed, importJobs, inserted, duplicates), or null. */
+      get synthetic() {
+        return jobs.synthetic ? { ...jobs.synthetic.stats, imported: jobs.synthetic.imported.size } : null;
+      },
       get maxActiveImports() {
         return jobs.maxActiveImports;
+      },
+      /** Moves the jobs' clock forward (ms): jobs expire after 24 h, imports fail after 2 h. */
+      advanceClock(ms) {
+        jobs.clockOffsetMs += ms;
+      },
+      /** user id -> how many times an import job created that user. */
+      get creations() {
+        return jobs.creations;
       },
     },
     /** The stored connection with this name (its `options` as stored: configuration values in clear). */

@@ -18,7 +18,10 @@
  * refusals (an Authorization header is refused, as presigned-URL stores do; an expired link is 403).
  *
  * Tests steer the jobs through `tenant.jobs` (see fake-tenant.js): how long a job takes, holding jobs
- * until released, and making the next job of a type fail as a whole.
+ * until released, making the next job of a type fail as a whole, and the jobs' clock (advanceClock):
+ * a job is forgotten 24 h after its creation (404) and an import still running after 2 h fails, as
+ * Auth0 documents; each user an import creates is counted (creations), and list() names each import
+ * file's user ids.
  */
 
 const crypto = require('node:crypto');
@@ -27,6 +30,9 @@ const { authenticate, publicUser, mgmtError } = require('./management');
 
 const { IMPORT_FILE_API_BYTES: IMPORT_FILE_LIMIT, IMPORT_JOBS_AT_ONCE: MAX_ACTIVE_IMPORTS } = require('../../auth0-limits');
 const EXPORT_LINK_SECONDS = 60;
+/** Auth0 keeps a job 24 h (then GET /jobs/{id} is 404) and fails an import job that runs over 2 h. */
+const JOB_TTL_MS = 24 * 3600 * 1000;
+const IMPORT_TIMEOUT_MS = 2 * 3600 * 1000;
 const DEFAULT_EXPORT_FIELDS = ['user_id', 'email', 'email_verified', 'name', 'nickname', 'picture', 'created_at', 'updated_at', 'last_login', 'logins_count'];
 const IMPORT_FIELDS = new Set([
   'user_id',
@@ -124,8 +130,10 @@ function publicJob(job) {
 
 /** Job state and the routes. One per tenant. */
 class Jobs {
-  constructor(st, { delay, origin }) {
+  constructor(st, { delay, origin, synthetic }) {
     this.st = st;
+    // The benchmark's N-user population (synthetic.js): exports streamed, imports kept in indexes.
+    this.synthetic = synthetic ? require('./synthetic').attach(st, synthetic, { pick, publicUser }) : null;
     this.delay = delay; // (ms) => Promise, cancelled by tenant.close()
     this.origin = origin; // () => 'https://host:port/'
     this.byId = new Map();
@@ -135,6 +143,9 @@ class Jobs {
     this.heldJobs = [];
     this.failNext = { users_import: 0, users_export: 0 };
     this.maxActiveImports = 0; // the most import jobs pending/processing at once, for tests
+    // The jobs' clock: real time plus `clockOffsetMs`, so tests can age jobs by hours (expiry, timeout).
+    this.clockOffsetMs = 0;
+    this.creations = new Map(); // user id -> how many times an import created it (tests: never twice)
   }
 
   /** Starts processing a job after `durationMs`, unless jobs are held. */
@@ -172,6 +183,7 @@ class Jobs {
   }
 
   finishExport(job) {
+    if (this.synthetic) return this.publish(job, { stream: this.synthetic.finishExport(job) });
     const conn = job.connection_id ? this.st.connections.find((c) => c.id === job.connection_id) : null;
     const users = this.st.users.filter((u) => !conn || u.connection === conn.name);
     const limited = job.limit ? users.slice(0, job.limit) : users;
@@ -185,14 +197,19 @@ class Jobs {
       }
       return JSON.stringify(rec);
     });
+    this.publish(job, { gz: zlib.gzipSync(Buffer.from(lines.length ? `${lines.join('\n')}\n` : '', 'utf8')) });
+  }
+
+  /** Completes an export: its file (`gz` bytes, or `stream()` making them) behind a 60 s link. */
+  publish(job, file) {
     const token = crypto.randomBytes(16).toString('hex');
-    const gz = zlib.gzipSync(Buffer.from(lines.length ? `${lines.join('\n')}\n` : '', 'utf8'));
-    this.files.set(token, { job, gz, expiresAt: Date.now() + EXPORT_LINK_SECONDS * 1000 });
+    this.files.set(token, { job, ...file, expiresAt: this.now() + EXPORT_LINK_SECONDS * 1000 });
     job.location = `${this.origin()}exports/${job.id}/${token}.json.gz`;
     job.status = 'completed';
   }
 
   finishImport(job) {
+    if (this.synthetic) return this.synthetic.finishImport(job);
     const conn = this.st.connections.find((c) => c.id === job.connection_id);
     const list = job.parsed;
     if (!Array.isArray(list)) {
@@ -247,6 +264,7 @@ class Jobs {
             imported_by_job: job.id, // fake-only bookkeeping; no password: the user resets it
           });
           summary.inserted += 1;
+          this.creations.set(id, (this.creations.get(id) || 0) + 1);
         }
       }
       if (errors.length) {
@@ -282,7 +300,7 @@ class Jobs {
       id: jobId(),
       type: 'users_export',
       status: 'pending',
-      created_at: new Date().toISOString(),
+      created_at: new Date(this.now()).toISOString(),
       connection_id: conn ? conn.id : undefined,
       connection: conn ? conn.name : undefined,
       format,
@@ -323,7 +341,7 @@ class Jobs {
       id: jobId(),
       type: 'users_import',
       status: 'pending',
-      created_at: new Date().toISOString(),
+      created_at: new Date(this.now()).toISOString(),
       connection_id: conn.id,
       upsert: flag('upsert', false),
       send_completion_email: flag('send_completion_email', true),
@@ -344,7 +362,8 @@ class Jobs {
     const auth = authenticate(this.st, headers, ['read:users', 'create:users']);
     if (auth.error) return auth.error;
     const job = this.byId.get(id);
-    if (!job) return mgmtError(404, 'Not Found', 'The job does not exist.', 'inexistent_job');
+    if (!job || this.now() - Date.parse(job.created_at) > JOB_TTL_MS) return mgmtError(404, 'Not Found', 'The job does not exist.', 'inexistent_job');
+    this.timeOut(job);
     if (!withErrors) return { status: 200, body: publicJob(job) };
     if (job.errors.length === 0) return { status: 200, body: publicJob(job) };
     return { status: 200, body: structuredClone(job.errors) };
@@ -357,12 +376,32 @@ class Jobs {
     }
     const f = this.files.get(token);
     if (!f) return { status: 404, text: 'NoSuchKey: the specified key does not exist' };
-    if (Date.now() > f.expiresAt) return { status: 403, text: 'AccessDenied: request has expired' };
-    return { status: 200, gz: f.gz };
+    if (this.now() > f.expiresAt) return { status: 403, text: 'AccessDenied: request has expired' };
+    return f.stream ? { status: 200, stream: f.stream() } : { status: 200, gz: f.gz };
+  }
+
+  now() {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** Auth0 fails an import job still pending or processing IMPORT_TIMEOUT_MS after its creation. */
+  timeOut(job) {
+    if (job.type !== 'users_import' || (job.status !== 'pending' && job.status !== 'processing')) return;
+    if (this.now() - Date.parse(job.created_at) <= IMPORT_TIMEOUT_MS) return;
+    const total = Array.isArray(job.parsed) ? job.parsed.length : 0;
+    job.status = 'failed';
+    job.summary = { failed: total, updated: 0, inserted: 0, total };
+    job.timedOut = true;
   }
 
   list() {
-    return [...this.byId.values()].map((j) => ({ ...publicJob(j), errors: j.errors.length, ...(j.fileBytes !== undefined ? { fileBytes: j.fileBytes } : {}) }));
+    return [...this.byId.values()].map((j) => ({
+      ...publicJob(j),
+      errors: j.errors.length,
+      ...(j.fileBytes !== undefined ? { fileBytes: j.fileBytes } : {}),
+      // The user ids an import file named (tests: no accepted file is sent again).
+      ...(j.type === 'users_import' ? { userIds: Array.isArray(j.parsed) ? j.parsed.map((u) => u && u.user_id) : [] } : {}),
+    }));
   }
 }
 
