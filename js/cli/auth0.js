@@ -30,9 +30,6 @@
  * - errors: the SDK's errors become UpstreamError with the setup step to fix (credentials, grant,
  *   audience, scope, unreachable host), never the SDK's own message, which embeds the whole reply
  *   (cli-deploy, cli-try-doctor and cli-exit-codes tests assert the messages and fixes).
- * - `download`: the pre-signed export link is fetched without an Authorization header (the token must
- *   not leave the tenant; the fake's download host refuses one, as presigned-URL stores do). The SDK
- *   adds the token to everything it sends, so it cannot fetch this.
  * - `publicJson`: doctor's discovery and JWKS reads are public documents, not Management API calls;
  *   the SDK has no call for them.
  * - `retryAfterMs`: what a 429 asks, read where the SDK does not wait: the announcement above, the
@@ -450,27 +447,6 @@ function changePasswordSender({ domain, clientId, connection, label, unreachable
   };
 }
 
-/**
- * GET of a pre-signed download link: no Authorization header (the token must not leave the tenant).
- * --debug shows its host only: the link's path and query are its credential.
- */
-async function download(url, { label, timeoutMs = 120000 }) {
-  let res;
-  try {
-    res = await net.fetch(url, { signal: AbortSignal.timeout(timeoutMs) }, { presigned: true });
-  } catch (err) {
-    const proxy = proxyErrorOf(err);
-    throw new UpstreamError(`${label}: cannot download the export file (${noReplyReason(err)})`, proxy ? { hint: proxy.hint } : undefined);
-  }
-  const buf = Buffer.from(await res.arrayBuffer());
-  if (res.status !== 200) {
-    throw new UpstreamError(`${label}: the export file could not be downloaded (HTTP ${res.status}: ${buf.toString('utf8').slice(0, 200)})`, {
-      hint: 'the link is valid for 60 s after the job completes; run the command again',
-    });
-  }
-  return buf;
-}
-
 /** The old tenant's Management API client, as the scripts' settings name it (the Migration App). */
 function oldTenantClient(settings, out) {
   return new Auth0Client({
@@ -489,4 +465,4 @@ function newTenantClient(target, out) {
   return new Auth0Client({ domain: target.domain, clientId: target.clientId, clientSecret: target.clientSecret, label: 'new tenant', secretEnv: 'ALM_NEW_CLIENT_SECRET', out });
 }
 
-module.exports = { Auth0Client, oldTenantClient, newTenantClient, changePasswordSender, download, normaliseDomain, retryAfterMs, classifyRefusal, describe, sleep };
+module.exports = { Auth0Client, oldTenantClient, newTenantClient, changePasswordSender, retryAfterMs, classifyRefusal, describe, sleep };

@@ -281,7 +281,6 @@ module.exports = {
   NEW_FIELDS,
   connectionId,
   waitForJob,
-  exportUsers,
   exportAndPlan,
   presentAmong,
   tempWorkDir,

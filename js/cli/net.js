@@ -1,9 +1,10 @@
 'use strict';
 /**
  * The one fetch every HTTP request of the command line goes through: the SDK's (auth0.js hands it as
- * `fetch` to ManagementClient, TokenProvider and the legacy AuthenticationClient), `download` and
- * `publicJson`, and the built scripts run in the sandbox emulation by `try`, `deploy` and `doctor`
- * (they call the global `fetch`, which main.js points here with `install`).
+ * `fetch` to ManagementClient, TokenProvider and the legacy AuthenticationClient), the export
+ * download (stream/download.js) and `publicJson`, and the built scripts run in the sandbox emulation
+ * by `try`, `deploy` and `doctor` (they call the global `fetch`, which main.js points here with
+ * `install`).
  *
  * Why one door:
  * - Corporate networks. Node's own fetch ignores HTTPS_PROXY. When one of HTTPS_PROXY, https_proxy,

@@ -317,23 +317,16 @@ async function decide(ctx, mode, doc, { result = {}, nothing = 'nothing was chan
 }
 
 module.exports = {
-  FORMAT,
   PLAN_TTL_MS,
-  PROMPT,
   AS_READ,
   PLAN_OPTIONS,
-  canonicalJson,
   stateHash,
   digestOf,
   distHash,
   planMode,
   stops,
   buildPlan,
-  writePlan,
-  readPlan,
-  differences,
   restrictToPlan,
   planResult,
-  askOnTerminal,
   decide,
 };

@@ -514,6 +514,19 @@ async function startFakeTenant(options = {}) {
       },
       list: () => jobs.list(),
       active: () => jobs.activeImports(),
+      /**
+       * The host new export links name (default: the tenant's own). Auth0's links point at its file
+       * store, another host than the API: 'localhost' (the same server, in the test certificate) lets
+       * a test route the download alone, e.g. through a proxy the API calls bypass (NO_PROXY).
+       */
+      set linkHost(host) {
+        jobs.origin = () => {
+          if (!host) return st.issuer;
+          const u = new URL(st.issuer);
+          u.hostname = host;
+          return u.href;
+        };
+      },
       /** The synthetic population's counters (exportsServed, importJobs, inserted, duplicates), or null. */
       get synthetic() {
         return jobs.synthetic ? { ...jobs.synthetic.stats, imported: jobs.synthetic.imported.size } : null;

@@ -157,6 +157,26 @@ describe('HTTPS_PROXY', () => {
     assert.match(d.stderr, /fix: check HTTPS_PROXY/);
   });
 
+  it('a dead proxy during the export download: exit 3 naming the proxy and the fix, not the file store', async () => {
+    // The export links name another host than the API (as Auth0's file store is): only the download
+    // goes through the proxy, so the API calls succeed and the download meets the dead proxy.
+    const port = await h.closedPort();
+    pair.old.jobs.linkHost = 'localhost';
+    try {
+      const m = mark();
+      const r = await h.runCli(['status', '--poll-interval', '20'], { env: env({ HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:${port}`, NO_PROXY: '127.0.0.1' }) });
+      assert.equal(r.code, 3, r.stderr);
+      assert.ok(
+        since(m).some((q) => q.path === '/api/v2/jobs/users-exports' && q.status === 201),
+        'the export job was made'
+      );
+      assert.match(r.stderr, new RegExp(`error: old tenant: cannot download the export file \\(the proxy 127\\.0\\.0\\.1:${port} \\(from HTTPS_PROXY\\) cannot be reached \\(ECONNREFUSED\\)\\)`));
+      assert.match(r.stderr, /fix: check HTTPS_PROXY \(and NO_PROXY for hosts reached directly\), or unset it/);
+    } finally {
+      pair.old.jobs.linkHost = null;
+    }
+  });
+
   it('a proxy variable that is not a URL is a usage error naming the variable, not its value', async () => {
     const r = await h.runCli(['status'], { env: env({ HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASSWORD}@[not-a-host` }) });
     assert.equal(r.code, 2);

@@ -39,7 +39,7 @@ const { IMPORT_JOBS_AT_ONCE } = require('../../auth0-limits');
 const lock = require('../lock');
 const { Progress } = require('../progress');
 const { readState, writeState, scanRecord, touchRecord, appendRecord } = require('../state');
-const { ChunkWriter, membersOfFile } = require('../stream/chunks');
+const { ChunkWriter, membersOfFile, membersOfText, readText } = require('../stream/chunks');
 const { IMPORT_LIST } = require('../stream/join');
 const { FailureLog } = require('../stream/failures');
 const { EXIT, UsageError, UpstreamError } = require('../errors');
@@ -321,14 +321,28 @@ async function resume(o, runReport) {
   return pending;
 }
 
-/** The old tenant's export an interrupted run left, if younger than EXPORT_TTL_MS and still on disk. */
-function reusableExport(o) {
+/**
+ * The old tenant's export an interrupted run left, if younger than EXPORT_TTL_MS and still on disk.
+ * Its age is read on both clocks: this machine's (its recorded creation) and Auth0's, which forgets a
+ * job 24 h after creating it (GET /jobs/{id} answers 404): a laptop whose clock is off, or that slept
+ * through the night, must not reuse a day-old export because its own clock says it is fresh.
+ */
+async function reusableExport(o) {
   const w = o.state.work && o.state.work.oldExport;
   if (o.dryRun || !w) return null;
   const file = path.join(o.workDir, w.file);
-  const age = Date.now() - Date.parse(w.createdAt);
   if (!fs.existsSync(file)) return null;
-  if (!(age >= 0 && age < EXPORT_TTL_MS)) {
+  const age = Date.now() - Date.parse(w.createdAt);
+  let fresh = age >= 0 && age < EXPORT_TTL_MS;
+  if (fresh && w.jobId) {
+    try {
+      await o.oldClient.getJob(w.jobId);
+    } catch (err) {
+      if (err.status !== 404) throw err;
+      fresh = false;
+    }
+  }
+  if (!fresh) {
     o.out.info(`old tenant: the interrupted run's export (job ${w.jobId}, ${w.createdAt}) is older than 24 h: exporting again`);
     return null;
   }
@@ -377,7 +391,7 @@ async function tail(ctx, o) {
   const reviewed = o.mode.reviewed && Array.isArray(o.mode.reviewed.users) ? new Set(o.mode.reviewed.users.map((u) => u.user_id)) : null;
   const chunker = new ChunkWriter({ dir: o.dryRun ? null : runDir, maxBytes: o.chunkBytes });
   const watch = new Set(state.unconfirmed.flatMap((u) => u.members.map((m) => m.user_id)));
-  const reuseOld = reusableExport(o);
+  const reuseOld = await reusableExport(o);
   let oldExport;
   let newExport;
   let p;
@@ -503,6 +517,7 @@ async function tail(ctx, o) {
   // 3. Import, at most `concurrency` jobs at a time; each file read back from disk when its turn comes.
   // The status line (progress.js): users done of all, jobs done/running/total, elapsed, ETA.
   const failures = new FailureLog(path.join(runDir, 'failures.ndjson'));
+  const readBuf = Buffer.allocUnsafe(o.chunkBytes + 1); // each import file read through it (read synchronously)
   const progress = new Progress(out, { phase: 'import', total: counts.toImport, jobsTotal: files.length });
   let next = 0;
   const worker = async () => {
@@ -510,7 +525,7 @@ async function tail(ctx, o) {
       const i = next++;
       const c = files[i];
       const rel = path.relative(o.workDir, path.join(runDir, c.name));
-      const text = fs.readFileSync(path.join(runDir, c.name), 'utf8');
+      const text = readText(path.join(runDir, c.name), readBuf);
       const externalId = `alm-tail-${runId}-${i + 1}`;
       // The intent is on disk (fsync'd) before the POST: a kill after it leaves a trace to resolve.
       state.intents[externalId] = { file: rel, users: c.users, bytes: c.bytes, at: new Date().toISOString(), externalId };
@@ -528,7 +543,7 @@ async function tail(ctx, o) {
         }
       });
       // Its users stay in the state until the job is recorded, so a later run can record it.
-      const members = membersOfFile(path.join(runDir, c.name));
+      const members = membersOfText(text); // the file as sent, not read a second time
       state.jobs[created.id] = { status: 'submitted', chunk: i + 1, file: rel, users: c.users, bytes: c.bytes, submittedAt: new Date().toISOString(), members };
       delete state.intents[externalId];
       save();
@@ -596,7 +611,17 @@ async function tail(ctx, o) {
   );
   out.line(`failed: ${counts.failed} in import jobs, ${counts.conflicts} email conflict(s), ${counts.invalid} unmappable`);
   for (const [code, c] of Object.entries(fin.byCode)) out.line(`  ${code}: ${c.n} (e.g. ${c.example})`);
-  if (fin.count) out.line(`  every failed user: ${failuresFile}`);
+  if (fin.count) {
+    // The first few here; the whole list, however long, in the failures file.
+    out.line(
+      `  failed users: ${sample(
+        fin.sample.map((f) => f.user_id),
+        LIST_TEXT,
+        fin.count
+      )}`
+    );
+    out.line(`  every failed user: ${failuresFile}`);
+  }
   for (const c of p.conflicts.items.slice(0, 10)) out.line(`  email conflict: ${c.user_id}`);
   out.line(`state: ${o.stateFile}${notImported ? ' (run tail again after fixing the failures; it skips users already imported)' : ''}`);
   out.line(`record of imported users: ${o.recordFile} (${o.confirmedCount} user(s) confirmed by this run, ${o.recordSeen.count} in the file)`);

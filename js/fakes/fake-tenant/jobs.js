@@ -148,8 +148,12 @@ class Jobs {
     this.creations = new Map(); // user id -> how many times an import created it (tests: never twice)
   }
 
-  /** Starts processing a job after `durationMs`, unless jobs are held. */
+  /**
+   * Starts processing a job after `durationMs`, unless jobs are held. A held job that ended meanwhile
+   * (an import failed for running over 2 h) stays ended when released: Auth0 never revives one.
+   */
   schedule(job) {
+    if (job.status !== 'pending') return;
     if (this.held === true || this.held === job.type) {
       this.heldJobs.push(job);
       return;
