@@ -68,7 +68,9 @@ function writeState(file, obj) {
  * append must start on a fresh line. A missing file is empty.
  */
 async function scanRecord(file, candidates = new Set()) {
-  const seen = { count: 0, ids: new Set(), torn: false, cut: null };
+  // `watch`: the candidates; appendRecord adds those it writes to `ids`, so one run never writes a
+  // candidate twice (two unconfirmed files of earlier runs can both hold a user).
+  const seen = { count: 0, ids: new Set(), watch: candidates, torn: false, cut: null };
   if (!fs.existsSync(file)) return seen;
   let rest = Buffer.alloc(0);
   let offset = 0; // bytes of the file before `rest`
@@ -125,8 +127,16 @@ function touchRecord(file) {
  * @returns {object[]} the entries written
  */
 function appendRecord(file, entries, seen) {
-  const fresh = entries.filter((e) => !seen.ids.has(e.user_id));
+  const batch = new Set();
+  const fresh = entries.filter((e) => {
+    if (seen.ids.has(e.user_id) || batch.has(e.user_id)) return false;
+    batch.add(e.user_id);
+    return true;
+  });
   if (!fresh.length) return fresh;
+  // Candidates (users an earlier run may have recorded, or that several unconfirmed files hold) are
+  // remembered once written; anyone else is in exactly one job of this run, so the set stays bounded.
+  if (seen.watch) for (const e of fresh) if (seen.watch.has(e.user_id)) seen.ids.add(e.user_id);
   const text = `${seen.torn ? '\n' : ''}${fresh.map((e) => JSON.stringify(e)).join('\n')}\n`;
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   if (seen.cut !== null && seen.cut !== undefined) {
