@@ -73,13 +73,7 @@ function watch(child) {
     });
 }
 
-async function until(pred, what) {
-  for (let i = 0; i < 1000; i++) {
-    if (pred()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`never happened: ${what}`);
-}
+const until = (pred, what) => h.until(pred, what, 1000);
 
 describe('logs', () => {
   it('pages through the log by checkpoint, `take` at a time: every event of the connection once, in log_id order, counted by outcome', async () => {

@@ -17,7 +17,6 @@ const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const https = require('node:https');
@@ -51,16 +50,7 @@ function start(args) {
   return r;
 }
 
-const refused = (domain) =>
-  new Promise((resolve) => {
-    const [host, port] = domain.split(':');
-    const s = net.connect(Number(port), host);
-    s.on('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.on('error', () => resolve(true));
-  });
+const refused = h.portRefused;
 
 /** The names a runbook code block (the one whose first line is `# <file>...`) sets or holds. */
 function runbookNames(file, pattern) {
@@ -189,17 +179,8 @@ async function eventsOf(env, token, type) {
   return r.body;
 }
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
-
 /** Polls `probe` until it returns a truthy value (at most `tries` times); returns that value. */
-async function until(probe, what, tries = 1500) {
-  for (let i = 0; i < tries; i++) {
-    const v = await probe();
-    if (v) return v;
-    await tick();
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+const until = (probe, what) => h.until(probe, what, 1500);
 
 describe('rehearse: users log in to the new tenant by themselves once our script is deployed', () => {
   it('after `deploy`, logins migrate users: `logs` shows and counts their success events, `status` counts them as migrated', { timeout: 240000 }, async () => {

@@ -63,16 +63,9 @@ const sentLines = () =>
         .filter(Boolean)
         .map((l) => JSON.parse(l))
     : [];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `test()` is true (polling), or fails the test. */
-async function until(test, what) {
-  for (let i = 0; i < 1500; i++) {
-    if (test()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = (test, what) => h.until(test, what, 1500);
 
 describe('reset-passwords', () => {
   it('off a terminal it says how far it got at least every heartbeat, and at the end', async () => {

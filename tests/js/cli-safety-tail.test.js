@@ -49,7 +49,6 @@ const readRecord = () =>
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const esc = (s) => s.replace(/[|.]/g, (c) => `\\${c}`);
 
 /** Marks an old user as the scripts do after a successful password check. */
@@ -58,14 +57,7 @@ function markMigrated(user) {
   stored.app_metadata = { ...(stored.app_metadata || {}), migration_complete: true };
 }
 
-async function until(check, what) {
-  for (let i = 0; i < 1000; i++) {
-    const v = check();
-    if (v) return v;
-    await wait(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = (check, what) => h.until(check, what, 1000);
 
 function submittedJob() {
   try {

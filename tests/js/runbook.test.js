@@ -22,7 +22,6 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const https = require('node:https');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const h = require('../support/fake-tenant/cli-harness');
@@ -115,16 +114,7 @@ function request(ca, domain, method, pathname, { token, body } = {}) {
   });
 }
 
-const refused = (domain) =>
-  new Promise((resolve) => {
-    const [host, port] = domain.split(':');
-    const s = net.connect(Number(port), host);
-    s.on('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.on('error', () => resolve(true));
-  });
+const refused = h.portRefused;
 
 test('docs/runbook.md, verbatim, in the rehearsal world', { timeout: 600000 }, async (t) => {
   const lines = shLines(fs.readFileSync(RUNBOOK, 'utf8'));

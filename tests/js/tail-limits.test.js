@@ -46,17 +46,8 @@ const readLines = (file) =>
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` (event-driven conditions only: no duration is asserted). */
-async function until(check, what) {
-  for (let i = 0; i < 1500; i++) {
-    const v = check();
-    if (v) return v;
-    await wait(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = (check, what) => h.until(check, what, 1500);
 
 function submittedJob() {
   try {

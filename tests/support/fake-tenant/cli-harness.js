@@ -178,7 +178,35 @@ async function closedPort() {
   return port;
 }
 
+/**
+ * Polls `probe` (sync or async) every 20 ms until it returns something truthy, which it returns; gives up
+ * after `tries` polls with an Error naming `what`. Tests wait on events this way, never on a duration.
+ */
+async function until(probe, what, tries = 1500) {
+  for (let i = 0; i < tries; i++) {
+    const v = await probe();
+    if (v) return v;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Whether a connection to `domain` (host:port) is refused: the server there has closed. */
+function portRefused(domain) {
+  return new Promise((resolve) => {
+    const [host, port] = domain.split(':');
+    const s = net.connect(Number(port), host);
+    s.on('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.on('error', () => resolve(true));
+  });
+}
+
 module.exports = {
+  until,
+  portRefused,
   ROOT,
   CLI,
   NEW_CONNECTION,
