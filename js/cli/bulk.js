@@ -10,12 +10,9 @@
  *   through dist/engine.js `importRecord`, the Rust code the scripts run, so ids and profiles are
  *   exactly what login/get_user would have produced. A user the old tenant marked
  *   `migration_complete` but who is not in the new tenant is imported (the mark only proves a password
- *   check, e.g. by `try login`), and listed; only the operator's --skip-users list leaves users out;
- * - multipart: a users-imports request body built by hand; the command line sends its imports through
- *   the SDK (auth0.js createUsersImport), this is for tests that drive the fake tenant directly.
+ *   check, e.g. by `try login`), and listed; only the operator's --skip-users list leaves users out.
  */
 
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -261,19 +258,6 @@ function readUserList(file, option) {
   return set;
 }
 
-/** A multipart/form-data body: `fields` as text parts, `file` as the `users` file part. */
-function multipart(fields, file) {
-  const boundary = `----alm${crypto.randomBytes(12).toString('hex')}`;
-  const parts = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="users"; filename="${file.name}"\r\nContent-Type: application/json\r\n\r\n`));
-  parts.push(Buffer.from(file.text, 'utf8'));
-  parts.push(Buffer.from(`\r\n--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
 module.exports = {
   MAX_CHUNK_BYTES,
   DEFAULT_CHUNK_BYTES,
@@ -285,5 +269,4 @@ module.exports = {
   presentAmong,
   tempWorkDir,
   readUserList,
-  multipart,
 };

@@ -5,8 +5,9 @@
  * Why: stderr carries the redrawn status line (progress.js), and a warning printed in the middle of it
  * both smears the line and reads like a fault. The ones filtered here come from our dependencies
  * doing what they should, on runtimes we support:
- * - Node 18 calls `buffer.File` experimental; the auth0 SDK builds the users-imports upload with it
- *   (seen on the `tail` import of tests/js/cli-progress.test.js under Node 18.20);
+ * - Node 18 calls `buffer.File` experimental; the auth0 SDK's file uploads use it (seen on `tail`'s
+ *   imports under Node 18.20 while they went through the SDK; they no longer do, multipart.js, but the
+ *   SDK's other upload calls still would);
  * - undici 6 calls its EnvHttpProxyAgent experimental (code UNDICI-EHPA) when net.js makes the agent.
  */
 

@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
 const { startFakeTenant, SEED } = require('../../js/fakes/fake-tenant');
 const { newTenantSeed, NEW_CONNECTION, NEW_CONNECTION_ID } = require('../support/fake-tenant/cli-harness');
-const { multipart } = require('../../js/cli/bulk');
+const { multipart } = require('../../js/cli/multipart');
 const { Auth0Client } = require('../../js/cli/auth0');
 const { Output } = require('../../js/cli/output');
 

@@ -372,7 +372,7 @@ describe('heartbeat off a terminal, end to end', () => {
   });
 
   it("tail: heartbeats while someone else's import jobs fill the tenant's 2 slots, before its first job", async () => {
-    const { multipart } = require('../../js/cli/bulk');
+    const { multipart } = require('../../js/cli/multipart');
     const C = h.SEED.clients;
     const token = await (
       await fetch(`${pair.new.url}/oauth/token`, {

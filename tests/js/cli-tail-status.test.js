@@ -187,7 +187,7 @@ describe('tail', () => {
   });
 
   it('while two import jobs of someone else fill the tenant (429), tail waits for a free slot', async () => {
-    const { multipart } = require('../../js/cli/bulk');
+    const { multipart } = require('../../js/cli/multipart');
     const tok = await (
       await fetch(`${pair.new.url}/oauth/token`, {
         method: 'POST',
