@@ -7,6 +7,7 @@
  * an import job Auth0 forgot is settled from the new tenant's users (none lost, none imported twice);
  * an import that outran 2 h lists its users as JOB_FAILED (exit 1) and the next run imports them; and
  * every per-user error of GET /jobs/{id}/errors reaches the failures file, however many there are.
+ * And the import submission itself: refused, it leaves no trace; unanswered, its intent is kept.
  */
 
 const { describe, it, beforeEach, afterEach, after } = require('node:test');
@@ -197,5 +198,37 @@ describe('per-user errors of GET /jobs/{id}/errors', () => {
       assert.match(f.job, /^job_/);
     }
     for (const u of LEGACY_ACTIVE) assert.ok(pair.new.users.some((n) => n.user_id === u.user_id));
+  });
+});
+
+describe('the import submission (POST /jobs/users-imports, sent by hand: js/cli/multipart.js)', () => {
+  const intents = () => Object.keys(JSON.parse(fs.readFileSync(STATE(), 'utf8')).intents || {});
+
+  it('refused (403, a scope missing): exit 3 naming the call and the scope to grant; no intent left; the next run imports everyone once', async () => {
+    const body = { statusCode: 403, error: 'Forbidden', message: 'Insufficient scope, expected any of: create:users', errorCode: 'insufficient_scope' };
+    pair.new.faults.set('users-imports', { kind: 'status', status: 403, body, times: 1 });
+    const r = await tail();
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /new tenant: POST \/api\/v2\/jobs\/users-imports failed \(HTTP 403 insufficient_scope: Insufficient scope/);
+    assert.match(r.stderr, /grant the app the scope create:users/);
+    assert.equal(importJobs().length, 0);
+    assert.deepEqual(intents(), [], 'a refusal with a reply means no job: its intent is dropped');
+
+    const next = await tail();
+    assert.equal(next.code, 0, next.stderr);
+    assertEachImportedOnce();
+  });
+
+  it('unanswered (connection reset): exit 3 "cannot reach"; the intent stays; the next run settles it and imports everyone once', async () => {
+    pair.new.faults.set('users-imports', { kind: 'reset', times: 1 });
+    const r = await tail();
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /new tenant: cannot reach https:\/\/[^ ]+ \(/);
+    assert.equal(importJobs().length, 0);
+    assert.equal(intents().length, 1, 'without a reply the job may exist: the intent is kept for the next run');
+
+    const next = await tail();
+    assert.equal(next.code, 0, next.stderr);
+    assertEachImportedOnce();
   });
 });
