@@ -149,7 +149,7 @@ demo: dist
 	node js/demo.js
 
 # The size and speed table, dist (Rust/wasm) against a plain-JavaScript baseline in the same run
-# (bench/run.js; `node bench/run.js --markdown > BENCHMARKS.md` refreshes the record).
+# (bench/run.js; `node bench/run.js --record` refreshes its part of BENCHMARKS.md).
 bench: dist
 	node bench/run.js
 

@@ -9,7 +9,8 @@
  *   node bench/run.js              the full run (a few minutes on 2 cores)
  *   node bench/run.js --quick      a short smoke run (small counts; used by bench/run.test.js)
  *   node bench/run.js --json       machine-readable results on stdout
- *   node bench/run.js --markdown   the whole BENCHMARKS.md on stdout
+ *   node bench/run.js --markdown   this table as BENCHMARKS.md has it, on stdout
+ *   node bench/run.js --record     rewrites BENCHMARKS.md with it, keeping `make bench-tail`'s section
  *
  * Progress goes to stderr. The fake old tenant runs in a child process (bench/lib/fake-child.js), so the
  * CPU time this process measures is the scripts and the sandbox only; cold starts and memory run in
@@ -23,13 +24,14 @@ const crypto = require('node:crypto');
 const { spawnSync, execFile } = require('node:child_process');
 const { ensureTestCa, DEFAULT_CA_DIR } = require('../js/fakes/ca');
 
-const USAGE = 'usage: node bench/run.js [--quick] [--json | --markdown]';
+const USAGE = 'usage: node bench/run.js [--quick] [--json | --markdown | --record]';
 const argv = process.argv.slice(2);
-const opts = { quick: false, json: false, markdown: false };
+const opts = { quick: false, json: false, markdown: false, record: false };
 for (const a of argv) {
   if (a === '--quick') opts.quick = true;
   else if (a === '--json') opts.json = true;
   else if (a === '--markdown') opts.markdown = true;
+  else if (a === '--record') opts.record = true;
   else if (a === '--help' || a === '-h') {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -38,8 +40,8 @@ for (const a of argv) {
     process.exit(2);
   }
 }
-if (opts.json && opts.markdown) {
-  process.stderr.write(`--json and --markdown exclude each other\n${USAGE}\n`);
+if (opts.json + opts.markdown + opts.record > 1) {
+  process.stderr.write(`--json, --markdown and --record exclude each other\n${USAGE}\n`);
   process.exit(2);
 }
 
@@ -70,6 +72,7 @@ const { startFakeChild } = require('./lib/fake');
 const { installReplay } = require('./lib/replay');
 const wasmSize = require('./lib/wasm-size');
 const report = require('./lib/report');
+const tailReport = require('./tail/report');
 const { writePlain } = require('./plain/generate');
 const { ROOT, SEED, VARIANTS, TENANT_SPEC, scriptPaths, loadScripts, settingsFor, pool, median, percentile, mean, embeddedWasm } = require('./lib/common');
 
@@ -556,6 +559,7 @@ async function main() {
     progress(`done in ${results.meta.seconds.toFixed(0)} s`);
     if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else if (opts.markdown) process.stdout.write(report.markdown(results));
+    else if (opts.record) progress(`recorded in ${tailReport.recordBeside(report.markdown(results))}`);
     else process.stdout.write(report.text(results));
   } finally {
     if (fake) await fake.close();

@@ -380,7 +380,7 @@ function markdown(r) {
   out.push('`target/bench-plain/`) from one source, `bench/plain/body.js`, and the shim of `dist/` itself: the same transport');
   out.push('(`pkg-template/shim/transport.js`) and RS256 check (`verify.js`), pasted as the build pastes them, so the two differ');
   out.push('only in where the decisions are made. Issues 5 and 10 set the budgets; the status column reads them for the dist scripts.');
-  out.push('This file is generated: `make dist && node bench/run.js --markdown > BENCHMARKS.md`.');
+  out.push('This file is generated: `make dist && node bench/run.js --record` (the bulk tail section: `node bench/tail/run.js --record`).');
   if (m.quick) {
     out.push('');
     out.push('**This is a quick smoke run (`--quick`): the counts are small and the numbers are not meaningful.**');
@@ -482,7 +482,7 @@ function markdown(r) {
   out.push('```sh');
   out.push('make dist');
   out.push('make bench                                   # the table on the terminal (node bench/run.js)');
-  out.push('node bench/run.js --markdown > BENCHMARKS.md # this file');
+  out.push('node bench/run.js --record # this file, keeping the bulk tail section');
   out.push('node bench/run.js --json                     # machine-readable');
   out.push('node bench/run.js --quick                    # a smoke run in well under a minute');
   out.push('node bench/plain/generate.js                 # the plain baseline alone, into target/bench-plain/');

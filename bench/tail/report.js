@@ -23,7 +23,7 @@ const INTRO = [
   "while Auth0's jobs run (on a real tenant the import phase is minutes per job, 2 jobs at a time). Resume: the run is",
   'SIGKILLed once half its files are submitted, then run again on the same state. A run is killed past 900 s or',
   '3 GB of RSS, and said so. Reproduce: `make dist && make bench-tail`; `node bench/tail/run.js --record` rewrites',
-  'this section (the rest of this file is `bench/run.js --markdown`); `--users 20000,50000` checks the harness quickly.',
+  'this section (the rest of this file is `bench/run.js --record`); `--users 20000,50000` checks the harness quickly.',
   '',
 ];
 
@@ -108,6 +108,24 @@ function render(result, format) {
   return [fmt(head), ...plain.map(fmt), '', meta, ''].join('\n');
 }
 
+/** The tail section of a BENCHMARKS.md text, markers included, or '' (bench/run.js --record keeps it). */
+function section(text) {
+  const at = text.indexOf(START);
+  const end = text.indexOf(END);
+  return at >= 0 && end > at ? text.slice(at, end + END.length) : '';
+}
+
+/**
+ * BENCHMARKS.md rewritten as `markdown` (the scripts' table, `bench/run.js --record`) with this section
+ * kept after it; returns the file. A shell redirect to the file would empty it before the run could
+ * read the section back, which is how the section used to get lost.
+ */
+function recordBeside(markdown, file = FILE) {
+  const kept = fs.existsSync(file) ? section(fs.readFileSync(file, 'utf8')) : '';
+  fs.writeFileSync(file, kept ? `${markdown.trimEnd()}\n\n${kept}\n` : markdown);
+  return file;
+}
+
 /** Rewrites the tail section of BENCHMARKS.md (appended once if missing); returns the file. */
 function record(result) {
   const text = fs.readFileSync(FILE, 'utf8');
@@ -119,4 +137,4 @@ function record(result) {
   return FILE;
 }
 
-module.exports = { render, record, rows, BUDGET_MB, FLAT };
+module.exports = { render, record, recordBeside, section, rows, BUDGET_MB, FLAT };
