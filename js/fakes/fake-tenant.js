@@ -538,6 +538,10 @@ async function startFakeTenant(options = {}) {
       advanceClock(ms) {
         jobs.clockOffsetMs += ms;
       },
+      /** Fails every import job now past 2 h at once, as Auth0 does whether or not anyone polls it. */
+      timeOutDue() {
+        for (const job of jobs.byId.values()) jobs.timeOut(job);
+      },
       /** user id -> how many times an import job created that user. */
       get creations() {
         return jobs.creations;

@@ -166,6 +166,24 @@ describe('an import job still running 2 h after its creation', () => {
   });
 });
 
+describe('an import job of an earlier run that Auth0 failed at 2 h (found by the next run)', () => {
+  it('created nobody: the same run imports its users, each once, and leaves no failure behind', async () => {
+    await interruptedRun();
+    pair.new.jobs.advanceClock(2 * HOUR + 1000); // still pending past 2 h: Auth0 fails it
+    pair.new.jobs.timeOutDue(); // before anyone polls it
+    pair.new.jobs.release(); // the failed job stays failed; new jobs run
+    const r = await tail(['--json']);
+    assert.equal(importJobs()[0].status, 'failed');
+    assert.equal(importJobs().length, 2, "one new job, for the failed one's users");
+    assert.equal(r.json.counts.toImport, LEGACY_ACTIVE.length, r.stderr);
+    assertEachImportedOnce();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.counts.resumedJobs, 1);
+    assert.equal(r.json.counts.importedByResumedJobs, 0, 'the failed job created nobody');
+    assert.ok(!fs.existsSync(FAILURES()), 'its users were imported after all: no failure is left');
+  });
+});
+
 describe('per-user errors of GET /jobs/{id}/errors', () => {
   it('are all listed: the text names the first 10, the failures file every one', async () => {
     // 15 old users whose username is taken in the new tenant by someone else: Auth0 refuses each
