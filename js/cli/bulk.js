@@ -29,7 +29,8 @@ const MAX_CHUNK_BYTES = require('../auth0-limits').IMPORT_FILE_BYTES;
 const DEFAULT_CHUNK_BYTES = 480000;
 
 const OLD_FIELDS = ['user_id', 'email', 'email_verified', 'username', 'name', 'nickname', 'given_name', 'family_name', 'picture', 'user_metadata', 'app_metadata', 'blocked'];
-const NEW_FIELDS = ['user_id', 'email'];
+/** logins_count: a user of an unconfirmed import job who has logged in since has a password (join.js `watch`). */
+const NEW_FIELDS = ['user_id', 'email', 'logins_count'];
 const CONNECTION_FIELD = { name: 'identities[0].connection', export_as: 'connection' };
 
 /**

@@ -127,6 +127,21 @@ describe('an import job Auth0 no longer knows (404 after 24 h)', () => {
     assertEachImportedOnce();
   });
 
+  it('that imported its users, one of whom has logged in since: that one is left out of the record (no reset email needed)', async () => {
+    await interruptedRun();
+    pair.new.jobs.release();
+    await until(() => importJobs()[0].status === 'completed', 'the job to complete');
+    pair.new.jobs.advanceClock(25 * HOUR);
+    const [loggedIn, ...rest] = LEGACY_ACTIVE;
+    pair.new.users.find((n) => n.user_id === loggedIn.user_id).logins_count = 1; // reset, then logged in
+    const r = await tail(['--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /1 user\(s\) of job\(s\) an earlier run could not confirm have logged in to the new tenant since: not in the record/);
+    const ids = readLines(RECORD()).map((e) => e.user_id);
+    assert.deepEqual([...ids].sort(), rest.map((u) => u.user_id).sort());
+    assert.equal(importJobs().length, 1, 'no import job was submitted again');
+  });
+
   it('that imported nobody (it failed): its users are imported by the next run, each once', async () => {
     await interruptedRun();
     pair.new.jobs.failNext('users_import', 1);

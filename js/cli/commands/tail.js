@@ -504,7 +504,11 @@ async function tail(ctx, o) {
     runId,
     oldExport: { file: path.relative(o.workDir, oldExport.file), jobId: oldExport.jobId, createdAt: oldExport.createdAt, connectionId: oldExport.connectionId, wholeTenant: oldExport.wholeTenant },
   };
-  // Users of jobs never confirmed who are in the new tenant now: imported by that job (or a login).
+  // Users of jobs never confirmed who are in the new tenant now and never logged in there: imported by
+  // that job, so without a password. One who has logged in since needs no reset email: not recorded.
+  if (p.watchedLoggedIn.size) {
+    out.info(`${p.watchedLoggedIn.size} user(s) of job(s) an earlier run could not confirm have logged in to the new tenant since: not in the record (they need no password reset)`);
+  }
   for (const u of state.unconfirmed) {
     writeRecord(
       o,

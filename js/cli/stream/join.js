@@ -75,16 +75,18 @@ class SetDigest {
  * @param {(newId: string) => boolean} [o.allow] with --plan: whether a user to import is in the reviewed plan
  * @param {boolean} [o.leftBehind] collect every old user neither present nor blocked (retire)
  * @param {Set<string>} [o.watch] new ids (a few: the users of a job tail could not confirm) whose
- *   presence in the new export is reported in `watchedPresent`
+ *   presence in the new export is reported: `watchedPresent` (never logged in there: no password yet, as
+ *   an import leaves them) and `watchedLoggedIn` (a login there since: a password, no reset needed)
  */
 async function planFromExports({ oldRecords, newRecords, engine, settings, dir, skip = null, onImport = null, allow = null, leftBehind = false, watch = null }) {
   const newIds = new Partitions(dir, 'new-id');
   const newEmails = new Partitions(dir, 'new-email');
   let newCount = 0;
   const watchedPresent = new Set();
+  const watchedLoggedIn = new Set();
   for await (const r of newRecords) {
     newCount += 1;
-    if (watch && watch.has(r.user_id)) watchedPresent.add(r.user_id);
+    if (watch && watch.has(r.user_id)) (r.logins_count > 0 ? watchedLoggedIn : watchedPresent).add(r.user_id);
     if (typeof r.user_id === 'string') newIds.add(r.user_id, r.user_id);
     if (typeof r.email === 'string') {
       const e = r.email.toLowerCase();
@@ -197,6 +199,7 @@ async function planFromExports({ oldRecords, newRecords, engine, settings, dir, 
     leftBehind: leftBehind ? [] : null,
     digest: new SetDigest(),
     watchedPresent,
+    watchedLoggedIn,
   };
   let i = 0;
   for await (const line of fileLines(mappedFile)) {
