@@ -5,7 +5,8 @@
  * (gzipped NDJSON, streamed to disk), runs them through the streamed plan (stream/join.js: gunzip,
  * lines, dist/engine.js mapping, the exact join on disk, import files written as they fill), and
  * reports the largest heap seen after a full GC, sampled every 5,000 records. 50k and 200k users must
- * give heaps within a few MB of each other, and the plan must be exact. No timing is measured.
+ * give heaps within a few MB of each other, and the plan must be exact (retire's left-behind list
+ * included: counted and digested whole, named up to 10,000). No timing is measured.
  */
 
 const { describe, it } = require('node:test');
@@ -22,7 +23,7 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { pipeline } = require('node:stream/promises');
 const { Readable } = require('node:stream');
-const { planFromExports } = require(${JSON.stringify(path.join(ROOT, 'js/cli/stream/join.js'))});
+const { planFromExports, SetDigest } = require(${JSON.stringify(path.join(ROOT, 'js/cli/stream/join.js'))});
 const { gzipRecords } = require(${JSON.stringify(path.join(ROOT, 'js/cli/stream/lines.js'))});
 const { ChunkWriter } = require(${JSON.stringify(path.join(ROOT, 'js/cli/stream/chunks.js'))});
 const { loadEngine, DEFAULT_DIST } = require(${JSON.stringify(path.join(ROOT, 'js/cli/dist.js'))});
@@ -46,10 +47,13 @@ async function write(file, from, to, fn) {
     async function* counted(it) { for await (const r of it) { if (++seen % 5000 === 0) sample(); yield r; } }
     fs.mkdirSync(path.join(dir, 'files'));
     const chunker = new ChunkWriter({ dir: path.join(dir, 'files'), maxBytes: 480000 });
-    const p = await planFromExports({ oldRecords: counted(gzipRecords(oldFile, { label: 'old' })), newRecords: counted(gzipRecords(newFile, { label: 'new' })), engine, settings, dir: fs.mkdtempSync(path.join(dir, 'join-')), onImport: (u) => chunker.add(u) });
+    const p = await planFromExports({ oldRecords: counted(gzipRecords(oldFile, { label: 'old' })), newRecords: counted(gzipRecords(newFile, { label: 'new' })), engine, settings, dir: fs.mkdtempSync(path.join(dir, 'join-')), onImport: (u) => chunker.add(u), leftBehind: true });
     const files = chunker.close();
     sample();
-    process.stdout.write(JSON.stringify({ peak, old: p.old, present: p.present.count, toImport: p.toImport.count, files: files.length, fileUsers: files.reduce((n, f) => n + f.users, 0), newOnly: p.newOnly }));
+    const behind = new SetDigest();
+    for (let i = 0; i < N; i++) if (i % 3 !== 0 || i / 3 >= Math.floor(N / 3)) behind.add(id(i));
+    const left = { count: p.leftBehind.count, kept: p.leftBehind.items.length, digestMatches: p.leftBehindDigest.value() === behind.value() };
+    process.stdout.write(JSON.stringify({ peak, old: p.old, present: p.present.count, toImport: p.toImport.count, files: files.length, fileUsers: files.reduce((n, f) => n + f.users, 0), newOnly: p.newOnly, left }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -75,6 +79,8 @@ describe('the streamed plan (bulk.js, stream/join.js)', () => {
         { old: m.old, present: m.present, toImport: m.toImport, fileUsers: m.fileUsers, newOnly: m.newOnly },
         { old: n, present, toImport: n - present, fileUsers: n - present, newOnly: 0 }
       );
+      // retire's list of who is left behind: all counted and digested, the first 10,000 kept by name.
+      assert.deepEqual(m.left, { count: n - present, kept: 10000, digestMatches: true });
     }
     const mb = (b) => (b / 1048576).toFixed(1);
     t.diagnostic(`peak heap after GC: ${mb(small.peak)} MB at 50k users, ${mb(large.peak)} MB at 200k`);

@@ -20,6 +20,7 @@ const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../opt
 const { distDir, readDist, loadEngine, DEFAULT_DIST } = require('../dist');
 const { oldTenantClient, newTenantClient } = require('../auth0');
 const bulk = require('../bulk');
+const { IMPORT_LIST } = require('../stream/join');
 const { deployToConnection } = require('./deploy');
 const { runMake } = require('./build');
 const { BACKUP_OPTIONS } = require('../backup');
@@ -48,15 +49,16 @@ function pollOption(values) {
 }
 
 /**
- * Exports both tenants and plans as `tail` does. Returns {counts, leftBehind: [{user_id, email}]}:
- * the old users of the connection who are neither in the new tenant nor blocked.
+ * Exports both tenants and plans as `tail` does. Returns {counts, leftBehind: [{user_id, email}], digest}:
+ * the old users of the connection who are neither in the new tenant nor blocked, the first IMPORT_LIST
+ * of them by name (counts.leftBehind has them all) and the digest of all of them.
  */
 async function leftBehind(ctx, { settings, target, engine, pollMs }) {
   const { out } = ctx;
   const oldClient = oldTenantClient(settings, out);
   const newClient = newTenantClient(target, out);
   out.info('checking that nobody is left behind: exporting both tenants (as `tail` does)');
-  // Streamed (bulk.js): the plan keeps counts, and the one full list retire needs, who is left behind.
+  // Streamed (bulk.js): counts, and who is left behind (named up to IMPORT_LIST, digested all).
   const work = bulk.tempWorkDir();
   let p;
   try {
@@ -64,16 +66,15 @@ async function leftBehind(ctx, { settings, target, engine, pollMs }) {
   } finally {
     work.done();
   }
-  const left = p.leftBehind;
-  const counts = { old: p.old, present: p.present.count, blocked: p.blocked.count, leftBehind: left.length };
+  const counts = { old: p.old, present: p.present.count, blocked: p.blocked.count, leftBehind: p.leftBehind.count };
   out.line(`old tenant "${settings.Connection}": ${counts.old} user(s); in the new tenant: ${counts.present}; blocked: ${counts.blocked}; left behind: ${counts.leftBehind}`);
-  return { counts, leftBehind: left };
+  return { counts, leftBehind: p.leftBehind.items, digest: p.leftBehindDigest.value() };
 }
 
 /** Prints who would be left behind and refuses (exit 1); changes nothing. */
 function refuse(ctx, { counts, leftBehind: left }, settings) {
   const { out } = ctx;
-  const n = left.length;
+  const n = counts.leftBehind;
   out.line('');
   out.line(`refused: ${n} user(s) of "${settings.Connection}" are neither in the new tenant nor blocked; the retired scripts would answer "no such user" to them for good:`);
   for (const u of left.slice(0, SHOWN_TEXT)) out.line(`  ${u.user_id}  ${u.email === null ? '(no email)' : u.email}`);
@@ -125,7 +126,9 @@ async function deploy(ctx, scripts, { acceptLoss, pollMs, mode, settings, target
     );
 
   out.line('');
-  const left = guard.leftBehind.map((u) => u.user_id).sort();
+  // The plan names who is left behind up to IMPORT_LIST of them, else holds their count and digest:
+  // either way --plan applies only to exactly the same users.
+  const left = n <= IMPORT_LIST ? guard.leftBehind.map((u) => u.user_id).sort() : { count: n, sha256Sum: guard.digest };
   return deployToConnection(ctx, {
     mode,
     scripts,

@@ -17,7 +17,8 @@
  * sequential file, its new id and email to buckets; (3) the bucket joins set the bits; (4) the mapped
  * file is read again in order and each user is classified exactly as bulk.plan did in memory, the
  * users to import going to `onImport` (the import files). Only counts and the first SAMPLE of each
- * list are kept; `leftBehind` (retire) is the one full list, and only when asked for.
+ * list are kept; `leftBehind` (retire, only when asked for) keeps IMPORT_LIST and, like the users to
+ * import, an order-independent digest of all of them.
  */
 
 const crypto = require('node:crypto');
@@ -196,7 +197,8 @@ async function planFromExports({ oldRecords, newRecords, engine, settings, dir, 
     tooLarge: new Sample(),
     notInPlan: new Sample(),
     unmatchedSkips: skip ? [...skip].filter((k) => !skipUsed.has(k)) : [],
-    leftBehind: leftBehind ? [] : null,
+    leftBehind: leftBehind ? new Sample(IMPORT_LIST) : null,
+    leftBehindDigest: leftBehind ? new SetDigest() : null,
     digest: new SetDigest(),
     watchedPresent,
     watchedLoggedIn,
@@ -206,7 +208,11 @@ async function planFromExports({ oldRecords, newRecords, engine, settings, dir, 
     if (!line) continue;
     const m = JSON.parse(line);
     const k = i++;
-    const behind = () => out.leftBehind && out.leftBehind.push({ user_id: m.o, email: m.x });
+    const behind = () => {
+      if (!out.leftBehind) return;
+      out.leftBehind.push({ user_id: m.o, email: m.x });
+      out.leftBehindDigest.add(m.o);
+    };
     if (m.n && present.has(k)) {
       out.present.push(m.o);
       continue;
