@@ -4,7 +4,10 @@
 //! `--features engine`).
 //!
 //! - `start({"op": "login"|"get_user", "settings": {..}, "now_ms": .., "identifier": "..", "identifier_folded": "..", "password": ".."})`
-//! - `resume({"flow": <from start>, "now_ms": .., "reply": {"status", "body", "headers", "shared"} | {"failure"}` or `"verified": true|false})`
+//! - `resume({"flow": <from start>, "now_ms": .., "reply": {"status", "body", "headers", "shared"} | {"failure"}` or `"verified": true|false` or `"signed": "<hex>"|null})`
+//!
+//! The flows are those of the build's source ([`crate::source::Active`]); `start_for`,
+//! `resume_for` and `release_for` name a source explicitly (native tests).
 //! - `release(flow)`: the host gives a flow up without reaching its outcome (see [`release`]).
 //!
 //! `identifier_folded` is the identifier in lower case, folded by the host with JavaScript's
@@ -13,7 +16,8 @@
 //! ASCII folding is the fallback. `shared` marks a reply the host answered from its cache or from
 //! another call's request.
 //!
-//! Both answer `{"send": {"request"}}`, `{"verify": {"jwk", "input", "signature"}}` or
+//! Both answer `{"send": {"request"}}`, `{"verify": {"jwk", "input", "signature"}}`,
+//! `{"sign": {"key", "message"}}` (the rest source: resume with `"signed": "<hex>" | null`) or
 //! `{"done": {"kind": .., ..}}`; `start` adds `"flow": <id>` unless it is done at once, and
 //! `"name_user": true` when the settings let the log line name the user (the shim reads no
 //! setting: it hashes the identifier unless told), and
@@ -39,40 +43,47 @@
 //! JSON is read and written with [`crate::json`], the crate's own small JSON module (see its
 //! doc comment for why and what it saved).
 
-use std::cell::Cell;
-
 use crate::config::Config;
-use crate::flow::{self, Ctx, Input, State, Step, DEADLINE_MS};
-use crate::http::{CacheHint, Reply};
+use crate::http::{CacheHint, Reply, DEADLINE_MS};
 use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
+use crate::source::{Active, Source};
+use crate::step::{Ctx, Input, SignKind, Step};
 use crate::text::cat;
 
 /// One call between two steps: everything `resume` needs besides the host's report.
-struct Call {
-    cfg: Config,
+struct Call<S: Source> {
+    cfg: S::Config,
     deadline_ms: u64,
-    state: State,
+    state: S::State,
     /// The cache rule of the request in flight: whether and until when its reply is stored.
     cache: Option<CacheHint>,
 }
 
-/// The calls in progress in this instance, by id. Ids count up (2^32 of them before one comes
-/// back, far more than an instance's life sees), so a late `release` of a finished call never
-/// hits another one.
-#[derive(Default)]
-struct Calls {
+/// The calls of source `S` in progress in this instance, by id. Ids count up (2^32 of them before
+/// one comes back, far more than an instance's life sees), so a late `release` of a finished call
+/// never hits another one. Each source keeps its own in a `thread_local!` ([`Source::calls`]).
+pub struct Calls<S: Source> {
     next: u32,
-    open: Vec<(u32, Call)>,
+    open: Vec<(u32, Call<S>)>,
 }
 
-thread_local! {
-    // A `Cell` taken and put back rather than a `RefCell`: no borrow-failure panic path in the wasm.
-    static CALLS: Cell<Calls> = const { Cell::new(Calls { next: 0, open: Vec::new() }) };
+impl<S: Source> Calls<S> {
+    /// None in progress.
+    pub const fn new() -> Self {
+        Calls { next: 0, open: Vec::new() }
+    }
 }
 
-fn with_calls<R>(f: impl FnOnce(&mut Calls) -> R) -> R {
-    CALLS.with(|c| {
+impl<S: Source> Default for Calls<S> {
+    fn default() -> Self {
+        Calls::new()
+    }
+}
+
+// A `Cell` taken and put back rather than a `RefCell`: no borrow-failure panic path in the wasm.
+fn with_calls<S: Source, R>(f: impl FnOnce(&mut Calls<S>) -> R) -> R {
+    S::calls().with(|c| {
         let mut calls = c.take();
         let r = f(&mut calls);
         c.set(calls);
@@ -84,9 +95,15 @@ fn with_calls<R>(f: impl FnOnce(&mut Calls) -> R) -> R {
 /// answer names when it is new. `store` is the cache decision on the reply just reported. The
 /// first answer (`id` is `None`) also says `"name_user": true` when the settings let the host's log
 /// line name the user (`Log_Identifiers`): the shim reads no setting itself.
-fn render(id: Option<u32>, cfg: Config, deadline_ms: u64, store: Option<(String, u64)>, step: Step) -> String {
+fn render<S: Source>(
+    id: Option<u32>,
+    cfg: S::Config,
+    deadline_ms: u64,
+    store: Option<(String, u64)>,
+    step: Step<S::State, S::Sign>,
+) -> String {
     let mut fields: Vec<(&str, Value)> = Vec::new();
-    if id.is_none() && cfg.log_identifiers {
+    if id.is_none() && S::names_user(&cfg) {
         fields.push(("name_user", Value::Bool(true)));
     }
     if let Some((key, until_ms)) = store {
@@ -101,13 +118,17 @@ fn render(id: Option<u32>, cfg: Config, deadline_ms: u64, store: Option<(String,
             let v = Value::object([("jwk", jwk), ("input", Value::from(input)), ("signature", Value::from(signature))]);
             (("verify", v), state, None)
         }
+        Step::Sign { sign, state } => {
+            let s = sign.into_request();
+            (("sign", Value::object([("key", Value::from(s.key)), ("message", Value::from(s.message))])), state, None)
+        }
         Step::Done(o) => {
             fields.push(("done", o.to_json()));
             return Value::object(fields).to_json();
         }
     };
-    let call = Call { cfg, deadline_ms, state, cache };
-    let new = with_calls(|calls| {
+    let call = Call::<S> { cfg, deadline_ms, state, cache };
+    let new = with_calls(|calls: &mut Calls<S>| {
         let id = id.unwrap_or_else(|| {
             calls.next = calls.next.wrapping_add(1);
             calls.next
@@ -135,8 +156,8 @@ fn object(input: &str) -> Option<Map> {
 }
 
 /// Auth0's `configuration` holds strings only; anything else is a sign of a broken paste or
-/// deploy, reported with its key.
-fn config(settings: Option<&Value>) -> Result<Config, Outcome> {
+/// deploy, reported with its key. Then the source's own rules.
+fn settings_of<S: Source>(settings: Option<&Value>) -> Result<S::Config, Outcome> {
     let empty = Map::new();
     let settings = match settings {
         Some(Value::Object(m)) => m,
@@ -146,16 +167,26 @@ fn config(settings: Option<&Value>) -> Result<Config, Outcome> {
     if let Some((k, _)) = settings.iter().find(|(_, v)| !matches!(v, Value::String(_) | Value::Null)) {
         return Err(Outcome::error(cat(&["setting `", k, "` must be text"])));
     }
-    Config::from_settings(settings).map_err(|e| Outcome::error(e.message()))
+    S::settings(settings).map_err(|e| Outcome::error(e.message()))
 }
 
-/// Begins a flow: validates the settings (once for the whole call) and sets the call's deadline.
-/// Never panics on bad input: every problem becomes an `error` outcome.
+/// The auth0 source's settings (the engine's exports serve that source only).
+fn config(settings: Option<&Value>) -> Result<Config, Outcome> {
+    settings_of::<crate::source::Auth0>(settings)
+}
+
+/// Begins a flow of this build's source ([`crate::source::Active`]); see [`start_for`].
 pub fn start(input: &str) -> String {
+    start_for::<Active>(input)
+}
+
+/// Begins a flow of source `S`: validates the settings (once for the whole call) and sets the
+/// call's deadline. Never panics on bad input: every problem becomes an `error` outcome.
+pub fn start_for<S: Source>(input: &str) -> String {
     let Some(input) = object(input) else {
         return done(Outcome::error("internal: malformed start input from the shim"));
     };
-    let cfg = match config(input.get("settings")) {
+    let cfg = match settings_of::<S>(input.get("settings")) {
         Ok(c) => c,
         Err(o) => return done(o),
     };
@@ -174,17 +205,22 @@ pub fn start(input: &str) -> String {
     };
     let password = input.get("password").and_then(Value::as_str);
     let step = match (input.get("op").and_then(Value::as_str), password) {
-        (Some("login"), Some(pw)) => flow::start_login(ctx, identifier, &folded, pw),
+        (Some("login"), Some(pw)) => S::start_login(ctx, identifier, &folded, pw),
         (Some("login"), None) => Step::Done(Outcome::error("internal: login without a password")),
-        (Some("get_user"), _) => flow::start_get_user(ctx, &folded),
+        (Some("get_user"), _) => S::start_get_user(ctx, identifier, &folded),
         _ => Step::Done(Outcome::error("internal: unknown operation")),
     };
-    render(None, cfg, deadline_ms, None, step)
+    render::<S>(None, cfg, deadline_ms, None, step)
 }
 
-/// Continues a flow with the reply to its last request (deciding first whether the host stores
-/// that reply) or the verdict on its signature check.
+/// Continues a flow of this build's source; see [`resume_for`].
 pub fn resume(input: &str) -> String {
+    resume_for::<Active>(input)
+}
+
+/// Continues a flow of source `S` with the reply to its last request (deciding first whether the
+/// host stores that reply), the verdict on its signature check, or the HMAC it asked for.
+pub fn resume_for<S: Source>(input: &str) -> String {
     let Some(input) = object(input) else {
         return done(Outcome::error("internal: malformed resume input from the shim"));
     };
@@ -192,26 +228,28 @@ pub fn resume(input: &str) -> String {
         return done(Outcome::error("internal: no clock from the shim"));
     };
     let id = input.get("flow").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok());
-    let Some(call) = id.and_then(take) else {
+    let Some(call) = id.and_then(take::<S>) else {
         return done(Outcome::error("internal: the shim resumed a flow that is not in progress"));
     };
-    let event = match (input.get("verified").and_then(Value::as_bool), input.get("reply")) {
-        (Some(ok), _) => Input::Verified(ok),
-        (None, Some(reply)) => Input::Reply(Reply::from_value(reply)),
-        (None, None) => return done(Outcome::error("internal: resume without a reply or verdict")),
+    let signed = if S::SIGNS { input.get("signed") } else { None };
+    let event = match (input.get("verified").and_then(Value::as_bool), input.get("reply"), signed) {
+        (Some(ok), _, _) => Input::Verified(ok),
+        (None, Some(reply), _) => Input::Reply(Reply::from_value(reply)),
+        (None, None, Some(mac)) => Input::Signed(mac.as_str().map(str::to_string)),
+        (None, None, None) => return done(Outcome::error("internal: resume without a reply or verdict")),
     };
     let store = match (&call.cache, &event) {
         (Some(hint), Input::Reply(r)) => hint.until_ms(r, now_ms).map(|until| (hint.key.clone(), until)),
         _ => None,
     };
     let Call { cfg, deadline_ms, state, .. } = call;
-    let step = flow::resume(Ctx { cfg: &cfg, now_ms, deadline_ms }, state, event);
-    render(id, cfg, deadline_ms, store, step)
+    let step = S::resume(Ctx { cfg: &cfg, now_ms, deadline_ms }, state, event);
+    render::<S>(id, cfg, deadline_ms, store, step)
 }
 
-/// Removes the call `id` from the calls in progress.
-fn take(id: u32) -> Option<Call> {
-    with_calls(|calls| {
+/// Removes the call `id` of source `S` from the calls in progress.
+fn take<S: Source>(id: u32) -> Option<Call<S>> {
+    with_calls(|calls: &mut Calls<S>| {
         let i = calls.open.iter().position(|(k, _)| *k == id)?;
         Some(calls.open.swap_remove(i).1)
     })
@@ -220,7 +258,12 @@ fn take(id: u32) -> Option<Call> {
 /// Forgets the flow `id` without an outcome: the host calls it when a call ends some other way (it
 /// calls it after every call, in a `finally`; a flow already done or released is no longer there).
 pub fn release(id: u32) {
-    take(id);
+    release_for::<Active>(id)
+}
+
+/// [`release`] for source `S`.
+pub fn release_for<S: Source>(id: u32) {
+    take::<S>(id);
 }
 
 /// Maps one user record of the old tenant (a Management API user or a line of a users-exports
@@ -268,11 +311,29 @@ pub fn import_record(input: &str) -> String {
 /// scripts do not read (a typo is silently ignored by Auth0). The key list comes from
 /// [`crate::config::keys::ALL`], so nothing else has to copy it.
 pub fn check_settings(input: &str) -> String {
+    check_with(input, &crate::config::keys::ALL, crate::config::keys::is_known, settings_of::<crate::source::Auth0>)
+}
+
+/// [`check_settings`] for the rest source's scripts (`dist/rest/*.js`): its keys
+/// ([`crate::rest::settings::keys::ALL`]) and rules. Engine build only; the build names these keys
+/// in the rest scripts' headers.
+pub fn check_rest_settings(input: &str) -> String {
+    use crate::rest::settings::keys;
+    check_with(input, &keys::ALL, keys::is_known, settings_of::<crate::rest::Rest>)
+}
+
+/// One source's settings check: its key list, its spelling test and its validation.
+fn check_with<C>(
+    input: &str,
+    all: &[(&str, bool, &str)],
+    is_known: fn(&str) -> bool,
+    validate: fn(Option<&Value>) -> Result<C, Outcome>,
+) -> String {
     // Written as text rather than built as a `Value` tree: the tree version cost 1.1 KB more of
     // script (measured), for an export the scripts themselves never call.
     let settings = object(input).and_then(|mut m| m.remove("settings"));
     let mut out = String::from("{\"keys\":[");
-    for (i, (k, required, meaning)) in crate::config::keys::ALL.iter().enumerate() {
+    for (i, (k, required, meaning)) in all.iter().enumerate() {
         let sep = if i == 0 { "" } else { "," };
         let req = if *required { "true" } else { "false" };
         out.push_str(&cat(&[sep, "{\"name\":\"", k, "\",\"required\":", req, ",\"meaning\":"]));
@@ -282,7 +343,7 @@ pub fn check_settings(input: &str) -> String {
     out.push_str("],\"unknown\":[");
     if let Some(Value::Object(m)) = &settings {
         let mut first = true;
-        for (k, _) in m.iter().filter(|(k, _)| !crate::config::keys::is_known(k)) {
+        for (k, _) in m.iter().filter(|(k, _)| !is_known(k)) {
             if !first {
                 out.push(',');
             }
@@ -291,7 +352,7 @@ pub fn check_settings(input: &str) -> String {
         }
     }
     out.push(']');
-    if let Err(Outcome::Error { message }) = config(settings.as_ref()) {
+    if let Err(Outcome::Error { message }) = validate(settings.as_ref()) {
         out.push_str(",\"error\":");
         json::write_str(&mut out, &message);
     }

@@ -115,16 +115,18 @@ impl ConfigError {
     }
 }
 
-fn err(key: &'static str, problem: impl Into<String>) -> ConfigError {
+/// A [`ConfigError`] for `key` (shared with the other sources' settings).
+pub(crate) fn err(key: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError { key, problem: problem.into() }
 }
 
 /// A trimmed, non-empty setting, or `None` when absent or blank.
-fn optional<'a>(settings: &'a Map, key: &str) -> Option<&'a str> {
+pub(crate) fn optional<'a>(settings: &'a Map, key: &str) -> Option<&'a str> {
     settings.get(key).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn required<'a>(settings: &'a Map, key: &'static str, what: &str) -> Result<&'a str, ConfigError> {
+/// A trimmed, non-empty setting, or the error saying to add it (`what`: what to put there).
+pub(crate) fn required<'a>(settings: &'a Map, key: &'static str, what: &str) -> Result<&'a str, ConfigError> {
     optional(settings, key)
         .ok_or_else(|| err(key, cat(&["is missing: add it under the connection's Settings with ", what])))
 }
@@ -186,7 +188,7 @@ impl Config {
 }
 
 /// A `true` / `false` setting (any case); empty or absent is `default`.
-fn flag(settings: &Map, key: &'static str, default: bool) -> Result<bool, ConfigError> {
+pub(crate) fn flag(settings: &Map, key: &'static str, default: bool) -> Result<bool, ConfigError> {
     match optional(settings, key).map(str::to_ascii_lowercase).as_deref() {
         None => Ok(default),
         Some("true") => Ok(true),
@@ -223,6 +225,15 @@ pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
             "` (no path, query or credentials)",
         ])));
     }
+    if let Some(why) = host_problem(d) {
+        return Err(bad(why));
+    }
+    Ok(d.to_ascii_lowercase())
+}
+
+/// What is wrong with `host[:port]` (no scheme, no path), or `None`: the one host rule, for the
+/// old tenant's `Domain` and the other sources' base URLs alike.
+pub(crate) fn host_problem(d: &str) -> Option<&'static str> {
     let (host, port) = match d.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') => (h, Some(p)),
         _ => (d, None),
@@ -232,15 +243,15 @@ pub fn normalise_domain(raw: &str) -> Result<String, ConfigError> {
         && !host.starts_with('-')
         && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
     if !host_ok {
-        return Err(bad("is not a valid host name"));
+        return Some("is not a valid host name");
     }
     if let Some(p) = port {
         let valid = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
         if !valid || !(1..=65535).contains(&p.parse::<u32>().unwrap_or(0)) {
-            return Err(bad("has a port that is not a number from 1 to 65535"));
+            return Some("has a port that is not a number from 1 to 65535");
         }
     }
-    Ok(d.to_ascii_lowercase())
+    None
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use crate::jwt::{self, KeyChoice};
 use crate::lookup::{self, is_email, Purpose};
 use crate::oauth::{self, PasswordVerdict};
 use crate::outcome::Outcome;
+pub use crate::step::Input;
 use crate::text::{cat, num};
 use crate::{profile, retry};
 
@@ -30,34 +31,8 @@ use crate::{profile, retry};
 /// 20 minutes at most anyway; a rotated key is fetched at once through the unknown-`kid` path).
 const METADATA_TTL_S: u32 = 600;
 
-/// A backoff must leave at least this much of the deadline to send the request in.
-const MIN_SEND_MS: u64 = 100;
-
-/// What a step runs with: the settings, the host's clock and the call's deadline.
-#[derive(Debug, Clone, Copy)]
-pub struct Ctx<'a> {
-    /// Validated settings.
-    pub cfg: &'a Config,
-    /// The host's time, milliseconds since the epoch.
-    pub now_ms: u64,
-    /// When the call must have its outcome (its start plus [`DEADLINE_MS`]), on the same clock.
-    pub deadline_ms: u64,
-}
-
-impl Ctx<'_> {
-    fn now_s(&self) -> i64 {
-        (self.now_ms / 1000) as i64
-    }
-}
-
-/// What the host reports back.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    /// The reply to the last [`Step::Send`].
-    Reply(Reply),
-    /// The verdict on the last [`Step::Verify`].
-    Verified(bool),
-}
+/// What a step of these flows runs with: the auth0 source's settings (see [`crate::step::Ctx`]).
+pub type Ctx<'a> = crate::step::Ctx<'a, Config>;
 
 /// Where a flow is waiting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,31 +103,8 @@ pub enum State {
     },
 }
 
-/// What to do next.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// Send `request`, then [`resume`] with `state` and [`Input::Reply`].
-    Send {
-        /// The request.
-        request: Request,
-        /// Where to pick up.
-        state: State,
-    },
-    /// Check the RS256 signature `signature` (base64url) of `input` with the RSA public key `jwk`,
-    /// then [`resume`] with `state` and [`Input::Verified`].
-    Verify {
-        /// `{"kty": "RSA", "n": .., "e": ..}`.
-        jwk: Value,
-        /// The signed text (`header.payload`).
-        input: String,
-        /// The signature, base64url.
-        signature: String,
-        /// Where to pick up.
-        state: State,
-    },
-    /// Call Auth0's callback according to the outcome.
-    Done(Outcome),
-}
+/// What to do next, in these flows (see [`crate::step::Step`]).
+pub type Step = crate::step::Step<State>;
 
 fn send(request: Request, state: State) -> Step {
     Step::Send { request, state }
@@ -178,23 +130,9 @@ pub fn resume(ctx: Ctx, state: State, input: Input) -> Step {
     within_deadline(ctx, advance(ctx, state, input))
 }
 
-/// A request leaves only if it fits in what is left of the call: its backoff must leave at least
-/// [`MIN_SEND_MS`] (without one, any time left will do), and its timeout is cut to the rest. One
-/// that does not fit is answered at once as a request that met the deadline is, which ends the
-/// flow (a `deadline` failure is never retried).
+/// A request leaves only if it fits in what is left of the call ([`crate::step::within_deadline`]).
 fn within_deadline(ctx: Ctx, step: Step) -> Step {
-    let Step::Send { mut request, state } = step else { return step };
-    let left = ctx.deadline_ms.saturating_sub(ctx.now_ms);
-    let delay = u64::from(request.delay_ms);
-    let fits = if delay > 0 { delay + MIN_SEND_MS < left } else { left > 0 };
-    if !fits {
-        return match advance(ctx, state, Input::Reply(Reply::failed("deadline"))) {
-            Step::Done(o) => Step::Done(o),
-            _ => Step::Done(Outcome::error("internal: a flow went on after its deadline")),
-        };
-    }
-    request.timeout_ms = u64::from(request.timeout_ms).min(left - delay) as u32;
-    Step::Send { request, state }
+    crate::step::within_deadline(ctx, step, advance)
 }
 
 fn token_step(
@@ -344,7 +282,7 @@ fn after_keys(
         Ok(t) => t,
         Err(e) => return Step::Done(Outcome::error(cat(&["password check: ", &e]))),
     };
-    match jwt::select_key(body, token.kid.as_deref()) {
+    match jwt::select_key(body, token.alg, token.kid.as_deref()) {
         Ok(KeyChoice::Found(jwk)) => Step::Verify {
             jwk,
             input: token.signing_input,

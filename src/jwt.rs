@@ -1,7 +1,7 @@
 //! The ID token: splitting it, choosing the key that signed it, and checking its claims.
 //!
-//! The RSA signature itself is checked by the host (Node's `crypto.verify` over the JWK this
-//! module picks), so the wasm carries no big-number arithmetic; everything else - which
+//! The signature itself is checked by the host (Node's `crypto.verify` over the JWK this module
+//! picks), so the wasm carries no big-number or elliptic-curve arithmetic; everything else - which
 //! algorithm, which key, which issuer, audience and times - is decided here.
 
 use crate::base64url;
@@ -13,9 +13,33 @@ pub const SKEW_S: i64 = 60;
 /// RSA keys shorter than this (in bytes of modulus) are refused: 2048 bits.
 const MIN_MODULUS_BYTES: usize = 256;
 
+/// The signature algorithms an ID token may name. Each is checked only with its own kind of key,
+/// so a token cannot choose an algorithm that reads a key made for another (RS256 over an EC key,
+/// ES256 over an RSA key, or an HMAC keyed with a public key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, over an RSA key of 2048 bits or more (Auth0's default).
+    Rs256,
+    /// ECDSA on P-256 with SHA-256, the signature as the raw 64 bytes r||s (RFC 7518 3.4):
+    /// several OpenID providers sign with it.
+    Es256,
+}
+
+impl Alg {
+    /// The JOSE name, as in the token's header and a JWK's `alg`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::Rs256 => "RS256",
+            Alg::Es256 => "ES256",
+        }
+    }
+}
+
 /// A JWT split into what verification needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Jwt {
+    /// The algorithm its header names, one of those accepted.
+    pub alg: Alg,
     /// `kid` from the header, when present.
     pub kid: Option<String>,
     /// The payload.
@@ -34,8 +58,9 @@ fn json_object(segment: &str, what: &str) -> Result<Map, String> {
     }
 }
 
-/// Splits and decodes a compact JWT, refusing any algorithm but RS256 (no `none`, no HS256 keyed
-/// with a public value, no algorithm chosen by whoever made the token).
+/// Splits and decodes a compact JWT, refusing any algorithm but RS256 and ES256 (no `none`, no
+/// HS256 keyed with a public value): the key it is checked with must then be of that algorithm's
+/// kind ([`select_key`]).
 pub fn parse(token: &str) -> Result<Jwt, String> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
@@ -43,17 +68,23 @@ pub fn parse(token: &str) -> Result<Jwt, String> {
         return Err("the ID token is not a three-part JWT".to_string());
     };
     let head = json_object(header, "header")?;
-    match head.get("alg").and_then(Value::as_str) {
-        Some("RS256") => {}
+    let alg = match head.get("alg").and_then(Value::as_str) {
+        Some("RS256") => Alg::Rs256,
+        Some("ES256") => Alg::Es256,
         Some(other) => {
-            return Err(cat(&["the ID token is signed with ", &excerpt(other, 20), ", only RS256 is accepted"]))
+            return Err(cat(&[
+                "the ID token is signed with ",
+                &excerpt(other, 20),
+                ", only RS256 and ES256 are accepted",
+            ]))
         }
         None => return Err("the ID token header names no algorithm".to_string()),
-    }
+    };
     if signature.is_empty() || base64url::decode(signature).is_none() {
         return Err("the ID token has no valid signature".to_string());
     }
     Ok(Jwt {
+        alg,
         kid: head.get("kid").and_then(Value::as_str).map(str::to_string),
         claims: json_object(payload, "payload")?,
         signing_input: cat(&[header, ".", payload]),
@@ -77,40 +108,58 @@ pub fn discovery(body: &str) -> Result<(String, String), String> {
 /// What the JWKS offers for a token's `kid`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KeyChoice {
-    /// The RSA public key, as a minimal JWK (`kty`, `n`, `e`) for the host.
+    /// The public key as a minimal JWK for the host: `kty`, its public members (`n`, `e` for RSA;
+    /// `crv`, `x`, `y` for EC), and `alg`, the algorithm to check the signature with (the
+    /// token's, matched to the key's type here, so the host never reads it from the token).
     Found(Value),
     /// No usable key has that id: the old tenant may have rotated its keys.
     Unknown,
 }
 
-/// Picks the signing key: an RSA key for signatures (no `use` or `use: sig`, no `alg` or RS256)
-/// with the token's `kid`; a token without `kid` only when the set has exactly one such key.
-pub fn select_key(jwks_body: &str, kid: Option<&str>) -> Result<KeyChoice, String> {
+fn text<'a>(k: &'a Value, field: &str) -> Option<&'a str> {
+    k.get(field).and_then(Value::as_str)
+}
+
+/// `k` as the minimal JWK of [`KeyChoice::Found`] when it is a public key of `alg`'s kind: RSA
+/// with a modulus of 2048 bits or more for RS256, EC on P-256 (both coordinates 32 bytes) for ES256.
+fn public_key(k: &Value, alg: Alg) -> Option<Value> {
+    let len = |field| text(k, field).and_then(base64url::decode).map_or(0, |b| b.len());
+    let fits = match alg {
+        Alg::Rs256 => text(k, "kty") == Some("RSA") && len("n") >= MIN_MODULUS_BYTES && len("e") > 0,
+        Alg::Es256 => {
+            text(k, "kty") == Some("EC") && text(k, "crv") == Some("P-256") && len("x") == 32 && len("y") == 32
+        }
+    };
+    fits.then(|| {
+        // The public members of either type (one list is smaller wasm than one per type): Node
+        // reads those of the JWK's `kty` and ignores a stray one of the other type's. Never `d`.
+        let mut jwk = Map::new();
+        for m in ["kty", "crv", "n", "e", "x", "y"] {
+            if let Some(t) = text(k, m) {
+                jwk.insert(m, Value::from(t));
+            }
+        }
+        jwk.insert("alg", Value::from(alg.name()));
+        Value::Object(jwk)
+    })
+}
+
+/// Picks the key for a token signed with `alg`: a key of that algorithm's kind (its public
+/// fields as `public_key` reads them) for signatures (no `use` or `use: sig`, no `alg` or `alg` equal to the
+/// token's) with the token's `kid`; a token without `kid` only when the set has exactly one such key.
+pub fn select_key(jwks_body: &str, alg: Alg, kid: Option<&str>) -> Result<KeyChoice, String> {
     let v = json::parse(jwks_body).ok_or("the JWKS is not JSON")?;
     let keys = v.get("keys").and_then(Value::as_array).ok_or("the JWKS has no `keys` array")?;
-    fn text<'a>(k: &'a Value, field: &str) -> Option<&'a str> {
-        k.get(field).and_then(Value::as_str)
-    }
-    let usable: Vec<&Value> = keys
+    let mut usable = keys
         .iter()
-        .filter(|k| text(k, "kty") == Some("RSA"))
         .filter(|k| matches!(text(k, "use"), None | Some("sig")))
-        .filter(|k| matches!(text(k, "alg"), None | Some("RS256")))
-        .filter(|k| text(k, "n").and_then(base64url::decode).is_some_and(|n| n.len() >= MIN_MODULUS_BYTES))
-        .filter(|k| text(k, "e").and_then(base64url::decode).is_some_and(|e| !e.is_empty()))
-        .collect();
-    let chosen = match kid {
-        Some(kid) => usable.iter().find(|k| text(k, "kid") == Some(kid)),
-        None if usable.len() == 1 => usable.first(),
-        None => None,
-    };
-    Ok(match chosen {
-        Some(k) => KeyChoice::Found(Value::object([
-            ("kty", Value::from("RSA")),
-            ("n", Value::from(text(k, "n"))),
-            ("e", Value::from(text(k, "e"))),
-        ])),
-        None => KeyChoice::Unknown,
+        .filter(|k| text(k, "alg").is_none_or(|a| a == alg.name()))
+        .filter(|k| kid.is_none() || text(k, "kid") == kid)
+        .filter_map(|k| public_key(k, alg));
+    Ok(match (usable.next(), kid) {
+        (Some(jwk), Some(_)) => KeyChoice::Found(jwk),
+        (Some(jwk), None) if usable.next().is_none() => KeyChoice::Found(jwk),
+        _ => KeyChoice::Unknown,
     })
 }
 
@@ -160,18 +209,22 @@ mod tests {
     }
 
     #[test]
-    fn parses_rs256_and_refuses_other_algorithms() {
+    fn parses_rs256_and_es256_and_refuses_other_algorithms() {
         let t = parse(&token(json!({"alg": "RS256", "kid": "k1"}), json!({"sub": "auth0|x"}))).unwrap();
-        assert_eq!(t.kid.as_deref(), Some("k1"));
+        assert_eq!((t.alg, t.kid.as_deref()), (Alg::Rs256, Some("k1")));
         assert_eq!(t.claims.get("sub"), Some(&json::Value::from("auth0|x")));
         assert!(t.signing_input.ends_with(&encode(json!({"sub": "auth0|x"}).to_string().as_bytes())));
-        for alg in ["none", "HS256", "RS512", "PS256"] {
+        let t = parse(&token(json!({"alg": "ES256", "kid": "e1"}), json!({"sub": "auth0|x"}))).unwrap();
+        assert_eq!((t.alg, t.kid.as_deref(), t.signature.as_str()), (Alg::Es256, Some("e1"), "c2ln"));
+        for alg in ["none", "HS256", "RS512", "PS256", "ES384", "ES256K", "EdDSA", "es256", "ES256 "] {
             let e = parse(&token(json!({"alg": alg}), json!({}))).unwrap_err();
-            assert!(e.contains("only RS256"), "{alg}: {e}");
+            assert!(e.contains("only RS256 and ES256"), "{alg}: {e}");
         }
         assert!(parse(&token(json!({}), json!({}))).is_err());
-        let unsigned = token(json!({"alg": "RS256"}), json!({}));
-        assert!(parse(unsigned.trim_end_matches("c2ln")).is_err(), "an empty signature");
+        for alg in ["RS256", "ES256"] {
+            let unsigned = token(json!({"alg": alg}), json!({}));
+            assert!(parse(unsigned.trim_end_matches("c2ln")).is_err(), "{alg}: an empty signature");
+        }
     }
 
     #[test]
@@ -186,13 +239,21 @@ mod tests {
         json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": encode(&[0xab; 256]), "e": "AQAB"})
     }
 
+    fn ec_key(kid: &str) -> Value {
+        json!({"kty": "EC", "use": "sig", "alg": "ES256", "kid": kid, "crv": "P-256", "x": encode(&[1; 32]), "y": encode(&[2; 32])})
+    }
+
+    fn choose(keys: Vec<Value>, alg: Alg, kid: Option<&str>) -> KeyChoice {
+        select_key(&json!({ "keys": keys }).to_string(), alg, kid).unwrap()
+    }
+
     #[test]
     fn selects_the_key_by_kid_and_only_usable_rsa_keys() {
         let jwks = json!({"keys": [rsa_key("a"), rsa_key("b")]}).to_string();
-        let KeyChoice::Found(k) = select_key(&jwks, Some("b")).unwrap() else { panic!() };
-        assert_eq!(k, from_serde(json!({"kty": "RSA", "n": encode(&[0xab; 256]), "e": "AQAB"})));
-        assert_eq!(select_key(&jwks, Some("c")).unwrap(), KeyChoice::Unknown);
-        assert_eq!(select_key(&jwks, None).unwrap(), KeyChoice::Unknown, "no kid and two keys: no guess");
+        let KeyChoice::Found(k) = select_key(&jwks, Alg::Rs256, Some("b")).unwrap() else { panic!() };
+        assert_eq!(k, from_serde(json!({"kty": "RSA", "n": encode(&[0xab; 256]), "e": "AQAB", "alg": "RS256"})));
+        assert_eq!(select_key(&jwks, Alg::Rs256, Some("c")).unwrap(), KeyChoice::Unknown);
+        assert_eq!(select_key(&jwks, Alg::Rs256, None).unwrap(), KeyChoice::Unknown, "no kid and two keys: no guess");
         let mut enc = rsa_key("e");
         enc["use"] = json!("enc");
         let mut short = rsa_key("s");
@@ -201,10 +262,86 @@ mod tests {
         hs["alg"] = json!("HS256");
         let jwks = json!({"keys": [enc, short, hs]}).to_string();
         for kid in ["e", "s", "h"] {
-            assert_eq!(select_key(&jwks, Some(kid)).unwrap(), KeyChoice::Unknown, "{kid}");
+            assert_eq!(select_key(&jwks, Alg::Rs256, Some(kid)).unwrap(), KeyChoice::Unknown, "{kid}");
         }
-        assert!(select_key("{}", Some("a")).is_err());
-        assert!(select_key("nope", Some("a")).is_err());
+        assert!(select_key("{}", Alg::Rs256, Some("a")).is_err());
+        assert!(select_key("nope", Alg::Rs256, Some("a")).is_err());
+    }
+
+    #[test]
+    fn selects_a_p256_key_for_es256_with_its_coordinates_and_algorithm() {
+        let KeyChoice::Found(k) = choose(vec![rsa_key("a"), ec_key("b"), ec_key("c")], Alg::Es256, Some("b")) else {
+            panic!()
+        };
+        let want = json!({"kty": "EC", "crv": "P-256", "x": encode(&[1; 32]), "y": encode(&[2; 32]), "alg": "ES256"});
+        assert_eq!(k, from_serde(want.clone()));
+        let mut bare = ec_key("d");
+        bare.as_object_mut().unwrap().retain(|m, _| !["use", "alg"].contains(&m.as_str()));
+        assert_eq!(
+            choose(vec![bare], Alg::Es256, Some("d")),
+            KeyChoice::Found(from_serde(want.clone())),
+            "no `use`, no `alg`"
+        );
+        assert_eq!(
+            choose(vec![rsa_key("a"), ec_key("b")], Alg::Es256, None),
+            KeyChoice::Found(from_serde(want)),
+            "no kid: the one EC key, the RSA key does not count for ES256"
+        );
+        assert_eq!(choose(vec![ec_key("b"), ec_key("c")], Alg::Es256, None), KeyChoice::Unknown);
+    }
+
+    #[test]
+    fn refuses_ec_keys_off_p256_or_unfit_for_signing_es256() {
+        let unfit = |change: &dyn Fn(&mut Value)| {
+            let mut k = ec_key("k");
+            change(&mut k);
+            choose(vec![k], Alg::Es256, Some("k"))
+        };
+        assert!(matches!(unfit(&|_| {}), KeyChoice::Found(_)));
+        let p384 = |k: &mut Value| {
+            k["crv"] = json!("P-384");
+            k["x"] = json!(encode(&[1; 48]));
+            k["y"] = json!(encode(&[2; 48]));
+        };
+        assert_eq!(unfit(&p384), KeyChoice::Unknown, "a P-384 key");
+        assert_eq!(unfit(&|k| k["crv"] = json!("secp256k1")), KeyChoice::Unknown);
+        assert_eq!(unfit(&|k| k["x"] = json!(encode(&[1; 31]))), KeyChoice::Unknown, "short coordinate");
+        assert_eq!(unfit(&|k| k["y"] = json!("!!")), KeyChoice::Unknown, "coordinate not base64url");
+        assert_eq!(unfit(&|k| k["use"] = json!("enc")), KeyChoice::Unknown);
+        assert_eq!(unfit(&|k| k["alg"] = json!("ES384")), KeyChoice::Unknown);
+        assert_eq!(unfit(&|k| k["kty"] = json!("OKP")), KeyChoice::Unknown);
+    }
+
+    #[test]
+    fn a_key_is_never_used_for_the_other_algorithm() {
+        // ES256 named in the header, only an RSA key under that kid: refused, and the reverse.
+        assert_eq!(choose(vec![rsa_key("k")], Alg::Es256, Some("k")), KeyChoice::Unknown);
+        assert_eq!(choose(vec![ec_key("k")], Alg::Rs256, Some("k")), KeyChoice::Unknown);
+        // Keys that claim the other algorithm, or the other key type, for their own members.
+        let mut rsa_for_es = rsa_key("k");
+        rsa_for_es["alg"] = json!("ES256");
+        let mut ec_for_rs = ec_key("k");
+        ec_for_rs["alg"] = json!("RS256");
+        for alg in [Alg::Rs256, Alg::Es256] {
+            assert_eq!(
+                choose(vec![rsa_for_es.clone(), ec_for_rs.clone()], alg, Some("k")),
+                KeyChoice::Unknown,
+                "{alg:?}"
+            );
+        }
+        let mut rsa_as_ec = rsa_key("k");
+        rsa_as_ec["kty"] = json!("EC");
+        rsa_as_ec["alg"] = json!("ES256");
+        let mut ec_as_rsa = ec_key("k");
+        ec_as_rsa["kty"] = json!("RSA");
+        ec_as_rsa["alg"] = json!("RS256");
+        assert_eq!(choose(vec![rsa_as_ec], Alg::Es256, Some("k")), KeyChoice::Unknown);
+        assert_eq!(choose(vec![ec_as_rsa], Alg::Rs256, Some("k")), KeyChoice::Unknown);
+        // One kid on both kinds of key: each algorithm gets its own, with its own `alg` for the host.
+        for (alg, kty) in [(Alg::Rs256, "RSA"), (Alg::Es256, "EC")] {
+            let KeyChoice::Found(k) = choose(vec![rsa_key("k"), ec_key("k")], alg, Some("k")) else { panic!() };
+            assert_eq!((k.get("kty"), k.get("alg")), (Some(&kty.into()), Some(&alg.name().into())));
+        }
     }
 
     #[test]

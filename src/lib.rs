@@ -12,6 +12,11 @@
 //! boundary ([`boundary`], and `wasm.rs` on wasm32) as a few functions over text, JSON in and
 //! out: `start`, `resume` and `build_info` in the scripts' build, plus `import_record` and
 //! `check_settings` in the Node engine build (`--features engine`).
+//!
+//! The users come from a *source* ([`source`]): another Auth0 tenant ([`flow`], the default build)
+//! or a home-grown user store behind our own HTTP contract ([`rest`], `--no-default-features
+//! --features source-rest`). The sources share the step protocol ([`step`]), the boundary, retries,
+//! outcomes and profiles; each script's wasm carries one source.
 #![deny(missing_docs)]
 
 pub mod base64url;
@@ -26,7 +31,10 @@ pub mod oauth;
 pub mod outcome;
 pub mod profile;
 pub mod refusal;
+pub mod rest;
 pub mod retry;
+pub mod source;
+pub mod step;
 pub mod text;
 
 #[cfg(target_arch = "wasm32")]

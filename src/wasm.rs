@@ -44,6 +44,13 @@ pub fn check_settings(input: &str) -> String {
     crate::boundary::check_settings(input)
 }
 
+/// See [`crate::boundary::check_rest_settings`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn check_rest_settings(input: &str) -> String {
+    crate::boundary::check_rest_settings(input)
+}
+
 /// See [`crate::boundary::normalise_domain`]. Only in the Node engine build (`--features engine`).
 #[cfg(feature = "engine")]
 #[wasm_bindgen]

@@ -40,8 +40,10 @@ fn reference_decode(text: &str) -> Option<Vec<u8>> {
 /// A generated JWKS entry: kty, use, alg, kid, modulus bytes, whether `e` is set.
 type Key = (&'static str, Option<&'static str>, Option<&'static str>, &'static str, usize, bool);
 
-const ALGS: &[&str] =
-    &["RS256", "none", "None", "NONE", "HS256", "HS512", "RS512", "PS256", "ES256", "rs256", "RS256 ", ""];
+const ALGS: &[&str] = &[
+    "RS256", "ES256", "none", "None", "NONE", "HS256", "HS512", "RS512", "PS256", "ES384", "ES256K", "rs256", "es256",
+    "RS256 ", "",
+];
 
 proptest! {
     #![proptest_config(config(256))]
@@ -65,7 +67,7 @@ proptest! {
     }
 
     #[test]
-    fn only_rs256_with_an_object_payload_and_a_signature_is_read(
+    fn only_rs256_or_es256_with_an_object_payload_and_a_signature_is_read(
         alg in prop::sample::select(ALGS.to_vec()),
         kid in prop::option::of("[A-Za-z0-9_-]{1,24}"),
         extra_header in prop::collection::btree_map("[a-z]{1,5}", any::<u32>(), 0..3),
@@ -80,16 +82,17 @@ proptest! {
         for (k, v) in &extra_header { if k != "alg" && k != "kid" { header[k] = json!(v); } }
         let token = format!("{}.{}.{}", b64(&header), b64(&payload), signature);
         let valid_sig = !signature.is_empty() && base64url::decode(&signature).is_some();
-        let ok = alg == "RS256" && payload.is_object() && valid_sig;
+        let ok = (alg == "RS256" || alg == "ES256") && payload.is_object() && valid_sig;
         match jwt::parse(&token) {
             Ok(t) => {
                 prop_assert!(ok, "accepted alg {:?} payload {} sig {:?}", alg, payload, signature);
+                prop_assert_eq!(t.alg.name(), alg);
                 prop_assert_eq!(t.kid, kid);
                 prop_assert_eq!(S::Object(serde_json::from_str(&json::Value::Object(t.claims).to_json()).unwrap()), payload.clone());
                 prop_assert_eq!(t.signing_input, format!("{}.{}", b64(&header), b64(&payload)));
             }
             Err(e) => {
-                prop_assert!(!ok, "refused a well-formed RS256 token: {}", e);
+                prop_assert!(!ok, "refused a well-formed {} token: {}", alg, e);
                 prop_assert!(!e.contains(&signature) || signature.len() < 4, "the error echoes the token");
             }
         }
@@ -177,7 +180,7 @@ proptest! {
             None if usable.len() == 1 => Some(usable[0]),
             None => None,
         };
-        let got = jwt::select_key(&json!({"keys": jwks}).to_string(), kid).unwrap();
+        let got = jwt::select_key(&json!({"keys": jwks}).to_string(), jwt::Alg::Rs256, kid).unwrap();
         match (got, want) {
             (KeyChoice::Unknown, None) => {}
             (KeyChoice::Found(j), Some(w)) => prop_assert_eq!(j.get("n").and_then(json::Value::as_str).map(str::len), Some(base64url::encode(&vec![0xc5; w.4]).len())),
@@ -186,9 +189,54 @@ proptest! {
     }
 
     #[test]
+    fn an_es256_key_is_chosen_only_when_it_is_a_usable_p256_signing_key_with_the_kid(
+        keys in prop::collection::vec((
+            prop::sample::select(vec!["EC", "RSA", "OKP", "ec"]),
+            prop::sample::select(vec!["P-256", "P-384", "secp256k1"]),
+            prop::option::of(prop::sample::select(vec!["sig", "enc"])),
+            prop::option::of(prop::sample::select(vec!["ES256", "RS256", "ES384", "none"])),
+            prop::sample::select(vec!["a", "b", "c"]),
+            prop::sample::select(vec![31usize, 32, 48]),
+        ), 0..5),
+        kid in prop::option::of(prop::sample::select(vec!["a", "b", "z"])),
+    ) {
+        let jwks: Vec<S> = keys.iter().map(|(kty, crv, use_, alg, k, len)| {
+            // An RSA entry carries a usable modulus too: only its type may keep it from ES256.
+            let mut j = json!({"kty": kty, "crv": crv, "kid": k, "d": "AQAB", "x": base64url::encode(&vec![1; *len]),
+                "y": base64url::encode(&vec![2; *len]), "n": base64url::encode(&[0xc5; 256]), "e": "AQAB"});
+            if let Some(u) = use_ { j["use"] = json!(u); }
+            if let Some(a) = alg { j["alg"] = json!(a); }
+            j
+        }).collect();
+        let usable: Vec<_> = keys.iter()
+            .filter(|(kty, crv, use_, alg, _, len)| *kty == "EC" && *crv == "P-256" && matches!(use_, None | Some("sig"))
+                && matches!(alg, None | Some("ES256")) && *len == 32)
+            .collect();
+        let want = match kid {
+            Some(k) => usable.iter().find(|u| u.4 == k).copied(),
+            None if usable.len() == 1 => Some(usable[0]),
+            None => None,
+        };
+        match (jwt::select_key(&json!({"keys": jwks}).to_string(), jwt::Alg::Es256, kid).unwrap(), want) {
+            (KeyChoice::Unknown, None) => {}
+            (KeyChoice::Found(j), Some(_)) => {
+                prop_assert_eq!(j.get("kty").and_then(json::Value::as_str), Some("EC"));
+                prop_assert_eq!(j.get("alg").and_then(json::Value::as_str), Some("ES256"));
+                for m in ["crv", "x", "y"] {
+                    prop_assert!(j.get(m).is_some(), "{} missing: {:?}", m, j);
+                }
+                prop_assert!(j.get("d").is_none() && j.get("kid").is_none() && j.get("use").is_none());
+            }
+            (got, want) => prop_assert!(false, "got {:?}, model {:?}", got, want),
+        }
+    }
+
+    #[test]
     fn jwks_parsing_never_panics(body in "\\PC{0,60}", kid in prop::option::of("\\PC{0,8}")) {
-        let _ = jwt::select_key(&body, kid.as_deref());
-        let _ = jwt::select_key(&format!("{{\"keys\":{body}}}"), kid.as_deref());
+        for alg in [jwt::Alg::Rs256, jwt::Alg::Es256] {
+            let _ = jwt::select_key(&body, alg, kid.as_deref());
+            let _ = jwt::select_key(&format!("{{\"keys\":{body}}}"), alg, kid.as_deref());
+        }
     }
 }
 
