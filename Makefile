@@ -35,6 +35,10 @@ WASM := target/wasm/migrate.wasm
 # target folder so the two builds do not invalidate each other.
 ENGINE_PKG := target/pkg-engine
 ENGINE_WASM := target/wasm/engine.wasm
+# dist/rest/*.js carry a third build: the rest source (src/rest.rs, docs/rest-contract.md) instead of
+# the auth0 one (`--no-default-features --features source-rest`), in its own cargo target folder too.
+REST_PKG := target/pkg-rest
+REST_WASM := target/wasm/rest.wasm
 RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs rust-toolchain.toml
 TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard pkg-template/shim/*.js) $(wildcard js/build/*.js) js/auth0-limits.js
 STAMP := target/.stamps
@@ -77,6 +81,11 @@ $(ENGINE_PKG)/migrate_bg.wasm $(ENGINE_PKG)/migrate.js &: $(RUST_SOURCES) $(COMM
 	  --no-typescript --no-pack --out-dir $(CURDIR)/$(ENGINE_PKG) --out-name migrate -- --features engine
 	@touch $(ENGINE_PKG)/migrate_bg.wasm $(ENGINE_PKG)/migrate.js
 
+$(REST_PKG)/migrate_bg.wasm $(REST_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
+	CARGO_TARGET_DIR=$(CURDIR)/target/rest-build $(WASM_PACK) --quiet build --release --target no-modules \
+	  --no-typescript --no-pack --out-dir $(CURDIR)/$(REST_PKG) --out-name migrate -- --no-default-features --features source-rest
+	@touch $(REST_PKG)/migrate_bg.wasm $(REST_PKG)/migrate.js
+
 # wasm-opt from the npm binaryen pinned in package-lock (Debian's binaryen 108 breaks the output).
 WASM_OPT_FLAGS := -Oz --converge --zero-filled-memory --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int \
@@ -89,14 +98,19 @@ $(ENGINE_WASM): $(ENGINE_PKG)/migrate_bg.wasm $(STAMP)/node
 	@mkdir -p $(@D)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
 
-wasm: $(WASM) $(ENGINE_WASM)
+$(REST_WASM): $(REST_PKG)/migrate_bg.wasm $(STAMP)/node
+	@mkdir -p $(@D)
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
+
+wasm: $(WASM) $(ENGINE_WASM) $(REST_WASM)
 
 target/toolchain.json: $(STAMP)/tools $(STAMP)/node rust-toolchain.toml
 	node js/build/toolchain.js "$(WASM_PACK)" "$(WASM_BINDGEN_BIN)/wasm-bindgen" "$(WASM_OPT)" > $@
 
-$(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(ENGINE_WASM) $(ENGINE_PKG)/migrate.js $(TEMPLATES) target/toolchain.json package.json
+$(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(ENGINE_WASM) $(ENGINE_PKG)/migrate.js $(REST_WASM) $(REST_PKG)/migrate.js $(TEMPLATES) target/toolchain.json package.json
 	node js/build/assemble.js --wasm $(WASM) --glue $(PKG)/migrate.js \
-	  --engine-wasm $(ENGINE_WASM) --engine-glue $(ENGINE_PKG)/migrate.js --toolchain target/toolchain.json --out $(OUT)
+	  --engine-wasm $(ENGINE_WASM) --engine-glue $(ENGINE_PKG)/migrate.js \
+	  --rest-wasm $(REST_WASM) --rest-glue $(REST_PKG)/migrate.js --toolchain target/toolchain.json --out $(OUT)
 
 # Style gates first: they are quick and name the exact line.
 test: lint test-rust test-wasm test-js
@@ -167,10 +181,10 @@ soak: dist
 .PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo bench bench-tail soak
 
 clean:
-	rm -rf $(OUT) target/pkg target/pkg-engine target/wasm target/.stamps
+	rm -rf $(OUT) target/pkg target/pkg-engine target/pkg-rest target/wasm target/.stamps
 
 # Rust style gates: formatting (rustfmt.toml), clippy natively (tests included) and for wasm32 with
-# both feature sets (src/wasm.rs and the engine exports compile only there), and the docs, private
+# each feature set (auth0, engine, rest) (src/wasm.rs and the engine exports compile only there), and the docs, private
 # items included, with warnings denied (broken intra-doc links, unescaped `<tags>`).
 .PHONY: lint-rust
 lint-rust: $(STAMP)/rust-target
@@ -178,6 +192,7 @@ lint-rust: $(STAMP)/rust-target
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown --lib --features engine -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-rest -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items --target wasm32-unknown-unknown --features engine
 

@@ -37,6 +37,8 @@ module.exports = {
   importRecord: call('import_record'),
   /** `{settings}` -> `{keys: [{name, required}], unknown: [..], error?}`: the scripts' own settings rules and key list. */
   checkSettings: call('check_settings'),
+  /** `{settings}` -> the same for the rest source's scripts (dist/rest/*.js): its keys and rules (src/rest/settings.rs). */
+  checkRestSettings: call('check_rest_settings'),
   /** `{domain}` -> `{domain: 'host[:port]'}` or `{error}`: the `Domain` setting's rules, for any tenant domain. */
   normaliseDomain: call('normalise_domain'),
   /** `{retry_after, rate_limit_reset, now_ms}` -> `{wait_ms | null}`: what a 429 asks, as the scripts read it. */

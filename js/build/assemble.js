@@ -5,10 +5,13 @@
  * file per script, plus manifest.json.
  *
  * Usage: node js/build/assemble.js --wasm FILE --glue FILE --engine-wasm FILE --engine-glue FILE
- *          --toolchain FILE --out DIR
+ *          --rest-wasm FILE --rest-glue FILE --toolchain FILE --out DIR
  *
  * --wasm/--glue are the scripts' module; --engine-wasm/--engine-glue the same crate built with the
- * `engine` feature for dist/engine.js (it adds the exports only Node tools call).
+ * `engine` feature for dist/engine.js (it adds the exports only Node tools call);
+ * --rest-wasm/--rest-glue the crate built with the rest source instead of the auth0 one
+ * (`source-rest`), for dist/rest/login.js and dist/rest/get_user.js. Every script carries the
+ * same shim; only the module (and the header) differ.
  *
  * The output depends only on its inputs (no dates, no absolute paths, a fixed brotli setting),
  * so two builds of one commit are byte-identical.
@@ -37,7 +40,7 @@ function args(argv) {
     if (!argv[i].startsWith('--') || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
     out[argv[i].slice(2)] = argv[i + 1];
   }
-  for (const k of ['wasm', 'glue', 'engine-wasm', 'engine-glue', 'toolchain', 'out']) if (!out[k]) throw new Error(`missing --${k}`);
+  for (const k of ['wasm', 'glue', 'engine-wasm', 'engine-glue', 'rest-wasm', 'rest-glue', 'toolchain', 'out']) if (!out[k]) throw new Error(`missing --${k}`);
   return out;
 }
 
@@ -53,15 +56,46 @@ const GLUE_EXPORT = 'return Object.assign(__wbg_init, { initSync }, exports);';
 const GLUE_EXPORT_SYNC = 'return Object.assign({ initSync }, exports);';
 
 /**
- * Checks the glue's shape at its anchors (oxc's rule: each found exactly once), rewrites its
- * export line, and indents it.
+ * What the pasted scripts' glue goes without (the engine keeps all of it), each cut where its exact
+ * text is found once, else the build fails (a wasm-bindgen upgrade that changed it is looked at, not
+ * shipped blindly):
+ * - the `build_info` export: the build reads it (selfCheck, on the whole glue) and the engine
+ *   exposes it, but the scripts never call it; unexported, the minifier drops its wrapper (about 170
+ *   bytes of script, measured);
+ * - the `TextEncoder.encodeInto` fallback for runtimes without it: Node has had it since v12, and
+ *   Auth0 runs 18 and 22 (117 bytes, measured).
  */
-function prepareGlue(glue) {
+const SCRIPT_GLUE_CUTS = [
+  '    exports.build_info = build_info;\n',
+  `    if (!('encodeInto' in cachedTextEncoder)) {
+        cachedTextEncoder.encodeInto = function (arg, view) {
+            const buf = cachedTextEncoder.encode(arg);
+            view.set(buf);
+            return {
+                read: arg.length,
+                written: buf.length
+            };
+        };
+    }
+`
+];
+
+/**
+ * Checks the glue's shape at its anchors (oxc's rule: each found exactly once), rewrites its
+ * export line, makes the scripts' cuts (`forScripts`), and indents it.
+ */
+function prepareGlue(glue, forScripts) {
   const count = (s) => glue.split(s).length - 1;
   if (!glue.startsWith(GLUE_HEAD) || count(GLUE_HEAD) !== 1 || count(GLUE_TAIL) !== 1 || count(GLUE_EXPORT) !== 1) {
     throw new Error('the wasm-bindgen glue does not have the expected no-modules shape; was the wasm-bindgen version changed?');
   }
-  const synced = glue.replace(GLUE_EXPORT, GLUE_EXPORT_SYNC);
+  let synced = glue.replace(GLUE_EXPORT, GLUE_EXPORT_SYNC);
+  if (forScripts) {
+    for (const cut of SCRIPT_GLUE_CUTS) {
+      if (count(cut) !== 1) throw new Error(`the wasm-bindgen glue no longer has, exactly once: ${cut.trim().split('\n')[0]}; was the wasm-bindgen version changed?`);
+      synced = synced.replace(cut, '');
+    }
+  }
   return synced
     .trimEnd()
     .split('\n')
@@ -77,12 +111,12 @@ function selfCheck(glueText, wasm) {
   const glue = new Function(`${glueText}\nreturn wasm_bindgen;`)();
   glue.initSync({ module: new WebAssembly.Module(wasm) });
   const [version, commit] = glue.build_info().split(' ');
-  const keys = glue.check_settings ? JSON.parse(glue.check_settings('{"settings":{}}')).keys : null;
-  return { version, commit, settingsKeys: keys };
+  const keys = (fn) => (glue[fn] ? JSON.parse(glue[fn]('{"settings":{}}')).keys : null);
+  return { version, commit, settingsKeys: keys('check_settings'), restSettingsKeys: keys('check_rest_settings') };
 }
 
 /** A module as it is embedded: its hash, sizes, glue and brotli payload (base64 and text91). */
-function embed(glueText, wasm) {
+function embed(glueText, wasm, forScripts) {
   const compressed = zlib.brotliCompressSync(wasm, {
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
@@ -96,7 +130,7 @@ function embed(glueText, wasm) {
     record: { sha256: sha256(wasm), bytes: wasm.length, brotli_bytes: compressed.length },
     values: {
       WASM_SHA256: sha256(wasm),
-      GLUE: prepareGlue(glueText),
+      GLUE: prepareGlue(glueText, forScripts),
       WASM_BASE64: compressed.toString('base64'),
       WASM_TEXT91: packed,
       WASM_PACKED_BYTES: String(compressed.length)
@@ -131,7 +165,8 @@ async function shrink(text) {
   const out = await minify(text.slice(m[0].length), {
     ecma: 2018,
     toplevel: false,
-    compress: { passes: 2 },
+    // The glue's console.warn calls only warn of loader call forms the shim never makes.
+    compress: { passes: 2, pure_funcs: ['console.warn'] },
     mangle: true,
     format: { preamble: m[1], comments: false }
   });
@@ -151,14 +186,23 @@ async function main() {
   const engineWasm = fs.readFileSync(a['engine-wasm']);
   const engineGlue = fs.readFileSync(a['engine-glue'], 'utf8');
   const engineBuild = selfCheck(engineGlue, engineWasm);
-  if (engineBuild.version !== build.version || engineBuild.commit !== build.commit || !engineBuild.settingsKeys) {
-    throw new Error('the engine build is not of the same version and commit as the scripts, or lacks check_settings');
+  if (engineBuild.version !== build.version || engineBuild.commit !== build.commit || !engineBuild.settingsKeys || !engineBuild.restSettingsKeys) {
+    throw new Error('the engine build is not of the same version and commit as the scripts, or lacks check_settings / check_rest_settings');
   }
   build.settingsKeys = engineBuild.settingsKeys;
-  const scriptsModule = embed(glue, wasm);
+  const restWasm = fs.readFileSync(a['rest-wasm']);
+  const restGlue = fs.readFileSync(a['rest-glue'], 'utf8');
+  const restBuild = selfCheck(restGlue, restWasm);
+  if (restBuild.version !== build.version || restBuild.commit !== build.commit) {
+    throw new Error('the rest build is not of the same version and commit as the scripts');
+  }
+  const scriptsModule = embed(glue, wasm, true);
   const engineModule = embed(engineGlue, engineWasm);
+  const restModule = embed(restGlue, restWasm, true);
   const embedded = { VERSION: build.version, ...scriptsModule.values };
-  const runtime = fill(shimText(), embedded).trimEnd();
+  const restEmbedded = { VERSION: build.version, ...restModule.values };
+  const runtime = fill(shimText('auth0'), embedded).trimEnd();
+  const restRuntime = fill(shimText('rest'), restEmbedded).trimEnd();
 
   const scripts = [
     { file: 'login.js', expect: { functionName: 'login' }, wasm: true, minify: true },
@@ -167,23 +211,27 @@ async function main() {
     { file: 'metadata-rule.js', expect: { functionName: 'migrationMetadata' }, wasm: false },
     { file: 'engine.js', expect: { module: true }, wasm: true, engine: true },
     { file: 'retired/login.js', template: 'retired-login.js', expect: { functionName: 'login' }, wasm: false },
-    { file: 'retired/get_user.js', template: 'retired-get_user.js', expect: { functionName: 'getByEmail' }, wasm: false }
+    { file: 'retired/get_user.js', template: 'retired-get_user.js', expect: { functionName: 'getByEmail' }, wasm: false },
+    // The rest source: the same skeletons and shim, its own module and settings.
+    { file: 'rest/login.js', template: 'login.js', expect: { functionName: 'login' }, wasm: true, minify: true, rest: true },
+    { file: 'rest/get_user.js', template: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true, minify: true, rest: true }
   ];
   fs.mkdirSync(a.out, { recursive: true });
   const artifacts = [];
   for (const s of scripts) {
-    const own = s.engine ? { VERSION: build.version, ...engineModule.values } : embedded;
+    const own = s.engine ? { VERSION: build.version, ...engineModule.values } : s.rest ? restEmbedded : embedded;
+    const keys = s.rest ? engineBuild.restSettingsKeys : build.settingsKeys;
     const text = fill(fs.readFileSync(path.join(TEMPLATES, s.template || s.file), 'utf8'), {
       ...own,
-      HEADER: header(s.file, { ...build, wasmSha256: s.wasm ? own.WASM_SHA256 : null }),
+      HEADER: header(s.file, { ...build, settingsKeys: keys, wasmSha256: s.wasm ? own.WASM_SHA256 : null }),
       // Indented to sit in the function body; the replacer form keeps `$` in the glue literal.
-      RUNTIME: runtime.replace(/^ {2}/, '')
+      RUNTIME: (s.rest ? restRuntime : runtime).replace(/^ {2}/, '')
     });
     const skeleton = path.join(ROOT, 'target', 'skeleton', s.file);
     fs.mkdirSync(path.dirname(skeleton), { recursive: true });
     fs.writeFileSync(skeleton, text);
     const final = s.minify ? await shrink(text) : text;
-    const bytes = checkScript(s.file, final, s.expect);
+    const bytes = checkScript(s.file, final, { ...s.expect, carriesWasm: s.wasm && !s.expect.module });
     fs.mkdirSync(path.dirname(path.join(a.out, s.file)), { recursive: true });
     fs.writeFileSync(path.join(a.out, s.file), final);
     artifacts.push({ file: s.file, bytes, sha256: sha256(final) });
@@ -194,6 +242,7 @@ async function main() {
     commit: build.commit,
     wasm: scriptsModule.record,
     engine_wasm: engineModule.record,
+    rest_wasm: restModule.record,
     artifacts,
     toolchain
   };

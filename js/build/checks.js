@@ -11,17 +11,30 @@ const { SCRIPT_LIMIT_BYTES } = require('../auth0-limits');
 const { almDecode91 } = require('../../pkg-template/shim/decode91');
 
 /**
+ * Our own ceiling for a pasted script that carries a wasm module (each source's login and get_user):
+ * issue 12 let sources arrive on the condition that none grows past the 39.9 KB the auth0 scripts
+ * had then. Over it the build fails, so a change that costs bytes has to pay for them. (The 32 KB
+ * goal of the size issue is a benchmark budget: `make bench` reports it.)
+ */
+const WASM_SCRIPT_CEILING_BYTES = 39900;
+
+/**
  * Throws when `text` breaks a rule.
  * @param {string} file      name for messages, e.g. "login.js"
  * @param {string} text      the script as it will be pasted
  * @param {object} expect    { functionName } for a one-function script, { actionExport } for an
- *                           Action, { module: true } for a Node module (no Auth0 size limit)
+ *                           Action, { module: true } for a Node module (no Auth0 size limit);
+ *                           { carriesWasm: true } for a pasted script with a module inside
+ *                           (WASM_SCRIPT_CEILING_BYTES)
  */
 function checkScript(file, text, expect) {
   const problems = [];
   const bytes = Buffer.byteLength(text, 'utf8');
   if (!expect.module && bytes > SCRIPT_LIMIT_BYTES) {
     problems.push(`is ${bytes} bytes, over Auth0's script limit of ${SCRIPT_LIMIT_BYTES} bytes`);
+  }
+  if (expect.carriesWasm && bytes > WASM_SCRIPT_CEILING_BYTES) {
+    problems.push(`is ${bytes} bytes, over this project's ceiling of ${WASM_SCRIPT_CEILING_BYTES} bytes for a script with a module inside (js/build/checks.js says why)`);
   }
   // The Auth0 Deploy CLI replaces @@KEY@@ and ##KEY## inside script files; refuse both markers.
   for (const marker of ['@@', '##']) {
@@ -157,4 +170,4 @@ function findSecrets(text) {
   return found.sort((a, b) => a.at - b.at);
 }
 
-module.exports = { SCRIPT_LIMIT_BYTES, checkScript, oneFunctionName, findSecrets, isWasmPayload };
+module.exports = { SCRIPT_LIMIT_BYTES, WASM_SCRIPT_CEILING_BYTES, checkScript, oneFunctionName, findSecrets, isWasmPayload };

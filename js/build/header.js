@@ -18,7 +18,7 @@ const SETTINGS = '__SETTINGS__';
 
 const WHERE = {
   'login.js': {
-    title: 'Login script for lazy migration from the old tenant',
+    title: 'Login script for lazy migration from the old tenant (source: auth0)',
     paste: [
       'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
       'turn on "Use my own database", paste into Database Action Scripts > Login,',
@@ -27,7 +27,7 @@ const WHERE = {
     reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
   },
   'get_user.js': {
-    title: 'Get User script for lazy migration from the old tenant',
+    title: 'Get User script for lazy migration from the old tenant (source: auth0)',
     paste: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.'],
     reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
   },
@@ -50,6 +50,21 @@ const WHERE = {
     title: 'the migration module for Node tools (not an Auth0 script)',
     paste: ['nowhere: `require` it from Node (the command line does).'],
     reads: 'nothing by itself: callers pass the settings'
+  },
+  'rest/login.js': {
+    title: 'Login script for lazy migration from a user store (source: rest)',
+    paste: [
+      'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
+      'turn on "Use my own database", paste into Database Action Scripts > Login,',
+      'and turn on "Import Users to Auth0" on the Settings tab.',
+      'The user store must serve the contract in docs/rest-contract.md.'
+    ],
+    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
+  },
+  'rest/get_user.js': {
+    title: 'Get User script for lazy migration from a user store (source: rest)',
+    paste: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.'],
+    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
   },
   'metadata-rule.js': {
     title: 'legacy Rule for the OLD tenant (Rules reached end of life on 18 Nov 2026: use metadata-action.js)',

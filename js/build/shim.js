@@ -16,6 +16,12 @@ const SHIM_DIR = path.resolve(__dirname, '..', '..', 'pkg-template', 'shim');
 
 /** The modules in the order they are pasted, then the template of build values. */
 const MODULES = ['run.js', 'instance.js', 'decode91.js', 'transport.js', 'verify.js', 'log.js'];
+/**
+ * Modules only one source's scripts carry, pasted after the shared ones: the rest source signs
+ * its requests (sign.js); the auth0 source's wasm never asks to, so its scripts go without
+ * (118 bytes of minified script, measured).
+ */
+const SOURCE_MODULES = { auth0: [], rest: ['sign.js'] };
 const TEMPLATE = 'embedded.js';
 
 /** The exports line `file` must end with: each top-level function it declares, in order. */
@@ -49,12 +55,13 @@ const indent = (text) =>
     .map((l) => (l && !/^__ALM_[A-Z0-9_]+__$/.test(l) ? `  ${l}` : l))
     .join('\n');
 
-/** The whole shim, indented for a function body, its placeholders not yet filled. */
-function shimText() {
-  const parts = MODULES.map((f) => moduleBody(f, fs.readFileSync(path.join(SHIM_DIR, f), 'utf8')));
+/** The whole shim for `source`'s scripts, indented for a function body, its placeholders not yet filled. */
+function shimText(source = 'auth0') {
+  if (!SOURCE_MODULES[source]) throw new Error(`no shim for the source ${source}`);
+  const parts = [...MODULES, ...SOURCE_MODULES[source]].map((f) => moduleBody(f, fs.readFileSync(path.join(SHIM_DIR, f), 'utf8')));
   const template = fs.readFileSync(path.join(SHIM_DIR, TEMPLATE), 'utf8').trimEnd();
   if (template.includes('module.exports')) throw new Error(`pkg-template/shim/${TEMPLATE} is a template and must not export`);
   return indent([...parts, template].join('\n\n'));
 }
 
-module.exports = { SHIM_DIR, MODULES, TEMPLATE, exportsLine, moduleBody, shimText };
+module.exports = { SHIM_DIR, MODULES, SOURCE_MODULES, TEMPLATE, exportsLine, moduleBody, shimText };

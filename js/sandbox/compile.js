@@ -137,15 +137,17 @@ function analyseScript(text) {
  * Validates `text` (see analyseScript) and, when `expectedName` is given, its function name; returns
  * `{ fn, name, params }` where `fn(scope)` returns the script's function with `scope`'s values
  * (`configuration`, `global`, the error classes, `require`, `console`) as its Auth0 globals.
+ * With `context` (a vm context, globals.js makeRealm) the function is compiled and runs in it, so
+ * every other global name it reads is that context's; without, Node's own global scope.
  * Throws SandboxError (code too_large | syntax | not_one_function | wrong_name) with the reason.
  */
-function compileScript(text, expectedName) {
+function compileScript(text, expectedName, context) {
   const { name, params } = analyseScript(text);
   if (expectedName != null && name !== expectedName) {
     throw new SandboxError('wrong_name', `the function is named "${name}"; expected "${expectedName}"`);
   }
   // `return (` on the script's first line keeps stack-trace line numbers equal to the pasted text's.
-  const raw = vm.compileFunction(`return (${text}\n);`, SCOPE_NAMES.slice(), { filename: `${name}.js` });
+  const raw = vm.compileFunction(`return (${text}\n);`, SCOPE_NAMES.slice(), { filename: `${name}.js`, ...(context ? { parsingContext: context } : {}) });
   const fn = (scope) =>
     raw.apply(
       undefined,

@@ -12,6 +12,7 @@
  * scripts share one console and one require).
  */
 const util = require('node:util');
+const vm = require('node:vm');
 const nodeModule = require('node:module');
 const { AsyncLocalStorage } = require('node:async_hooks');
 const { SandboxError } = require('./sandbox-error');
@@ -144,6 +145,31 @@ function makeRequire(container) {
   };
 }
 
+/**
+ * The global names Auth0 documents for these scripts besides SCOPE_NAMES: the timers. With the
+ * ECMAScript built-ins every V8 context has (Object, JSON, Promise, typed arrays... and WebAssembly,
+ * which V8 itself puts in each context) they are all a documented-only container shows the script.
+ */
+const DOCUMENTED_GLOBALS = Object.freeze({ setTimeout, clearTimeout });
+
+/**
+ * A V8 context of its own for a container's scripts, showing them only what Auth0 documents -
+ * DOCUMENTED_GLOBALS beside SCOPE_NAMES - plus `extra` (e.g. `{ fetch, AbortController }`, to run
+ * the scripts where a runtime has those too): no Buffer, TextDecoder, URL, process, fetch... from
+ * Node's global scope. Why: a script that works here uses nothing Auth0 does not promise, where
+ * one run against Node's real globals may lean on one unnoticed. Returns `{ context, builtins }`:
+ * `builtins` is the context's own Object, Error and Date, which the objects the script makes are
+ * instances of (report.js accepts them beside Node's).
+ */
+function makeRealm(extra = {}, { wasm = true } = {}) {
+  // `wasm: false` compiles no WebAssembly in the context (V8's codeGeneration switch), as a runtime
+  // that forbids it would: the fake tenant's probe connection (`doctor --live`) must say so plainly.
+  const codeGeneration = wasm ? {} : { codeGeneration: { strings: true, wasm: false } };
+  const context = vm.createContext({ ...DOCUMENTED_GLOBALS, ...extra }, { name: 'auth0-documented-globals', ...codeGeneration });
+  const builtins = vm.runInContext('({ Object: Object, Error: Error, Date: Date })', context);
+  return { context, builtins };
+}
+
 /** The values behind SCOPE_NAMES for one container: its configuration and `global`, its console and require. */
 function makeScope(container) {
   return { configuration: container.configuration, global: container.global, ...AUTH0_ERRORS, require: makeRequire(container), console: makeConsole(container) };
@@ -156,7 +182,9 @@ module.exports = {
   ValidationError,
   AUTH0_ERRORS,
   SCOPE_NAMES,
+  DOCUMENTED_GLOBALS,
   current,
+  makeRealm,
   freezeConfiguration,
   mergeContext,
   cloneContext,

@@ -12,7 +12,10 @@
  * What the script sees: `configuration`, `global`, the three Auth0 error classes, `require` and `console` are
  * parameters of the compiled wrapper (so they shadow Node's own `global`/`require`/`console`); everything else
  * (fetch, WebAssembly, TextDecoder, AbortSignal, crypto on Node 19+, Buffer, setTimeout, globalThis...) is the
- * real Node global scope (so `globalThis` is Node's, not the container's `global`). This is no security
+ * real Node global scope (so `globalThis` is Node's, not the container's `global`) - unless the container is
+ * made with `documentedOnly`: then the script runs in a V8 context of its own that has only what Auth0
+ * documents (the ECMAScript built-ins, setTimeout and clearTimeout, the names above) plus the container's
+ * `extraGlobals`, which shows whether a script leans on a Node global Auth0 never promised. This is no security
  * boundary: it runs trusted text in-process, and an exception a script throws from its own timer after the
  * call has returned crashes this process, as it would crash the Auth0 container.
  *

@@ -12,7 +12,7 @@
 const { performance } = require('node:perf_hooks');
 const { SandboxError } = require('./sandbox-error');
 const { DEFAULT_CONTEXT, current, mergeContext, cloneContext } = require('./globals');
-const { classify, summarise } = require('./report');
+const { classify, summarise, isA } = require('./report');
 const { finishLeaks } = require('./redact');
 const { SCRIPT_TIMEOUT_MS } = require('../auth0-limits');
 
@@ -82,6 +82,8 @@ async function invoke(container, scriptText, options = {}) {
   report.name = entry.name;
   const context = withContext ? cloneContext(options.context !== undefined ? options.context : mergeContext(DEFAULT_CONTEXT, container.contextDefaults)) : undefined;
 
+  // The script's own built-ins when it runs in a context of its own (report.js, isA).
+  const realm = container.realm ? container.realm.builtins : null;
   const calls = [];
   let thrown = null;
   let wake;
@@ -90,13 +92,13 @@ async function invoke(container, scriptText, options = {}) {
   });
   const callback = (...a) => {
     if (inv.closed) {
-      container.lateEvents.push(`${entry.name}: callback called after its report was final (first argument: ${inv.redact(summarise(a[0]))})`);
+      container.lateEvents.push(`${entry.name}: callback called after its report was final (first argument: ${inv.redact(summarise(a[0], realm))})`);
       return;
     }
     let result = null;
     if (calls.length === 0 && !thrown) {
       try {
-        result = classify(kind, a);
+        result = classify(kind, a, realm);
       } catch (err) {
         // e.g. a profile getter that throws
         result = {
@@ -152,7 +154,7 @@ async function invoke(container, scriptText, options = {}) {
     report.violations.push(`callback never called within ${timeoutMs} ms (Auth0 stops a script after about 20 s)`);
     report.event = kind === 'login' ? 'f' : null;
   } else if (thrown && thrown.before === 0) {
-    const r = classify(kind, [thrown.err instanceof Error ? thrown.err : new Error(String(thrown.err))]);
+    const r = classify(kind, [isA(thrown.err, 'Error', realm) ? thrown.err : new Error(String(thrown.err))], realm);
     Object.assign(report, { callbackOutcome: r.callbackOutcome, event: r.event, error: r.error });
     if (calls.length === 0) report.warnings.push(`${entry.name} ${thrown.how} instead of calling back; Auth0 treats that as callback(error)`);
   } else {
@@ -162,14 +164,14 @@ async function invoke(container, scriptText, options = {}) {
     report.warnings.push(...r.warnings);
   }
   if (thrown && calls.length > 0) {
-    report.violations.push(`${entry.name} ${thrown.how} (${summarise(thrown.err)}) and also called back (with ${summarise(calls[0].args[0])})`);
+    report.violations.push(`${entry.name} ${thrown.how} (${summarise(thrown.err, realm)}) and also called back (with ${summarise(calls[0].args[0], realm)})`);
   }
   if (calls.length > 1) {
     report.violations.push(
       `callback called ${calls.length} times (must be exactly once): ` +
         calls
           .slice(0, 3)
-          .map((c, i) => `call ${i + 1} with ${summarise(c.args[0])}`)
+          .map((c, i) => `call ${i + 1} with ${summarise(c.args[0], realm)}`)
           .join(', ')
     );
   }

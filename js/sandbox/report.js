@@ -12,17 +12,35 @@ const { WrongUsernameOrPasswordError, UnauthorizedError, ValidationError, AUTH0_
 /** Fields Auth0 accepts at the top level of a returned profile; anything else only earns a warning. */
 const PROFILE_FIELDS = Object.freeze(['user_id', 'email', 'email_verified', 'username', 'name', 'nickname', 'given_name', 'family_name', 'picture', 'user_metadata', 'app_metadata', 'mfa_factors']);
 
+/**
+ * The script's own built-ins. A container that shows the script only what Auth0 documents runs it
+ * in a V8 context of its own (globals.js, makeRealm), whose Object, Error and Date are not Node's:
+ * a profile or an Error the script makes there is still plain JSON or an Error. `realm` is that
+ * context's `{ Object, Error, Date }`, or null when the script runs in Node's.
+ */
+const NODE_BUILTINS = { Object, Error, Date };
+
+/** Is `v` an instance of the built-in `name` (Error, Date) of Node's realm or of the script's? */
+function isA(v, name, realm) {
+  return v instanceof NODE_BUILTINS[name] || (realm != null && v instanceof realm[name]);
+}
+
+/** Is `proto` the Object.prototype of Node's realm or of the script's (a plain object)? */
+function isPlainProto(proto, realm) {
+  return proto === Object.prototype || (realm != null && proto === realm.Object.prototype);
+}
+
 /** A short, password-free description of a callback's first argument (for violation messages). */
-function summarise(v) {
+function summarise(v, realm = null) {
   if (v === null || v === undefined) return String(v);
-  if (v instanceof Error) return `${v.name}(${JSON.stringify(String(v.message)).slice(0, 120)})`;
+  if (isA(v, 'Error', realm)) return `${v.name}(${JSON.stringify(String(v.message)).slice(0, 120)})`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v).slice(0, 120)}`;
   if (typeof v === 'object') return `an object {${Object.keys(v).slice(0, 6).join(', ')}}`;
   return `${typeof v} ${String(v).slice(0, 60)}`;
 }
 
-function errorInfo(err) {
-  if (!(err instanceof Error)) return { name: typeof err, message: String(err) };
+function errorInfo(err, realm) {
+  if (!isA(err, 'Error', realm)) return { name: typeof err, message: String(err) };
   const info = { name: String(err.name), message: String(err.message) };
   if (err instanceof WrongUsernameOrPasswordError) info.identifier = err.identifier;
   if (err instanceof ValidationError) info.code = err.code;
@@ -38,7 +56,7 @@ function pathOf(path, key) {
  * `bad` (Map/Set/class instances, functions, undefined inside objects/arrays, NaN, BigInt, cycles),
  * harmless changes to `warn` (a Date becomes a string; an undefined top-level field is just dropped).
  */
-function checkJson(value, path, depth, stack, bad, warn) {
+function checkJson(value, path, depth, stack, bad, warn, realm) {
   const t = typeof value;
   if (value === null || t === 'string' || t === 'boolean') return;
   if (t === 'number') {
@@ -62,12 +80,12 @@ function checkJson(value, path, depth, stack, bad, warn) {
     bad.push(`${path} refers back to an enclosing object (a cycle); JSON.stringify throws`);
     return;
   }
-  if (value instanceof Date) {
+  if (isA(value, 'Date', realm)) {
     warn.push(`${path} is a Date; stored as its ISO string`);
     return;
   }
   const proto = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+  if (!Array.isArray(value) && !isPlainProto(proto, realm) && proto !== null) {
     const kind = (value.constructor && value.constructor.name) || 'non-plain object';
     let json;
     try {
@@ -81,20 +99,20 @@ function checkJson(value, path, depth, stack, bad, warn) {
   stack.push(value);
   if (Array.isArray(value))
     value.forEach((v, i) => {
-      checkJson(v, pathOf(path, i), depth + 1, stack, bad, warn);
+      checkJson(v, pathOf(path, i), depth + 1, stack, bad, warn, realm);
     });
-  else for (const k of Object.keys(value)) checkJson(value[k], pathOf(path, k), depth + 1, stack, bad, warn);
+  else for (const k of Object.keys(value)) checkJson(value[k], pathOf(path, k), depth + 1, stack, bad, warn, realm);
   stack.pop();
 }
 
 const STRING_FIELDS = ['email', 'username', 'name', 'nickname', 'given_name', 'family_name', 'picture'];
 
 /** Profile checks: { violations, warnings, stored } for a success/found profile. */
-function checkProfile(profile) {
+function checkProfile(profile, realm) {
   const violations = [];
   const warnings = [];
   const proto = profile !== null && typeof profile === 'object' ? Object.getPrototypeOf(profile) : undefined;
-  if (Array.isArray(profile) || (proto !== Object.prototype && proto !== null)) {
+  if (Array.isArray(profile) || (!isPlainProto(proto, realm) && proto !== null)) {
     const what = Array.isArray(profile)
       ? 'an array'
       : profile === null
@@ -115,7 +133,7 @@ function checkProfile(profile) {
   } else if (profile.user_id.startsWith('auth0|')) {
     warnings.push(`profile.user_id already starts with "auth0|"; Auth0 will store "auth0|${profile.user_id}"`);
   }
-  checkJson(profile, 'profile', 0, [], violations, warnings);
+  checkJson(profile, 'profile', 0, [], violations, warnings, realm);
   const unknown = Object.keys(profile).filter((k) => !PROFILE_FIELDS.includes(k));
   if (unknown.length > 0) {
     warnings.push(`profile has fields Auth0 does not accept: ${unknown.join(', ')} (it accepts ${PROFILE_FIELDS.join(', ')})`);
@@ -144,12 +162,12 @@ function checkProfile(profile) {
  * warnings }. `event` is the tenant log event a login would produce (s, fp, fu, f); Get User produces no
  * login event, so it is null there (what Auth0 logs for a failing Get User depends on the flow: UNCONFIRMED).
  */
-function classify(kind, args) {
+function classify(kind, args, realm = null) {
   const [err, profile] = args;
   const r = { callbackOutcome: null, event: null, error: null, profile: null, stored: null, violations: [], warnings: [] };
   const login = kind === 'login';
   if (err) {
-    r.error = errorInfo(err);
+    r.error = errorInfo(err, realm);
     if (err instanceof WrongUsernameOrPasswordError && login) {
       r.callbackOutcome = 'wrong_password';
       r.event = err.identifier ? 'fp' : 'fu';
@@ -157,7 +175,7 @@ function classify(kind, args) {
       r.callbackOutcome = err instanceof UnauthorizedError ? 'unauthorized' : 'error';
       r.event = login ? 'f' : null;
       if (err instanceof WrongUsernameOrPasswordError) r.warnings.push('WrongUsernameOrPasswordError means nothing to Get User; it is a plain failure there');
-      if (!(err instanceof Error)) r.warnings.push(`the error is ${summarise(err)}, not an Error object`);
+      if (!isA(err, 'Error', realm)) r.warnings.push(`the error is ${summarise(err, realm)}, not an Error object`);
       else if (!Object.values(AUTH0_ERRORS).some((C) => err instanceof C) && err.name in AUTH0_ERRORS) {
         r.warnings.push(`the error is named ${err.name} but is not the sandbox's ${err.name} class; Auth0 may treat it as a plain error`);
       }
@@ -172,7 +190,7 @@ function classify(kind, args) {
     } else r.callbackOutcome = 'not_found';
     return r;
   }
-  const checked = checkProfile(profile);
+  const checked = checkProfile(profile, realm);
   r.callbackOutcome = login ? 'success' : 'found';
   r.event = login ? (checked.fatal ? 'f' : 's') : null; // 'f' for an unusable profile: UNCONFIRMED
   r.profile = profile;
@@ -182,4 +200,4 @@ function classify(kind, args) {
   return r;
 }
 
-module.exports = { PROFILE_FIELDS, classify, summarise };
+module.exports = { PROFILE_FIELDS, classify, summarise, isA };

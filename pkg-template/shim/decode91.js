@@ -7,7 +7,7 @@
 function almDecode91(text, length) {
   var index = new Int8Array(128).fill(-1);
   for (var c = 32, i = 0; c < 127; c++) if (c !== 39 && c !== 92 && c !== 64 && c !== 35) index[c] = i++;
-  var out = Buffer.alloc(length);
+  var out = require('buffer').Buffer.alloc(length);
   var acc = 0;
   var bits = 0;
   var o = 0;

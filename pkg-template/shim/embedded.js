@@ -5,7 +5,12 @@ var ALM_VERSION = '__ALM_VERSION__';
 var ALM_CACHE_KEY = 'auth0-lazy-migrate/wasm/__ALM_WASM_SHA256__';
 
 // wasm-bindgen's generated glue (target no-modules), kept verbatim and run once per container.
+// Its TextEncoder and TextDecoder come from Node's `util` module: Auth0 documents the built-in
+// modules, not those globals. `document` is declared and never set: the glue's lookup of a
+// browser page's script address is then known dead, and the minifier drops it (103 bytes).
 function almGlue() {
+  var document;
+  var { TextEncoder, TextDecoder } = require('util');
 __ALM_GLUE__
   return wasm_bindgen;
 }

@@ -6,7 +6,7 @@ function almEngine() {
   var cached = global[ALM_CACHE_KEY];
   if (cached) return cached;
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.Module !== 'function') {
-    throw new Error('this Auth0 runtime has no WebAssembly support; the migration scripts cannot run here (select Node 18 or later in the tenant settings)');
+    throw new Error('no WebAssembly in this Auth0 runtime: the migration scripts cannot run here');
   }
   var bytes = require('zlib').brotliDecompressSync(almDecode91(ALM_WASM_TEXT91, ALM_WASM_PACKED_BYTES));
   var glue = almGlue();

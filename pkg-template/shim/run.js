@@ -4,8 +4,10 @@
 // ---- whether the log line may name the user. The shim performs the steps it is given.
 // ---- Files by job (pkg-template/shim/, concatenated in this order by js/build/assemble.js):
 // ---- run.js (the step loop and the callback), instance.js (the wasm instance and its
-// ---- traps), decode91.js (the payload's text encoding), transport.js (one request, the
-// ---- container's cache), verify.js (RS256), log.js (the log line), embedded.js (build values).
+// ---- traps), decode91.js (the payload's text encoding), transport.js (one request, by
+// ---- fetch or https; the container's cache), verify.js (RS256, ES256), log.js (the log
+// ---- line), embedded.js (build values), and in the rest source's scripts only, sign.js
+// ---- (HMAC-SHA256: only that source signs).
 
 // Runs one invocation: `start`, then each step the flow asks for until it is done, then the
 // callback, once.
@@ -55,6 +57,8 @@ function almRun(op, input, callback) {
           if (step.store) almRemember(step.store, reply);
         } else if (step.verify) {
           step = almCall(engine, 'resume', { flow: flow, now_ms: Date.now(), verified: almVerify(step.verify) });
+        } else if (step.sign) {
+          step = almCall(engine, 'resume', { flow: flow, now_ms: Date.now(), signed: almSign(step.sign) });
         } else {
           return answer(step.done || { kind: 'error', message: 'internal: the migration module gave no outcome' });
         }
@@ -76,12 +80,9 @@ function almSettings() {
 // Auth0's error classes are globals of its sandbox; outside it (a plain Node test) a named
 // Error stands in, so the outcome is still visible.
 function almError(name, args) {
-  if (name === 'WrongUsernameOrPasswordError' && typeof WrongUsernameOrPasswordError === 'function') {
-    return new WrongUsernameOrPasswordError(args[0], args[1]);
-  }
-  if (name === 'UnauthorizedError' && typeof UnauthorizedError === 'function') {
-    return new UnauthorizedError(args[0]);
-  }
+  var Class = name === 'UnauthorizedError' ? typeof UnauthorizedError === 'function' && UnauthorizedError : typeof WrongUsernameOrPasswordError === 'function' && WrongUsernameOrPasswordError;
+  // UnauthorizedError(message): its args hold the message only, args[1] is undefined.
+  if (Class) return new Class(args[0], args[1]);
   var err = new Error(args[args.length - 1]);
   err.name = name;
   return err;

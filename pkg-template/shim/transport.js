@@ -56,25 +56,19 @@ function almStore(name) {
 }
 
 // One HTTPS request. Any failure to get an answer is reported as such, so the Rust side can
-// tell "the old tenant said no" from "the old tenant did not answer".
+// tell "the old tenant said no" from "the old tenant did not answer". Global `fetch` where the
+// runtime has one; Node's `https` module where it has not (Auth0 documents Node's built-in
+// modules, not the globals): both answer in fetch's shape, so the timing, the reading and the
+// failures below are one code for both.
 async function almSend(request) {
-  var headers = {};
-  request.headers.forEach(function (h) {
-    headers[h[0]] = h[1];
-  });
+  var init = { method: request.method, headers: Object.fromEntries(request.headers), body: request.body };
   var timeout = almTimeout(request.timeout_ms);
   try {
-    var res = await Promise.race([fetch(request.url, {
-      method: request.method,
-      headers: headers,
-      body: request.body,
-      redirect: 'error',
-      signal: timeout.signal
-    }), timeout.expired]);
+    var res = await Promise.race([(typeof fetch === 'function' ? almFetch : almHttps)(request.url, init, timeout.expired), timeout.expired]);
     var hints = {};
     ['retry-after', 'x-ratelimit-reset'].forEach(function (h) {
       var v = res.headers.get(h);
-      if (v !== null) hints[h] = v;
+      if (v != null) hints[h] = v;
     });
     return { status: res.status, headers: hints, body: await almReadText(res, request.max_body_bytes, timeout.expired) };
   } catch (e) {
@@ -86,25 +80,54 @@ async function almSend(request) {
   }
 }
 
+// The request (`init`: method, headers, body) with global fetch, abandoned (aborted) when
+// `expired` rejects.
+function almFetch(url, init, expired) {
+  var controller = new AbortController();
+  expired.catch(function (e) {
+    controller.abort(e);
+  });
+  init.redirect = 'error';
+  init.signal = controller.signal;
+  return fetch(url, init);
+}
+
+// The request with Node's https module, for a runtime without global fetch, answered in fetch's
+// shape: `status`, `headers.get` (a Map of Node's lower-case names: absent is undefined, which
+// the caller treats as fetch's null) and `body` as a web stream. A redirect is no answer, as
+// fetch's `redirect: 'error'` makes it; the request is destroyed when `expired` rejects.
+function almHttps(url, init, expired) {
+  return new Promise(function (resolve, reject) {
+    var req = require('https').request(url, init, function (res) {
+      // Rejected with the response itself, destroyed: no name, no code, so a "network" failure.
+      if (/^30[12378]$/.test(res.statusCode)) return reject(res.destroy());
+      resolve({ status: res.statusCode, headers: new Map(Object.entries(res.headers)), body: require('stream').Readable.toWeb(res) });
+    });
+    req.on('error', reject);
+    expired.catch(function (e) {
+      req.destroy(e);
+    });
+    req.end(init.body);
+  });
+}
+
 // A request's time limit, kept by our own timer rather than AbortSignal.timeout: on Node 20 and
 // 22, once the headers are in, a garbage collection can leave that signal without effect, and a
 // reply whose body stalled was never abandoned - the call hung past Auth0's limit without
 // calling back (found under load by tests/js/faults-load.test.js). `expired` rejects when the
-// time is up; the body read races it too.
+// time is up (the request, its body read, and whichever transport sent it race it).
 function almTimeout(ms) {
-  var controller = new AbortController();
   var fail;
   var expired = new Promise(function (resolve, reject) {
     fail = reject;
   });
-  expired.catch(function () {});
   var timer = setTimeout(function () {
-    var e = new Error('the request timed out');
+    // Its name is all that is read: almSend reports it as a "timeout".
+    var e = new Error();
     e.name = 'TimeoutError';
-    controller.abort(e);
     fail(e);
   }, ms);
-  return { signal: controller.signal, expired: expired, clear: function () { clearTimeout(timer); } };
+  return { expired: expired, clear: function () { clearTimeout(timer); } };
 }
 
 // Reads at most `limit` bytes of a response body (the request's `max_body_bytes`); the rest is
@@ -134,9 +157,9 @@ async function almReadText(res, limit, expired) {
     }
   }
   // ignoreBOM: a byte-order mark stays in the text (and fails the JSON parse) as before.
-  var decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  var decoder = new (require('util').TextDecoder)('utf-8', { fatal: true, ignoreBOM: true });
   // At the read limit the cut may split a character: that tail is left out, not an error.
-  return decoder.decode(Buffer.concat(chunks), { stream: size >= limit });
+  return decoder.decode(require('buffer').Buffer.concat(chunks), { stream: size >= limit });
 }
 
-module.exports = { almRequest: almRequest, almRemember: almRemember, almWithin: almWithin, almStore: almStore, almSend: almSend, almTimeout: almTimeout, almReadText: almReadText };
+module.exports = { almRequest: almRequest, almRemember: almRemember, almWithin: almWithin, almStore: almStore, almSend: almSend, almFetch: almFetch, almHttps: almHttps, almTimeout: almTimeout, almReadText: almReadText };

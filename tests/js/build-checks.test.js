@@ -11,13 +11,15 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
-const { checkScript, findSecrets, isWasmPayload } = require('../../js/build/checks');
+const { checkScript, findSecrets, isWasmPayload, WASM_SCRIPT_CEILING_BYTES } = require('../../js/build/checks');
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 /** The same expectations js/build/assemble.js checks each artifact with. */
 const ARTIFACTS = {
-  'login.js': { functionName: 'login' },
-  'get_user.js': { functionName: 'getByEmail' },
+  'login.js': { functionName: 'login', carriesWasm: true },
+  'get_user.js': { functionName: 'getByEmail', carriesWasm: true },
+  'rest/login.js': { functionName: 'login', carriesWasm: true },
+  'rest/get_user.js': { functionName: 'getByEmail', carriesWasm: true },
   'metadata-action.js': { actionExport: 'onExecutePostLogin' },
   'metadata-rule.js': { functionName: 'migrationMetadata' },
   'engine.js': { module: true },
@@ -54,6 +56,16 @@ test('every real dist artifact passes the checks, secrets scan included', () => 
     assert.deepEqual(findSecrets(text), [], file);
     assert.doesNotThrow(() => checkScript(file, text, expect), file);
   }
+});
+
+test('a script with a module inside stays under the 39,900-byte ceiling: one byte over fails the build', () => {
+  const text = read('login.js');
+  const padded = plant(text, `/*${'x'.repeat(WASM_SCRIPT_CEILING_BYTES - Buffer.byteLength(text) - 4)}*/`);
+  assert.equal(Buffer.byteLength(padded), WASM_SCRIPT_CEILING_BYTES);
+  assert.doesNotThrow(() => checkScript('login.js', padded, ARTIFACTS['login.js']));
+  const over = plant(padded, ' ');
+  assert.throws(() => checkScript('login.js', over, ARTIFACTS['login.js']), /login\.js is 39901 bytes, over this project's ceiling of 39900 bytes/);
+  assert.doesNotThrow(() => checkScript('retired/login.js', over, { functionName: 'login' }), "a script without a module: only Auth0's 100 KB");
 });
 
 test('the embedded wasm payload is recognised, and only a real one is', () => {

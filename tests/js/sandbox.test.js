@@ -295,3 +295,37 @@ test('async function scripts: a rejection counts as a thrown error', async () =>
   assert.equal(r.outcome, 'error');
   assert.equal(r.error.message, 'async boom');
 });
+
+test('documentedOnly: the script sees only what Auth0 documents, and its own objects are read as Node would', async () => {
+  const probe = `function login(u, p, cb) {
+    cb(null, { user_id: 'u1', nickname: [typeof fetch, typeof Buffer, typeof TextDecoder, typeof process, typeof URL,
+      typeof setTimeout, typeof clearTimeout, typeof Promise, typeof WebAssembly, typeof require, typeof global].join() });
+  }`;
+  const c = container({ documentedOnly: true });
+  const r = await login(c, probe);
+  assert.equal(r.outcome, 'success');
+  assert.deepEqual(r.violations, []);
+  assert.equal(r.stored.nickname, 'undefined,undefined,undefined,undefined,undefined,function,function,function,object,function,object');
+  const added = await login(container({ documentedOnly: true, extraGlobals: { fetch } }), probe);
+  assert.match(added.stored.nickname, /^function,undefined,/, 'extraGlobals adds names');
+  assert.match((await login(container(), probe)).stored.nickname, /^function,function,function,object,function,/, "by default, Node's own");
+
+  // Objects and errors of the script's own context: plain JSON and Errors still, a Map still not.
+  const made = await login(c, `function login(u, p, cb) { cb(null, JSON.parse('{"user_id":"u2","user_metadata":{"a":[1]}}')); }`);
+  assert.deepEqual([made.outcome, made.violations, made.warnings], ['success', [], []]);
+  const failed = await login(c, `function login(u, p, cb) { cb(new TypeError('boom')); }`);
+  assert.deepEqual([failed.outcome, failed.error, failed.warnings], ['error', { name: 'TypeError', message: 'boom' }, []]);
+  const thrown = await login(c, `function login(u, p, cb) { throw new RangeError('thrown'); }`);
+  assert.deepEqual(thrown.error, { name: 'RangeError', message: 'thrown' });
+  const map = await login(c, `function login(u, p, cb) { cb(null, { user_id: 'u3', app_metadata: { m: new Map() } }); }`);
+  assert.match(map.violations.join('\n'), /app_metadata\.m is a Map/);
+  const dated = await login(c, `function login(u, p, cb) { cb(null, { user_id: 'u4', user_metadata: { at: new Date(0) } }); }`);
+  assert.match(dated.warnings.join('\n'), /user_metadata\.at is a Date/);
+
+  // A cold start is a new context: nothing a script left on its globals survives it.
+  const leave = `function login(u, p, cb) { globalThis.left = (globalThis.left || 0) + 1; cb(null, { user_id: String(globalThis.left) }); }`;
+  assert.equal((await login(c, leave)).stored.user_id, 'auth0|1');
+  assert.equal((await login(c, leave)).stored.user_id, 'auth0|2');
+  assert.equal((await login(c.fresh(), leave)).stored.user_id, 'auth0|1');
+  assert.equal(globalThis.left, undefined, "Node's global scope untouched");
+});

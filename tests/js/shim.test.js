@@ -7,17 +7,19 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { SHIM_DIR, MODULES, TEMPLATE, moduleBody, shimText } = require('../../js/build/shim');
+const { SHIM_DIR, MODULES, SOURCE_MODULES, TEMPLATE, moduleBody, shimText } = require('../../js/build/shim');
+
+const ALL_MODULES = [...MODULES, ...Object.values(SOURCE_MODULES).flat()];
 
 test('every module exports each function it declares, and nothing else is at its top level', () => {
-  for (const file of MODULES) {
+  for (const file of ALL_MODULES) {
     const text = fs.readFileSync(path.join(SHIM_DIR, file), 'utf8');
     const names = [...text.matchAll(/^(?:async )?function (\w+)\(/gm)].map((m) => m[1]);
     assert.ok(names.length > 0, file);
     assert.deepEqual(Object.keys(require(path.join(SHIM_DIR, file))), names, file);
     assert.doesNotThrow(() => moduleBody(file, text), file);
   }
-  assert.deepEqual(fs.readdirSync(SHIM_DIR).sort(), [...MODULES, TEMPLATE].sort(), 'every file is pasted, in a known order');
+  assert.deepEqual(fs.readdirSync(SHIM_DIR).sort(), [...ALL_MODULES, TEMPLATE].sort(), 'every file is pasted, in a known order');
 });
 
 test('the build refuses a module whose exports line is missing, different, or not last', () => {
@@ -48,6 +50,8 @@ test('the pasted shim is every module in order, indented, without an exports lin
     at = next;
   }
   assert.ok(text.includes('\n__ALM_GLUE__\n'), 'the glue placeholder is left for the build, unindented');
+  assert.ok(!text.includes('function almSign('), "the auth0 source's scripts do not sign");
+  assert.ok(shimText('rest').includes('\n  function almSign('), "the rest source's do");
 });
 
 test('a reply is read up to the limit the request names, and a cut character is left out', async () => {
@@ -74,4 +78,10 @@ test('the log line names the user only when the flow said so', () => {
   }
   assert.match(lines[0], /^auth0-lazy-migrate 9\.9\.9 login outcome=profile ms=\d+ upstream=1 user=[0-9a-f]{12}$/);
   assert.ok(lines[1].endsWith(' user="Ann@Example.com"'));
+});
+
+test("the rest source's signature is HMAC-SHA256 in hex (RFC 4231, test case 2), and null when the host cannot", () => {
+  const { almSign } = require('../../pkg-template/shim/sign');
+  assert.equal(almSign({ key: 'Jefe', message: 'what do ya want for nothing?' }), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  assert.equal(almSign({ key: null, message: 'x' }), null);
 });

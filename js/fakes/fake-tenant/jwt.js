@@ -7,7 +7,9 @@
  * tenant M's key 0; they differ in issuer/audience, which is all the tests rely on). One extra "rogue"
  * key is never published in any JWKS; it signs tokens that must fail signature checks.
  *
- * Each published key carries a self-signed certificate in `x5c`/`x5t`, as Auth0's JWKS entries do.
+ * Each published RSA key carries a self-signed certificate in `x5c`/`x5t`, as Auth0's JWKS entries do.
+ * The P-256 keys (ecKey, for tenants that sign ID tokens with ES256 as other OpenID providers do)
+ * are cheap to make, so they are made on first use and carry no certificate.
  */
 
 const crypto = require('node:crypto');
@@ -50,6 +52,28 @@ function makeKey({ privateKey, publicKey } = crypto.generateKeyPairSync('rsa', {
       alg: 'RS256',
     },
   };
+}
+
+/** A P-256 signing key for ES256, published as other OpenID providers publish theirs. */
+function makeEcKey() {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { crv, x, y } = publicKey.export({ format: 'jwk' });
+  // RFC 7638 thumbprint of an EC key (members in lexical order), shortened like the RSA kids.
+  const kid = b64u(
+    crypto
+      .createHash('sha256')
+      .update(JSON.stringify({ crv, kty: 'EC', x, y }))
+      .digest()
+  ).slice(0, 22);
+  return { kid, privateKey, publicKey, jwk: { kty: 'EC', use: 'sig', crv, x, y, kid, alg: 'ES256' } };
+}
+
+const ecKeys = new Map(); // 'active' | 'rogue' -> key
+
+/** The published P-256 key ('active') or one no tenant publishes ('rogue'). */
+function ecKey(which = 'active') {
+  if (!ecKeys.has(which)) ecKeys.set(which, makeEcKey());
+  return ecKeys.get(which);
 }
 
 const pool = []; // ready keys
@@ -107,7 +131,7 @@ async function prefetchKeys(upTo, withRogue = false) {
 
 /**
  * Signs a compact JWT.
- * @param {object} header must include alg: 'RS256' (needs key), 'HS256' (needs secret) or 'none'
+ * @param {object} header must include alg: 'RS256' or 'ES256' (needs key), 'HS256' (needs secret) or 'none'
  * @param {object} payload
  * @param {{key?: {privateKey: crypto.KeyObject}, secret?: string}} with
  */
@@ -115,6 +139,8 @@ function signJwt(header, payload, { key, secret } = {}) {
   const input = `${b64uJson(header)}.${b64uJson(payload)}`;
   let sig;
   if (header.alg === 'RS256') sig = crypto.sign('sha256', Buffer.from(input), key.privateKey);
+  // JWS ES256 is the raw r||s (64 bytes), not the DER that crypto.sign gives by default.
+  else if (header.alg === 'ES256') sig = crypto.sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
   else if (header.alg === 'HS256') sig = crypto.createHmac('sha256', secret).update(input).digest();
   else if (header.alg === 'none') sig = Buffer.alloc(0);
   else throw new Error(`signJwt: unsupported alg ${header.alg}`);
@@ -150,4 +176,4 @@ function verifyRs256(token, keys) {
   return crypto.verify('sha256', Buffer.from(d.signingInput), key.publicKey, d.signature) ? d : null;
 }
 
-module.exports = { poolKey, rogueKey, prefetchKeys, signJwt, decodeJwt, verifyRs256, b64u };
+module.exports = { poolKey, rogueKey, ecKey, prefetchKeys, signJwt, decodeJwt, verifyRs256, b64u };

@@ -1,0 +1,198 @@
+'use strict';
+/**
+ * The reference implementation of the rest source's contract (docs/rest-contract.md): a small
+ * user store over HTTPS with in-memory users, the HMAC check and the replay window. The tests run
+ * dist/rest/*.js against it on loopback; `node js/fakes/rest-store.js` starts one with sample users
+ * and prints the settings to paste, for a demo. Not for production: users and passwords are kept in
+ * memory, in clear.
+ *
+ * Contract numbers (header names, the 300 s window, the 64 KiB reply limit) are the Rust core's
+ * (src/rest/settings.rs); they are repeated here because this server is what a store's authors read.
+ *
+ * Test hooks: `faults.set(endpoint, fault)` answers the next request(s) to an endpoint with a
+ * fault instead (`{kind: 'status', status, body, headers}`, `{kind: 'text', status, text}`,
+ * `{kind: 'hang'}`, `{kind: 'profile', body}`; `times`, default 1); `clockOffsetS` moves the
+ * store's clock; `requests` records each request (endpoint, status, headers, body) as received.
+ */
+const crypto = require('node:crypto');
+const https = require('node:https');
+const { ensureTestCa } = require('./ca');
+
+const REPLAY_WINDOW_S = 300;
+const MAX_BODY_BYTES = 65_536;
+const LOCK_AFTER_FAILURES = 5;
+
+/**
+ * A user: `{user_id, email, username?, password, state?: 'active'|'blocked'|'locked'|'must_reset', profile?}`;
+ * `profile` holds the other profile fields (name, user_metadata, ...).
+ */
+function publicProfile(u) {
+  const p = { user_id: u.user_id, email: u.email, ...u.profile };
+  if (u.username) p.username = u.username;
+  return p;
+}
+
+/** Constant-time comparison of two strings (false when the lengths differ). */
+function same(a, b) {
+  const x = Buffer.from(String(a));
+  const y = Buffer.from(String(b));
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+/**
+ * Whether a request is authentic: `null` when it is, else the `error` code to refuse it with. The
+ * signature first (nothing is said about the clock to someone who cannot sign), then the window.
+ */
+function authenticate({ secret, method, path, headers, body, nowS }) {
+  const ts = headers['x-alm-timestamp'];
+  const sig = headers['x-alm-signature'];
+  if (typeof ts !== 'string' || !/^\d{1,12}$/.test(ts) || typeof sig !== 'string') return 'bad_signature';
+  const want = crypto.createHmac('sha256', secret).update(`${method}\n${path}\n${ts}\n${body}`).digest('hex');
+  if (!same(sig, `v1=${want}`)) return 'bad_signature';
+  if (Math.abs(nowS - Number(ts)) > REPLAY_WINDOW_S) return 'stale_timestamp';
+  return null;
+}
+
+/**
+ * Starts a store. options: secret (required, the `Shared_Secret`), users (array), basePath
+ * (default '/alm'), host (127.0.0.1), port (0: any free one).
+ */
+async function startRestStore(options) {
+  if (!options || typeof options.secret !== 'string') throw new TypeError('startRestStore needs {secret}');
+  const ca = ensureTestCa();
+  const basePath = options.basePath === undefined ? '/alm' : options.basePath;
+  const byKey = new Map();
+  const failures = new Map();
+  for (const u of options.users || []) {
+    byKey.set(u.email.toLowerCase(), u);
+    if (u.username) byKey.set(u.username.toLowerCase(), u);
+  }
+  const faults = new Map();
+  const store = {
+    requests: [],
+    clockOffsetS: 0,
+    faults: {
+      set: (endpoint, f) => faults.set(endpoint, { times: 1, ...f }),
+      clear: () => faults.clear(),
+    },
+  };
+  const sockets = new Set();
+
+  function takeFault(endpoint) {
+    const f = faults.get(endpoint);
+    if (!f) return null;
+    f.times -= 1;
+    if (f.times <= 0) faults.delete(endpoint);
+    return f;
+  }
+
+  /** verify-password: `[status, body]`. Wrong passwords are counted; the fifth locks the user. */
+  function verifyPassword(input) {
+    const u = typeof input.identifier === 'string' ? byKey.get(input.identifier.toLowerCase()) : undefined;
+    if (!u) return [404, { error: 'not_found' }];
+    if (u.state === 'locked') return [423, { error: 'locked' }];
+    if (typeof input.password !== 'string' || !same(input.password, u.password)) {
+      const n = (failures.get(u.user_id) || 0) + 1;
+      failures.set(u.user_id, n);
+      if (n >= LOCK_AFTER_FAILURES) u.state = 'locked';
+      return [401, { error: 'wrong_credentials' }];
+    }
+    failures.delete(u.user_id);
+    if (u.state === 'blocked') return [403, { error: 'blocked' }];
+    if (u.state === 'must_reset') return [403, { error: 'password_reset_required' }];
+    return [200, publicProfile(u)];
+  }
+
+  /** find-user: `[status, body]`. */
+  function findUser(input) {
+    const u = typeof input.identifier === 'string' ? byKey.get(input.identifier.toLowerCase()) : undefined;
+    if (!u) return [404, { error: 'not_found' }];
+    if (u.state === 'blocked') return [403, { error: 'blocked' }];
+    return [200, publicProfile(u)];
+  }
+
+  async function handle(req, res) {
+    const chunks = [];
+    let size = 0;
+    for await (const c of req) {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) break;
+      chunks.push(c);
+    }
+    const body = Buffer.concat(chunks).toString('utf8');
+    const path = req.url;
+    const endpoint = path === `${basePath}/verify-password` ? 'verify-password' : path === `${basePath}/find-user` ? 'find-user' : null;
+    const entry = { endpoint, path, headers: { ...req.headers }, body, status: null };
+    store.requests.push(entry);
+    const answer = (status, reply, headers = {}) => {
+      const text = typeof reply === 'string' ? reply : JSON.stringify(reply);
+      entry.status = status;
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+      res.end(text);
+    };
+    if (size > MAX_BODY_BYTES) return answer(413, { error: 'too_large' });
+    if (!endpoint || req.method !== 'POST') return answer(404, { error: 'no_such_endpoint' });
+    const nowS = Math.floor(Date.now() / 1000) + store.clockOffsetS;
+    const refused = authenticate({ secret: options.secret, method: req.method, path, headers: req.headers, body, nowS });
+    if (refused) return answer(401, { error: refused });
+    const f = takeFault(endpoint);
+    if (f) {
+      entry.fault = f.kind;
+      if (f.kind === 'hang') return; // never answered; the client's own timeout ends it
+      if (f.kind === 'status') return answer(f.status, f.body || {}, f.headers);
+      if (f.kind === 'text') return answer(f.status || 200, f.text);
+      if (f.kind === 'profile') return answer(200, f.body);
+    }
+    let input;
+    try {
+      input = JSON.parse(body);
+    } catch {
+      return answer(400, { error: 'bad_request' });
+    }
+    const [status, reply] = endpoint === 'verify-password' ? verifyPassword(input) : findUser(input);
+    return answer(status, reply);
+  }
+
+  const server = https.createServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('tlsClientError', () => {});
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port || 0, options.host || '127.0.0.1', resolve);
+  });
+  const { port, address } = server.address();
+  store.url = `https://${address}:${port}${basePath}`;
+  store.close = () =>
+    new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return store;
+}
+
+/** A few sample users, one per outcome, for a demo and the tests. */
+const SAMPLE_USERS = [
+  { user_id: 'u-100', email: 'ada@example.com', username: 'ada', password: 'correct horse 1', profile: { name: 'Ada L', email_verified: true, user_metadata: { plan: 'pro' } } },
+  { user_id: 'u-101', email: 'blocked@example.com', password: 'correct horse 2', state: 'blocked' },
+  { user_id: 'u-102', email: 'locked@example.com', password: 'correct horse 3', state: 'locked' },
+  { user_id: 'u-103', email: 'reset@example.com', password: 'correct horse 4', state: 'must_reset' },
+];
+
+module.exports = { startRestStore, authenticate, SAMPLE_USERS, REPLAY_WINDOW_S };
+
+if (require.main === module) {
+  const secret = process.env.ALM_REST_SECRET || crypto.randomBytes(24).toString('base64url');
+  startRestStore({ secret, users: SAMPLE_USERS, port: Number(process.env.PORT) || 0 }).then((s) => {
+    console.log(`Reference user store listening at ${s.url} (Ctrl-C to stop); trust target/test-ca/ca.pem.`);
+    // A throw-away secret for a loopback demo protects nothing, so it is shown; one given in
+    // ALM_REST_SECRET is the caller's, and is not.
+    const shown = process.env.ALM_REST_SECRET ? '$ALM_REST_SECRET' : secret;
+    console.log(`Settings for dist/rest/*.js: Base_URL=${s.url}  Shared_Secret=${shown}`);
+    console.log(`Users: ${SAMPLE_USERS.map((u) => `${u.email} (${u.state || 'active'})`).join(', ')}`);
+  });
+}
