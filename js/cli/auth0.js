@@ -179,6 +179,9 @@ class Auth0Client {
     this.tokenValue = null;
     this.grantedScopes = null;
     out.addSecret(clientSecret);
+    // Kept for the password-realm login of `doctor --live` / `try --remote` only; not enumerable, so
+    // no dump of the client shows it.
+    Object.defineProperty(this, 'clientSecret', { value: clientSecret, enumerable: false });
     const send = (url, init) => this.send(url, init);
     this.tokens = new TokenProvider({ domain: d, clientId, clientSecret, audience: this.audience, fetch: send });
     this.sdk = new ManagementClient({ domain: d, token: () => this.token(), fetch: send, maxRetries: MAX_RETRIES, timeoutInSeconds: REQUEST_TIMEOUT_S });
@@ -343,6 +346,48 @@ class Auth0Client {
   /** PATCH /api/v2/connections/{id} (body as given: Auth0 replaces `options` and `metadata` whole). */
   updateConnection(id, body) {
     return this.call(`PATCH /api/v2/connections/${id}`, (sdk, opts) => sdk.connections.update(id, body, opts));
+  }
+
+  /** POST /api/v2/connections (scope create:connections): the new connection as Auth0 answers it. */
+  createConnection(body) {
+    return this.call('POST /api/v2/connections', (sdk, opts) => sdk.connections.create(body, opts));
+  }
+
+  /** DELETE /api/v2/connections/{id} (scope delete:connections); Auth0 deletes its users with it. */
+  deleteConnection(id) {
+    return this.call(`DELETE /api/v2/connections/${id}`, (sdk, opts) => sdk.connections.delete(id, opts));
+  }
+
+  /**
+   * One password-realm login of this app (POST /oauth/token, grant
+   * http://auth0.com/oauth/grant-type/password-realm, scope openid profile email) through the same
+   * fetch as every call (net.js). Sent once: a login is not repeated behind the operator's back.
+   * Resolves `{status, body}` for any reply (the caller reads refusals); throws UpstreamError when
+   * there is none. By hand, not through the SDK's AuthenticationClient: that one lives in
+   * `auth0/legacy` with a fetch and retry of its own, and the reply must be read whatever it is.
+   */
+  async passwordRealmLogin({ realm, username, password }) {
+    const body = new URLSearchParams({
+      grant_type: 'http://auth0.com/oauth/grant-type/password-realm',
+      realm,
+      username,
+      password,
+      client_id: this.clientId,
+      client_secret: this.clientSecret,
+      scope: 'openid profile email',
+    });
+    let res;
+    try {
+      res = await net.fetch(`${this.base}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: body.toString(),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_S * 1000),
+      });
+    } catch (err) {
+      throw this.unreachable(err);
+    }
+    return { status: res.status, body: parseBody(await res.text().catch(() => '')) };
   }
 
   /** A 5xx retried by the SDK may leave an extra export job behind: harmless, an export changes nothing. */

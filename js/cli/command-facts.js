@@ -14,7 +14,7 @@
  */
 
 /** The steps of a migration, in order (a command and, where it matters, its defining option). */
-const ORDER = ['build', 'doctor --only old', 'try', 'deploy', 'doctor', 'status (repeatedly)', 'logs', 'tail', 'reset-passwords', 'retire'];
+const ORDER = ['build', 'doctor --live', 'doctor --only old', 'try', 'deploy', 'doctor', 'status (repeatedly)', 'logs', 'tail', 'reset-passwords', 'retire'];
 
 const OLD = 'old tenant (Migration App)';
 const NEW = "new tenant (this tool's app)";
@@ -34,12 +34,16 @@ const FACTS = {
   },
   doctor: {
     old: { scopes: ['read:users'], why: 'and the Password grant, probed with a made-up user' },
-    new: { scopes: ['read:connections', 'read:connections_options'] },
-    examples: ['doctor --only old --secrets-file secrets.json', 'doctor --secrets-file secrets.json'],
+    new: {
+      scopes: ['read:connections', 'read:connections_options', 'create:connections', 'update:connections', 'delete:connections'],
+      why: 'create/update/delete and the Password grant for --live only: its temporary probe connection',
+    },
+    examples: ['doctor --live --secrets-file secrets.json', 'doctor --only old --secrets-file secrets.json', 'doctor --secrets-file secrets.json'],
   },
   try: {
     old: { scopes: ['read:users'], why: "the scripts' own calls, with the Password grant" },
-    examples: ['try login --user ada.lovelace@example.com --secrets-file secrets.json'],
+    new: { scopes: ['read:connections', 'create:connections', 'update:connections', 'delete:connections'], why: 'with --remote only: its temporary connection, and the Password grant' },
+    examples: ['try login --user ada.lovelace@example.com --secrets-file secrets.json', 'try login --remote --user ada.lovelace@example.com --secrets-file secrets.json'],
   },
   deploy: {
     old: { scopes: ['read:users'], why: "the scripts' own calls: its settings proof runs them once" },
@@ -88,7 +92,7 @@ function factsOf(name) {
   return Object.hasOwn(FACTS, name) ? FACTS[name] : null;
 }
 
-/** "build -> doctor --only old -> ... -> retire": the runbook's diagram, the README's and help's line. */
+/** "build -> doctor --live -> ... -> retire": the runbook's diagram, the README's and help's line. */
 function orderLine() {
   return ORDER.join(' -> ');
 }

@@ -27,7 +27,7 @@ const { pipeline } = require('node:stream/promises');
 const path = require('node:path');
 const { ensureTestCa, DEFAULT_CA_DIR } = require('./ca');
 const { seed: defaultSeed, SEED } = require('./seed');
-const { poolKey, rogueKey, prefetchKeys, signJwt } = require('./fake-tenant/jwt');
+const { poolKey, rogueKey, ecKey, prefetchKeys, signJwt } = require('./fake-tenant/jwt');
 const { readBody, parseParams, sendJson, errorBody, Faults, RateLimiter } = require('./fake-tenant/http');
 const { handleToken } = require('./fake-tenant/token');
 const { handleManagement, publicUser } = require('./fake-tenant/management');
@@ -35,6 +35,7 @@ const { handleConnections, normaliseConnection, ENCRYPTED_PREFIX } = require('./
 const { Jobs } = require('./fake-tenant/jobs');
 const { handleChangePassword } = require('./fake-tenant/dbconnections');
 const { LogStore, handleLogs } = require('./fake-tenant/logs');
+const { ScriptRunner } = require('./fake-tenant/scripts');
 const crypto = require('node:crypto');
 const { oldTenantRoute } = require('./routes');
 
@@ -58,13 +59,17 @@ function route(method, pathname) {
     }
   };
   // The NEW tenant's side: connections and bulk jobs (the operator's command line).
-  if (pathname === '/api/v2/connections') return method === 'GET' ? { name: 'connections', family: 'management' } : null;
+  if (pathname === '/api/v2/connections') {
+    if (method === 'GET') return { name: 'connections', family: 'management' };
+    return method === 'POST' ? { name: 'connection-create', family: 'management', body: 'json' } : null;
+  }
   let m = /^\/api\/v2\/connections\/([^/]+)$/.exec(pathname);
   if (m) {
     const connectionId = decode(m[1]);
     if (connectionId === null) return null;
     if (method === 'GET') return { name: 'connection', family: 'management', connectionId };
     if (method === 'PATCH') return { name: 'connection-update', family: 'management', connectionId, body: 'json' };
+    if (method === 'DELETE') return { name: 'connection-delete', family: 'management', connectionId };
     return null;
   }
   if (pathname === '/api/v2/jobs/users-exports') return method === 'POST' ? { name: 'users-exports', family: 'management', body: 'json' } : null;
@@ -153,6 +158,11 @@ function discoveryDoc(st) {
  * @param {number} [options.accessTokenLifetime] client-credentials token seconds (default 86400)
  * @param {'exact'|'insensitive'} [options.usersByEmailMatch] default 'exact' (Auth0: case-sensitive)
  * @param {boolean} [options.idTokenUsername] put `username` in ID tokens (Auth0 does not; default false)
+ * @param {'RS256'|'ES256'} [options.idTokenAlg] how ID tokens are signed (default RS256, Auth0's). With
+ *        ES256 a P-256 key is published in the JWKS beside the RSA keys, which still sign access tokens.
+ * @param {{timeoutMs?:number, wasm?:boolean}} [options.scriptRuntime] how custom-database Login scripts
+ *        run (fake-tenant/scripts.js): the time limit (default Auth0's 20 s) and whether WebAssembly
+ *        compiles in their context (default true)
  * @param {{users:number, connection:string}} [options.synthetic] N generated users in that connection,
  *        exported as a stream, imports indexed (fake-tenant/synthetic.js; the large-tenant benchmark)
  * @returns {Promise<object>} the tenant handle (see README section of the report / fields below)
@@ -182,6 +192,7 @@ async function startFakeTenant(options = {}) {
       accessTokenLifetime: options.accessTokenLifetime ?? 86400,
       usersByEmailMatch: options.usersByEmailMatch || 'exact',
       idTokenUsername: !!options.idTokenUsername,
+      idTokenAlg: options.idTokenAlg || 'RS256',
     },
     clockSkewSeconds: options.clockSkewSeconds || 0,
     nowSec: () => Date.now() / 1000 + st.clockSkewSeconds,
@@ -189,7 +200,7 @@ async function startFakeTenant(options = {}) {
     hiddenFromSearch: new Set(),
     keyIndexes: [0], // pooled key indexes published in the JWKS; the last one signs
     nextKeyIndex: 1,
-    publishedKeys: () => st.keyIndexes.map(poolKey),
+    publishedKeys: () => [...st.keyIndexes.map(poolKey), ...(st.opts.idTokenAlg === 'ES256' ? [ecKey()] : [])],
     faults: new Faults(),
     requests: [],
     configKey: crypto.randomBytes(32),
@@ -199,13 +210,17 @@ async function startFakeTenant(options = {}) {
   };
   for (const c of st.connections) normaliseConnection(c);
   st.logs = new LogStore(st);
+  st.scripts = new ScriptRunner({ caPath: ca.caPath, ...(options.scriptRuntime || {}) });
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit.perMinute, () => st.nowSec()) : null;
 
   /**
    * Signs `payload` for tests and for the token route:
    *  'active' (current key), 'old' (oldest published key), 'rogue' (unpublished key, current kid),
    *  'unknown_kid' (current key, kid not in the JWKS), 'none' (alg none), 'hs256' (HMAC with
-   *  opts.secret, default the Migration App's secret).
+   *  opts.secret, default the Migration App's secret); for ES256: 'es256' (the published P-256 key),
+   *  'es256_rogue' (an unpublished P-256 key under the published one's kid); and the algorithm
+   *  swapped on a published kid: 'es256_on_rsa_kid' (ES256 named, the current RSA key's kid, signed
+   *  by a P-256 key) and 'rs256_on_ec_kid' (RS256 named, the P-256 key's kid, signed by the RSA key).
    */
   st.signWith = (kind, payload, opts = {}) => {
     const active = poolKey(st.keyIndexes[st.keyIndexes.length - 1]);
@@ -226,6 +241,14 @@ async function startFakeTenant(options = {}) {
         return signJwt(header('none'), payload);
       case 'hs256':
         return signJwt(header('HS256'), payload, { secret: opts.secret || SEED.clients.migrationApp.client_secret });
+      case 'es256':
+        return signJwt(header('ES256', ecKey().kid), payload, { key: ecKey() });
+      case 'es256_rogue':
+        return signJwt(header('ES256', ecKey().kid), payload, { key: ecKey('rogue') });
+      case 'es256_on_rsa_kid':
+        return signJwt(header('ES256', active.kid), payload, { key: ecKey() });
+      case 'rs256_on_ec_kid':
+        return signJwt(header('RS256', ecKey().kid), payload, { key: active });
       default:
         throw new Error(`signWith: unknown kind '${kind}'`);
     }
@@ -361,7 +384,7 @@ async function startFakeTenant(options = {}) {
 
     let result;
     if (r.name === 'token') {
-      result = handleToken(st, params, {
+      result = await handleToken(st, params, {
         headers: req.headers,
         remoteIp: req.socket.remoteAddress,
         fault: fault && fault.kind === 'id_token' ? applied : null,
@@ -374,7 +397,7 @@ async function startFakeTenant(options = {}) {
       result = { status: 200, body: discoveryDoc(st) };
     } else if (r.name === 'jwks') {
       result = { status: 200, body: { keys: st.publishedKeys().map((k) => ({ ...k.jwk })) } };
-    } else if (r.name === 'connections' || r.name === 'connection' || r.name === 'connection-update') {
+    } else if (r.name === 'connections' || r.name.startsWith('connection-') || r.name === 'connection') {
       result = handleConnections(st, r.name, { headers: req.headers, query: url.searchParams, connectionId: r.connectionId, body: jsonBody });
     } else if (r.name === 'logs') {
       result = handleLogs(st, st.logs, { headers: req.headers, query: url.searchParams });
@@ -559,6 +582,35 @@ async function startFakeTenant(options = {}) {
     },
     /** Records a log event (Auth0's shape, `type` required: s, fp, fu, f, ss, ...); returns it with its log_id. */
     addLog: (event) => st.logs.add(event),
+    /**
+     * How custom-database Login scripts run: `{timeoutMs, wasm}` (options.scriptRuntime); assigning
+     * either starts fresh containers. `runs`: how many logins ran (or wait to run) a script.
+     */
+    scriptRuntime: {
+      get timeoutMs() {
+        return st.scripts.timeoutMs;
+      },
+      set timeoutMs(v) {
+        st.scripts.timeoutMs = v;
+        st.scripts.restart();
+      },
+      get wasm() {
+        return st.scripts.wasm;
+      },
+      set wasm(v) {
+        st.scripts.wasm = v;
+        st.scripts.restart();
+      },
+      get runs() {
+        return st.scripts.runs;
+      },
+      /** Logins wait before their script runs until release(); `waiting` counts them. */
+      hold: () => st.scripts.hold(),
+      release: () => st.scripts.release(),
+      get waiting() {
+        return st.scripts.waiting;
+      },
+    },
     /** How many PATCHes of a connection succeeded. */
     get connectionPatches() {
       return st.connectionPatches;
@@ -575,6 +627,7 @@ async function startFakeTenant(options = {}) {
         closed = new Promise((resolve) => {
           for (const t of timers) clearTimeout(t);
           timers.clear();
+          st.scripts.close();
           server.close(() => resolve());
           for (const s of sockets) s.destroy();
           if (server.closeAllConnections) server.closeAllConnections();

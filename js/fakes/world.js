@@ -46,6 +46,11 @@ const TRY_USER = SEED.users.full;
 /** The new tenant's population: the seed's applications, one empty database connection, no users. */
 function newTenantSeed() {
   const s = seed();
+  // This tool's app on the new tenant may also make and remove the temporary probe connections of
+  // `doctor --live` and `try --remote`, and log in through them (the Password grant, with a realm).
+  const cli = s.clients.find((c) => c.client_id === SEED.clients.cli.client_id);
+  cli.grant_types = [...cli.grant_types, 'http://auth0.com/oauth/grant-type/password-realm'];
+  cli.management_api_scopes = [...cli.management_api_scopes, 'create:connections', 'delete:connections'];
   return {
     clients: s.clients,
     // requires_username as on the old tenant's migrated connection, whose users have usernames (doctor checks that they fit).

@@ -5,6 +5,9 @@
  * Nothing is changed anywhere; the only side effect is one failed login for a user that cannot exist:
  * the built login.js probes the Password grant and the connection, and its own reading of the old
  * tenant's answer is the verdict (doctor classifies no Auth0 error itself).
+ *
+ * `--live` is another run altogether (live-commands.js): the built login.js on the new tenant's real
+ * runtime, through a temporary connection that is always deleted.
  */
 
 const crypto = require('node:crypto');
@@ -16,6 +19,7 @@ const { findConnection } = require('../connection');
 const { runProbe } = require('../proof');
 const fit = require('../fit');
 const { EXIT, CliError, UsageError } = require('../errors');
+const { runDoctorLive } = require('../live-commands');
 
 /** The settings keys the scripts read, from dist/engine.js (the one list); null without a usable dist. */
 function settingsKeys(ctx) {
@@ -374,6 +378,11 @@ async function run(ctx) {
   const { out } = ctx;
   const only = ctx.values.only;
   if (only !== undefined && only !== 'old' && only !== 'new') throw new UsageError(`--only takes old or new (got "${only}")`);
+  // --live: the runtime probe on the new tenant alone (live-commands.js), before anything is set up.
+  if (ctx.values.live) {
+    if (only === 'old') throw new UsageError('--live probes the new tenant: it cannot be combined with --only old');
+    return runDoctorLive(ctx);
+  }
   // --only: one side, whatever else the environment holds (an env file usually sets both).
   const doOld = only ? only === 'old' : hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
   const doNew = only ? only === 'new' : hasAny(ctx, NEW_TENANT);
@@ -418,9 +427,21 @@ connection's metadata (alm_settings). With both tenants: whether the old users f
 connection (usernames and their length, from the old connection's settings when the Migration App
 may read them, else from a sample of its users; the password policy, which does not keep them out).
 
-Exit 0 when nothing failed (warnings allowed), 1 when a check failed.`,
+With --live (the new tenant's app only; nothing else is checked): proves on Auth0's own runtime,
+before any connection uses the scripts, that the built login.js runs there. It creates a temporary
+database connection (named alm-probe-..., enabled for this tool's app only, import off) whose Login
+script is dist/login.js inside a probe, logs in through it twice (the Password grant of this tool's
+app), reads the facts back from the ID token (Node version, WebAssembly, the real core's answer,
+configuration, zlib/crypto/fetch/Buffer, whether \`global\` is kept, load time), prints a PASS/FAIL
+verdict with each fix, and deletes the connection: at the end, on an error and on Ctrl-C. A connection
+an interrupted run left is removed by the next run. Needs create:connections, read:connections,
+update:connections and delete:connections, and the Password grant on this tool's app.
+
+Exit 0 when nothing failed (warnings allowed), 1 when a check failed (--live: a FAIL), 3 when Auth0
+refused (credentials, scopes, grant), 130 when interrupted.`,
   options: {
     only: { type: 'string', arg: 'old|new', help: 'check one tenant only (default: each tenant whose values are given)' },
+    live: { type: 'boolean', help: "probe the new tenant's runtime with the built login.js on a temporary connection (then deleted)" },
   },
   groups: [
     ["Old tenant (the scripts' settings)", OLD_TENANT],

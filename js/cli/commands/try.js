@@ -8,10 +8,14 @@
  * old tenant's logs and brute-force counters, and a deployed post-login Action marks the user
  * `migration_complete` although the new tenant never stores them. The help and the output say so,
  * and `try get_user` explains a "not found" that the mark causes.
+ *
+ * `--remote` runs the same login on Auth0 itself, through a temporary connection of the new tenant
+ * (live-commands.js): the password is read here the same way, then handed over.
  */
 
 const { createContainer } = require('../../sandbox');
-const { OLD_TENANT, DIST, oldSettings } = require('../options');
+const { OLD_TENANT, NEW_TENANT, DIST, oldSettings } = require('../options');
+const { runTryRemote } = require('../live-commands');
 const { distDir, readDist, describeScript, isOurs } = require('../dist');
 const { EXIT, CliError, UsageError } = require('../errors');
 
@@ -102,6 +106,9 @@ async function run(ctx) {
   if (!identifier) throw new UsageError('missing --user (the email or username to try)');
   const expect = values.expect || (kind === 'login' ? 'success' : 'found');
   if (!OUTCOMES.includes(expect)) throw new UsageError(`--expect is one of ${OUTCOMES.join(', ')}`);
+  if (values.remote && kind !== 'login') throw new UsageError('--remote runs the Login script only (Auth0 calls Get User in flows no token request can start)');
+  if (values.remote && values.retired) throw new UsageError('--remote runs dist/login.js only, not the retired scripts');
+  if (values.remote && values.context) throw new UsageError('--remote runs the script as Auth0 calls it; --context is for the emulation only');
   const settings = oldSettings(ctx);
   const script = readDist(distDir(ctx), `${values.retired ? 'retired/' : ''}${kind}.js`);
 
@@ -115,6 +122,7 @@ async function run(ctx) {
     out.addSecret(password);
     args = [identifier, password];
   }
+  if (values.remote) return runTryRemote(ctx, { identifier, password: args[1], expect, settings, script });
 
   const container = createContainer({ configuration: settings });
   const report = await container.invoke(script.text, { kind, args, withContext: !!values.context });
@@ -190,18 +198,31 @@ on a terminal, or read as the first line of stdin otherwise.
 Only the new tenant is emulated; the old tenant is real. \`try login\` is a real login there: it shows
 in the old tenant's logs and brute-force counters, and if the post-login Action is deployed it marks
 the user migration_complete, although the new tenant does not store the user (\`tail\` imports such
-users later). Nothing is written to the new tenant or to local files. When get_user answers
+users later). Nothing is written to local files, nor (but with --remote) to the new tenant. When get_user answers
 "not found" because of that mark, \`try get_user\` says so.
 
-Exit 0 when the outcome is the expected one (login: success, get_user: found), else 1.`,
+With --remote (login only), the script runs on Auth0 itself instead of the emulation: dist/login.js
+and these settings go to a temporary connection of the NEW tenant (named alm-probe-..., enabled for
+this tool's app only, import off), one login of the user is made through it (the Password grant of
+this tool's app there), the outcome and the profile Auth0 built from the ID token's claims are
+printed, and the connection is deleted: at the end, on an error and on Ctrl-C. It proves what the
+emulation cannot: that Auth0's runtime runs the script and reaches the old tenant from Auth0's egress.
+Needs the new tenant's values (--new-domain, --new-client-id, ALM_NEW_CLIENT_SECRET), the scopes
+create:connections, read:connections, update:connections and delete:connections, and the Password grant
+on this tool's app.
+
+Exit 0 when the outcome is the expected one (login: success, get_user: found), else 1 (--remote: 3
+when Auth0 refused the setup, 130 when interrupted).`,
   options: {
     user: { type: 'string', arg: 'ID', help: 'the email or username to try' },
     expect: { type: 'string', arg: 'OUTCOME', help: `the outcome that means success (${OUTCOMES.join(', ')})` },
     context: { type: 'boolean', help: 'call with a script context (the 4-argument form Auth0 uses when enabled)' },
     retired: { type: 'boolean', help: 'try dist/retired/ (the end-of-migration scripts) instead' },
+    remote: { type: 'boolean', help: 'run dist/login.js on Auth0 itself, on a temporary connection of the new tenant (then deleted)' },
   },
   groups: [
     ["Old tenant (the scripts' settings)", OLD_TENANT],
+    ['New tenant (--remote only)', NEW_TENANT],
     ['Build', DIST],
   ],
   footer: `

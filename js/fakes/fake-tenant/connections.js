@@ -2,7 +2,8 @@
 /**
  * The connection routes of the fake tenant, for when it plays the NEW tenant (the operator's `deploy`,
  * `doctor`, `retire` and `tail` commands): `GET /api/v2/connections?name=`, `GET /api/v2/connections/{id}`
- * and `PATCH /api/v2/connections/{id}`.
+ * and `PATCH /api/v2/connections/{id}`; `POST /api/v2/connections` and `DELETE /api/v2/connections/{id}`
+ * for the temporary probe connections of `doctor --live` and `try --remote`.
  *
  * Auth0 behaviour copied here (sources: the Management API reference and the connection-options scope
  * migration notice):
@@ -142,11 +143,63 @@ function checkpointPage(found, query, shown) {
   return { status: 200, body };
 }
 
+/** Properties a POST may carry (Auth0's create body; `strategy` and `name` are required). */
+const CREATABLE = new Set([...PATCHABLE, 'name', 'strategy']);
+
 /**
- * @param {string} route 'connections' | 'connection' | 'connection-update'
+ * POST /api/v2/connections (scope create:connections): a new connection, answered 201 with it. Auth0
+ * refuses a taken name with 409; the wording of that 409 is UNCONFIRMED. Only the `auth0` strategy
+ * (database connections) is kept here; the id is the fake's own shape (`con_` + 16 characters).
+ */
+function createConnection(st, headers, body) {
+  const auth = authenticate(st, headers, 'create:connections');
+  if (auth.error) return auth.error;
+  if (body === undefined) return mgmtError(400, 'Bad Request', 'Invalid request payload JSON format', 'invalid_body');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return payloadError(`Expected type object but found type ${typeof body}`);
+  for (const k of Object.keys(body)) if (!CREATABLE.has(k)) return payloadError(`Additional properties not allowed: ${k}`);
+  for (const k of ['name', 'strategy']) if (typeof body[k] !== 'string' || body[k] === '') return payloadError(`Missing required property: ${k}`);
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(body.name) || body.name.length > 128) return payloadError(`String does not match pattern on property name`);
+  if (body.strategy !== 'auth0') return payloadError(`the fake tenant creates only strategy auth0 (got ${body.strategy})`);
+  if (body.options !== undefined) {
+    const bad = validateOptions(body.options);
+    if (bad) return bad;
+  }
+  if (body.metadata !== undefined) {
+    const bad = validateMetadata(body.metadata);
+    if (bad) return bad;
+  }
+  if (body.enabled_clients !== undefined && (!Array.isArray(body.enabled_clients) || body.enabled_clients.some((c) => typeof c !== 'string'))) {
+    return payloadError('Expected type array of strings on property enabled_clients');
+  }
+  if (st.connections.some((c) => c.name === body.name)) return mgmtError(409, 'Conflict', 'A connection with the same name already exists', 'connection_conflict');
+  const conn = { id: `con_${crypto.randomBytes(12).toString('base64url').slice(0, 16)}`, ...structuredClone(body), enabled_clients: body.enabled_clients ? body.enabled_clients.slice() : [] };
+  if (conn.options) conn.options = { ...defaultOptions(conn), ...conn.options };
+  normaliseConnection(conn);
+  st.connections.push(conn);
+  return { status: 201, body: publicConnection(st, conn, true) };
+}
+
+/**
+ * DELETE /api/v2/connections/{id} (scope delete:connections): Auth0 answers 202 and deletes the
+ * connection and its users in the background; here both go at once (a test never sees it half-deleted).
+ */
+function deleteConnection(st, headers, connectionId) {
+  const auth = authenticate(st, headers, 'delete:connections');
+  if (auth.error) return auth.error;
+  const i = st.connections.findIndex((c) => c.id === connectionId);
+  if (i < 0) return mgmtError(404, 'Not Found', 'The connection does not exist', 'inexistent_connection');
+  const [conn] = st.connections.splice(i, 1);
+  for (let j = st.users.length - 1; j >= 0; j--) if (st.users[j].connection === conn.name) st.users.splice(j, 1);
+  return { status: 202, body: { deleted_at: new Date(st.nowSec() * 1000).toISOString() } };
+}
+
+/**
+ * @param {string} route 'connections' | 'connection' | 'connection-update' | 'connection-create' | 'connection-delete'
  * @param {{headers, query: URLSearchParams, connectionId?: string, body?: any}} req
  */
 function handleConnections(st, route, { headers, query, connectionId, body }) {
+  if (route === 'connection-create') return createConnection(st, headers, body);
+  if (route === 'connection-delete') return deleteConnection(st, headers, connectionId);
   if (route === 'connections' || route === 'connection') {
     const auth = authenticate(st, headers, 'read:connections');
     if (auth.error) return auth.error;

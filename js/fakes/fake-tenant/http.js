@@ -89,6 +89,8 @@ const ROUTES = new Set([
   'connections',
   'connection',
   'connection-update',
+  'connection-create',
+  'connection-delete',
   'users-exports',
   'users-imports',
   'job',
@@ -98,7 +100,7 @@ const ROUTES = new Set([
   'logs',
   '*',
 ]);
-const ID_TOKEN_VARIANTS = new Set(['unknown_kid', 'wrong_key', 'wrong_iss', 'wrong_aud', 'expired', 'alg_none', 'hs256', 'other_user']);
+const ID_TOKEN_VARIANTS = new Set(['unknown_kid', 'wrong_key', 'wrong_iss', 'wrong_aud', 'expired', 'alg_none', 'hs256', 'other_user', 'alg_swap']);
 
 /**
  * Fault registry. One fault per route name ('*' = every route without its own). `times: N` makes a
