@@ -26,7 +26,19 @@ function settingsFor(tenant, extra = {}) {
   };
 }
 
-const container = (tenant, extra) => createContainer({ configuration: settingsFor(tenant, extra) });
+/**
+ * What Auth0's Node 18 and 22 runtimes have beyond the globals it documents, and the scripts use
+ * when present: fetch (and AbortController, to abandon it). Looked up at each call, so a test that
+ * replaces the global fetch is seen.
+ */
+const RUNTIME_EXTRAS = Object.freeze({ fetch: (...a) => globalThis.fetch(...a), AbortController });
+
+/**
+ * A container for the built scripts: they see only what Auth0 documents plus RUNTIME_EXTRAS (the
+ * sandbox's `documentedOnly`), so every end-to-end test that uses it also proves the scripts lean
+ * on nothing else (tests/js/minimal-context.test.js runs them without fetch too).
+ */
+const container = (tenant, extra) => createContainer({ configuration: settingsFor(tenant, extra), documentedOnly: true, extraGlobals: RUNTIME_EXTRAS });
 const login = (c, user, password, opts = {}) => c.invoke(LOGIN, { kind: 'login', args: [user, password], timeoutMs: 19000, ...opts });
 const getUser = (c, user, opts = {}) => c.invoke(GET_USER, { kind: 'get_user', args: [user], timeoutMs: 19000, ...opts });
 
@@ -35,4 +47,4 @@ function requestsSince(tenant, mark) {
   return tenant.requests.slice(mark).map((r) => requestLabel(r) || r.path);
 }
 
-module.exports = { LOGIN, GET_USER, MANIFEST, APP, SEED, settingsFor, container, login, getUser, requestsSince };
+module.exports = { LOGIN, GET_USER, MANIFEST, APP, SEED, RUNTIME_EXTRAS, settingsFor, container, login, getUser, requestsSince };

@@ -193,7 +193,9 @@ function classify(kind, args, realm = null) {
   const checked = checkProfile(profile, realm);
   r.callbackOutcome = login ? 'success' : 'found';
   r.event = login ? (checked.fatal ? 'f' : 's') : null; // 'f' for an unusable profile: UNCONFIRMED
-  r.profile = profile;
+  // A profile made in the script's own context (a documented-only container) comes back as Node's
+  // own objects, its JSON copy (what Auth0 keeps of it anyway), so callers compare it like any other.
+  r.profile = realm != null && !checked.fatal && Object.getPrototypeOf(profile) === realm.Object.prototype ? JSON.parse(JSON.stringify(profile)) : profile;
   r.stored = checked.stored;
   r.violations.push(...checked.violations);
   r.warnings.push(...checked.warnings);

@@ -8,7 +8,10 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { createContainer } = require('../../js/sandbox');
 const { startFakeTenant } = require('../../js/fakes/fake-tenant');
-const { SEED, APP, MANIFEST, settingsFor, login, getUser } = require('../../js/fakes/dist-harness');
+const { SEED, APP, MANIFEST, RUNTIME_EXTRAS, settingsFor, login, getUser } = require('../../js/fakes/dist-harness');
+
+/** A container showing the scripts only Auth0's documented globals and the runtime's fetch. */
+const documented = (o) => createContainer({ ...o, documentedOnly: true, extraGlobals: RUNTIME_EXTRAS });
 
 let tenant;
 test.before(async () => {
@@ -27,7 +30,7 @@ function assertClean(report) {
 
 test('login migrates the user with the same id, profile and metadata as plain objects', async () => {
   const u = SEED.users.full;
-  const r = await login(createContainer({ configuration: settings() }), u.email, u.password);
+  const r = await login(documented({ configuration: settings() }), u.email, u.password);
   assertClean(r);
   assert.equal(r.outcome, 'success');
   assert.equal(r.event, 's');
@@ -41,7 +44,7 @@ test('login migrates the user with the same id, profile and metadata as plain ob
 
 test('a wrong password is WrongUsernameOrPasswordError (event fp), and nothing is migrated', async () => {
   const u = SEED.users.minimal;
-  const r = await login(createContainer({ configuration: settings() }), u.email, 'not the password');
+  const r = await login(documented({ configuration: settings() }), u.email, 'not the password');
   assertClean(r);
   assert.equal(r.outcome, 'wrong_password');
   assert.equal(r.event, 'fp');
@@ -50,7 +53,7 @@ test('a wrong password is WrongUsernameOrPasswordError (event fp), and nothing i
 
 test('the script-context signature (id, password, context, callback) works too', async () => {
   const u = SEED.users.minimal;
-  const r = await login(createContainer({ configuration: settings() }), u.email, u.password, { withContext: true });
+  const r = await login(documented({ configuration: settings() }), u.email, u.password, { withContext: true });
   assertClean(r);
   assert.equal(r.outcome, 'success');
   assert.equal(r.stored.user_id, u.user_id);
@@ -59,7 +62,7 @@ test('the script-context signature (id, password, context, callback) works too',
 test('an empty Connection uses the tenant Default Directory (password grant)', async () => {
   const u = SEED.users.defaultDirectory;
   const before = tenant.requests.length;
-  const r = await login(createContainer({ configuration: settings({ Connection: '' }) }), u.email, u.password);
+  const r = await login(documented({ configuration: settings({ Connection: '' }) }), u.email, u.password);
   assertClean(r);
   assert.equal(r.outcome, 'success');
   assert.equal(r.stored.user_id, u.user_id);
@@ -75,15 +78,15 @@ test('get_user finds the user and returns the same profile login returns; unknow
   try {
     const u = SEED.users.full;
     const conf = { ...settings(), Domain: fresh.domain };
-    const found = await getUser(createContainer({ configuration: conf }), u.email.toUpperCase());
+    const found = await getUser(documented({ configuration: conf }), u.email.toUpperCase());
     assertClean(found);
     assert.equal(found.outcome, 'found');
     assert.equal(found.stored.user_id, u.user_id);
-    const logged = await login(createContainer({ configuration: conf }), u.email, u.password);
+    const logged = await login(documented({ configuration: conf }), u.email, u.password);
     assert.equal(logged.outcome, 'success');
     assert.deepEqual(found.profile, logged.profile, 'login and get_user agree field by field');
 
-    const missing = await getUser(createContainer({ configuration: conf }), 'nobody@example.com');
+    const missing = await getUser(documented({ configuration: conf }), 'nobody@example.com');
     assertClean(missing);
     assert.equal(missing.outcome, 'not_found');
     assert.equal(missing.profile, null);
@@ -94,7 +97,7 @@ test('get_user finds the user and returns the same profile login returns; unknow
 
 test('a blocked user is refused with UnauthorizedError, never migrated', async () => {
   const u = SEED.users.blocked;
-  const r = await login(createContainer({ configuration: settings() }), u.email, u.password);
+  const r = await login(documented({ configuration: settings() }), u.email, u.password);
   assertClean(r);
   assert.equal(r.outcome, 'unauthorized');
   assert.equal(r.stored, null);
@@ -102,7 +105,7 @@ test('a blocked user is refused with UnauthorizedError, never migrated', async (
 
 test('an MFA user (mfa_required: the password was right) is migrated from the Management API', async () => {
   const u = SEED.users.mfa;
-  const r = await login(createContainer({ configuration: settings() }), u.email, u.password);
+  const r = await login(documented({ configuration: settings() }), u.email, u.password);
   assertClean(r);
   assert.equal(r.outcome, 'success');
   assert.equal(r.stored.user_id, u.user_id);
@@ -112,7 +115,7 @@ test('an outage of the old tenant is an Error, never a wrong password', async ()
   const u = SEED.users.minimal;
   tenant.faults.set('token', { kind: 'status', status: 503, times: 1 });
   try {
-    const r = await login(createContainer({ configuration: settings() }), u.email, u.password);
+    const r = await login(documented({ configuration: settings() }), u.email, u.password);
     assertClean(r);
     assert.equal(r.outcome, 'error');
     assert.match(r.error.message, /HTTP 503/);
@@ -125,7 +128,7 @@ test('a missing setting fails with an Error naming the key, before any request',
   const before = tenant.requests.length;
   const conf = settings();
   delete conf.Client_Secret;
-  const r = await login(createContainer({ configuration: conf }), 'a@example.com', 'pw-not-used');
+  const r = await login(documented({ configuration: conf }), 'a@example.com', 'pw-not-used');
   assertClean(r);
   assert.equal(r.outcome, 'error');
   assert.match(r.error.message, /`Client_Secret`/);
@@ -133,7 +136,7 @@ test('a missing setting fails with an Error naming the key, before any request',
 });
 
 test('the compiled module is cached on the container global, keyed by the wasm hash', async () => {
-  const container = createContainer({ configuration: settings() });
+  const container = documented({ configuration: settings() });
   const u = SEED.users.minimal;
   await login(container, u.email, 'wrong once');
   const keys = Object.keys(container.global).filter((k) => k.startsWith('auth0-lazy-migrate/wasm/'));
@@ -146,7 +149,7 @@ test('the compiled module is cached on the container global, keyed by the wasm h
 
 test('one log line per call, with no password, secret or raw identifier in it', async () => {
   const u = SEED.users.full;
-  const r = await login(createContainer({ configuration: settings() }), u.email, u.password);
+  const r = await login(documented({ configuration: settings() }), u.email, u.password);
   assert.equal(r.logs.length, 1);
   const line = r.logs[0].text;
   assert.match(line, /^auth0-lazy-migrate \S+ login outcome=profile ms=\d+ upstream=\d+ user=[0-9a-f]{12}$/);

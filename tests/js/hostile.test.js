@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const { createContainer } = require('../../js/sandbox');
 const { startFakeTenant } = require('../../js/fakes/fake-tenant');
 const { startFaultProxy } = require('../../js/fakes/fault-proxy');
-const { SEED, APP, LOGIN, GET_USER } = require('../../js/fakes/dist-harness');
+const { SEED, APP, LOGIN, GET_USER, RUNTIME_EXTRAS } = require('../../js/fakes/dist-harness');
 
 let tenant;
 let proxy;
@@ -20,7 +20,7 @@ const LEGACY = SEED.connections.legacy;
 function settings(l, extra = {}) {
   return { Domain: l.domain, Client_ID: APP.client_id, Client_Secret: APP.client_secret, Connection: LEGACY, Audience: tenant.audience, ...extra };
 }
-const fresh = (extra, l = lane) => createContainer({ configuration: settings(l, extra) });
+const fresh = (extra, l = lane) => createContainer({ configuration: settings(l, extra), documentedOnly: true, extraGlobals: RUNTIME_EXTRAS });
 /** A warm container per settings variant (the cases below do not depend on a cold one). */
 const warmed = new Map();
 const warm = (extra = {}) => {

@@ -14,6 +14,7 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { createContainer, formatReport } = require('../../js/sandbox');
 const { startRestStore, SAMPLE_USERS } = require('../../js/fakes/rest-store');
+const { RUNTIME_EXTRAS } = require('../../js/fakes/dist-harness');
 const { almDecode91 } = require('../../pkg-template/shim/decode91');
 const { WASM_SCRIPT_CEILING_BYTES } = require('../../js/build/checks');
 
@@ -37,7 +38,7 @@ test.afterEach(() => {
   store.clockOffsetS = 0;
 });
 
-const container = (extra = {}) => createContainer({ configuration: { Base_URL: store.url, Shared_Secret: SECRET, ...extra } });
+const container = (extra = {}) => createContainer({ configuration: { Base_URL: store.url, Shared_Secret: SECRET, ...extra }, documentedOnly: true, extraGlobals: RUNTIME_EXTRAS });
 
 /** Runs a script and keeps what a person could see of it for the scan. */
 async function run(c, script, kind, args) {
