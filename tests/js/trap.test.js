@@ -10,6 +10,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startFakeTenant } = require('../../js/fakes/fake-tenant');
+const vm = require('node:vm');
 const { SEED, MANIFEST, container, login, getUser } = require('../../js/fakes/dist-harness');
 
 const CACHE_KEY = `auth0-lazy-migrate/wasm/${MANIFEST.wasm.sha256}`;
@@ -96,16 +97,18 @@ test('a trap on many concurrent calls: each gets exactly one callback', async ()
 
 test('an instance that cannot even be created is an Error naming the cause, for every call', async () => {
   const c = container(tenant);
-  const real = WebAssembly.Module;
+  // The WebAssembly the script sees: its own context's (a documented-only container), else Node's.
+  const W = c.realm ? vm.runInContext('WebAssembly', c.realm.context) : WebAssembly;
+  const real = W.Module;
   // biome-ignore lint/complexity/useArrowFunction: it is called with `new`, and an arrow function is not a constructor
-  WebAssembly.Module = function () {
-    throw new WebAssembly.CompileError('out of memory');
+  W.Module = function () {
+    throw new W.CompileError('out of memory');
   };
   let r;
   try {
     r = one(await getUser(c, SEED.users.full.email));
   } finally {
-    WebAssembly.Module = real;
+    W.Module = real;
   }
   assert.equal(r.outcome, 'error');
   assert.equal(c.global[CACHE_KEY], undefined);
