@@ -39,6 +39,13 @@ ENGINE_WASM := target/wasm/engine.wasm
 # the auth0 one (`--no-default-features --features source-rest`), in its own cargo target folder too.
 REST_PKG := target/pkg-rest
 REST_WASM := target/wasm/rest.wasm
+# dist/oidc/*.js carry the oidc source (src/oidc.rs, docs/oidc-source.md), `--features source-oidc`, one
+# build per script: each leaves the other script's flow out (`script-login`, `script-get-user`), as
+# the two together are over the scripts' size ceiling. Each in its own cargo target folder.
+OIDC_LOGIN_PKG := target/pkg-oidc-login
+OIDC_LOGIN_WASM := target/wasm/oidc-login.wasm
+OIDC_GET_USER_PKG := target/pkg-oidc-get-user
+OIDC_GET_USER_WASM := target/wasm/oidc-get-user.wasm
 RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs rust-toolchain.toml
 TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard pkg-template/shim/*.js) $(wildcard js/build/*.js) js/auth0-limits.js
 STAMP := target/.stamps
@@ -86,6 +93,16 @@ $(REST_PKG)/migrate_bg.wasm $(REST_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_S
 	  --no-typescript --no-pack --out-dir $(CURDIR)/$(REST_PKG) --out-name migrate -- --no-default-features --features source-rest
 	@touch $(REST_PKG)/migrate_bg.wasm $(REST_PKG)/migrate.js
 
+$(OIDC_LOGIN_PKG)/migrate_bg.wasm $(OIDC_LOGIN_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
+	CARGO_TARGET_DIR=$(CURDIR)/target/oidc-login-build $(WASM_PACK) --quiet build --release --target no-modules \
+	  --no-typescript --no-pack --out-dir $(CURDIR)/$(OIDC_LOGIN_PKG) --out-name migrate -- --no-default-features --features source-oidc,script-login
+	@touch $(OIDC_LOGIN_PKG)/migrate_bg.wasm $(OIDC_LOGIN_PKG)/migrate.js
+
+$(OIDC_GET_USER_PKG)/migrate_bg.wasm $(OIDC_GET_USER_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
+	CARGO_TARGET_DIR=$(CURDIR)/target/oidc-get-user-build $(WASM_PACK) --quiet build --release --target no-modules \
+	  --no-typescript --no-pack --out-dir $(CURDIR)/$(OIDC_GET_USER_PKG) --out-name migrate -- --no-default-features --features source-oidc,script-get-user
+	@touch $(OIDC_GET_USER_PKG)/migrate_bg.wasm $(OIDC_GET_USER_PKG)/migrate.js
+
 # wasm-opt from the npm binaryen pinned in package-lock (Debian's binaryen 108 breaks the output).
 WASM_OPT_FLAGS := -Oz --converge --zero-filled-memory --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int \
@@ -102,15 +119,26 @@ $(REST_WASM): $(REST_PKG)/migrate_bg.wasm $(STAMP)/node
 	@mkdir -p $(@D)
 	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
 
-wasm: $(WASM) $(ENGINE_WASM) $(REST_WASM)
+$(OIDC_LOGIN_WASM): $(OIDC_LOGIN_PKG)/migrate_bg.wasm $(STAMP)/node
+	@mkdir -p $(@D)
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
+
+$(OIDC_GET_USER_WASM): $(OIDC_GET_USER_PKG)/migrate_bg.wasm $(STAMP)/node
+	@mkdir -p $(@D)
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
+
+wasm: $(WASM) $(ENGINE_WASM) $(REST_WASM) $(OIDC_LOGIN_WASM) $(OIDC_GET_USER_WASM)
 
 target/toolchain.json: $(STAMP)/tools $(STAMP)/node rust-toolchain.toml
 	node js/build/toolchain.js "$(WASM_PACK)" "$(WASM_BINDGEN_BIN)/wasm-bindgen" "$(WASM_OPT)" > $@
 
-$(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(ENGINE_WASM) $(ENGINE_PKG)/migrate.js $(REST_WASM) $(REST_PKG)/migrate.js $(TEMPLATES) target/toolchain.json package.json
+$(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(ENGINE_WASM) $(ENGINE_PKG)/migrate.js $(REST_WASM) $(REST_PKG)/migrate.js $(OIDC_LOGIN_WASM) $(OIDC_LOGIN_PKG)/migrate.js $(OIDC_GET_USER_WASM) $(OIDC_GET_USER_PKG)/migrate.js $(TEMPLATES) target/toolchain.json package.json
 	node js/build/assemble.js --wasm $(WASM) --glue $(PKG)/migrate.js \
 	  --engine-wasm $(ENGINE_WASM) --engine-glue $(ENGINE_PKG)/migrate.js \
-	  --rest-wasm $(REST_WASM) --rest-glue $(REST_PKG)/migrate.js --toolchain target/toolchain.json --out $(OUT)
+	  --rest-wasm $(REST_WASM) --rest-glue $(REST_PKG)/migrate.js \
+	  --oidc-login-wasm $(OIDC_LOGIN_WASM) --oidc-login-glue $(OIDC_LOGIN_PKG)/migrate.js \
+	  --oidc-get-user-wasm $(OIDC_GET_USER_WASM) --oidc-get-user-glue $(OIDC_GET_USER_PKG)/migrate.js \
+	  --toolchain target/toolchain.json --out $(OUT)
 
 # Style gates first: they are quick and name the exact line.
 test: lint test-rust test-wasm test-js
@@ -181,10 +209,10 @@ soak: dist
 .PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo bench bench-tail soak
 
 clean:
-	rm -rf $(OUT) target/pkg target/pkg-engine target/pkg-rest target/wasm target/.stamps
+	rm -rf $(OUT) target/pkg target/pkg-engine target/pkg-rest target/pkg-oidc-login target/pkg-oidc-get-user target/wasm target/.stamps
 
 # Rust style gates: formatting (rustfmt.toml), clippy natively (tests included) and for wasm32 with
-# each feature set (auth0, engine, rest) (src/wasm.rs and the engine exports compile only there), and the docs, private
+# each feature set (auth0, engine, rest, oidc) (src/wasm.rs and the engine exports compile only there), and the docs, private
 # items included, with warnings denied (broken intra-doc links, unescaped `<tags>`).
 .PHONY: lint-rust
 lint-rust: $(STAMP)/rust-target
@@ -193,6 +221,9 @@ lint-rust: $(STAMP)/rust-target
 	cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown --lib --features engine -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-rest -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-oidc -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-oidc,script-login -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-oidc,script-get-user -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items --target wasm32-unknown-unknown --features engine
 

@@ -322,6 +322,14 @@ pub fn check_rest_settings(input: &str) -> String {
     check_with(input, &keys::ALL, keys::is_known, settings_of::<crate::rest::Rest>)
 }
 
+/// [`check_settings`] for the oidc source's scripts (`dist/oidc/*.js`): its keys
+/// ([`crate::oidc::settings::keys::ALL`]) and rules. Engine build only; the build names these keys
+/// in the oidc scripts' headers.
+pub fn check_oidc_settings(input: &str) -> String {
+    use crate::oidc::settings::keys;
+    check_with(input, &keys::ALL, keys::is_known, settings_of::<crate::oidc::Oidc>)
+}
+
 /// One source's settings check: its key list, its spelling test and its validation.
 fn check_with<C>(
     input: &str,

@@ -15,7 +15,7 @@
 //!
 //! The users come from a *source* ([`source`]): another Auth0 tenant ([`flow`], the default build)
 //! or a home-grown user store behind our own HTTP contract ([`rest`], `--no-default-features
-//! --features source-rest`). The sources share the step protocol ([`step`]), the boundary, retries,
+//! --features source-rest`), or an OpenID provider ([`oidc`], `--features source-oidc`). The sources share the step protocol ([`step`]), the boundary, retries,
 //! outcomes and profiles; each script's wasm carries one source.
 #![deny(missing_docs)]
 
@@ -28,6 +28,7 @@ pub mod json;
 pub mod jwt;
 pub mod lookup;
 pub mod oauth;
+pub mod oidc;
 pub mod outcome;
 pub mod profile;
 pub mod refusal;

@@ -6,12 +6,14 @@
 //! - [`Auth0`]: another Auth0 tenant (the flows of [`crate::flow`]), cargo feature `source-auth0`
 //!   (the default);
 //! - [`crate::rest::Rest`]: a user store behind our own small HTTP contract (`docs/rest-contract.md`),
-//!   cargo feature `source-rest`.
+//!   cargo feature `source-rest`;
+//! - [`crate::oidc::Oidc`]: an OpenID provider with the password grant and an admin API for
+//!   lookups (`docs/oidc-source.md`), cargo feature `source-oidc`.
 //!
-//! The feature picks [`Active`], the source the wasm exports run. Both modules compile in every
+//! The feature picks [`Active`], the source the wasm exports run. All the modules compile in every
 //! build (so `cargo test` covers both), but the exports reach only the active one, so the linker
 //! drops the other: each script's wasm carries its own source's code only (checked on the built
-//! scripts by `tests/js/rest-source.test.js`).
+//! scripts by `tests/js/rest-source.test.js` and `tests/js/oidc-source.test.js`).
 
 use std::cell::Cell;
 use std::thread::LocalKey;
@@ -89,5 +91,8 @@ pub type Active = Auth0;
 /// The source this build's exports run: `source-auth0` when it is on (the default), else `source-rest`.
 #[cfg(all(feature = "source-rest", not(feature = "source-auth0")))]
 pub type Active = crate::rest::Rest;
-#[cfg(not(any(feature = "source-auth0", feature = "source-rest")))]
-compile_error!("build with a source: the `source-auth0` feature (the default) or `source-rest`");
+/// The source this build's exports run: `source-oidc` when neither of the others is on.
+#[cfg(all(feature = "source-oidc", not(any(feature = "source-auth0", feature = "source-rest"))))]
+pub type Active = crate::oidc::Oidc;
+#[cfg(not(any(feature = "source-auth0", feature = "source-rest", feature = "source-oidc")))]
+compile_error!("build with a source: the `source-auth0` feature (the default), `source-rest` or `source-oidc`");

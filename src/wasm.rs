@@ -51,6 +51,13 @@ pub fn check_rest_settings(input: &str) -> String {
     crate::boundary::check_rest_settings(input)
 }
 
+/// See [`crate::boundary::check_oidc_settings`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn check_oidc_settings(input: &str) -> String {
+    crate::boundary::check_oidc_settings(input)
+}
+
 /// See [`crate::boundary::normalise_domain`]. Only in the Node engine build (`--features engine`).
 #[cfg(feature = "engine")]
 #[wasm_bindgen]

@@ -5,12 +5,15 @@
  * file per script, plus manifest.json.
  *
  * Usage: node js/build/assemble.js --wasm FILE --glue FILE --engine-wasm FILE --engine-glue FILE
- *          --rest-wasm FILE --rest-glue FILE --toolchain FILE --out DIR
+ *          --rest-wasm FILE --rest-glue FILE --oidc-login-wasm FILE --oidc-login-glue FILE
+ *          --oidc-get-user-wasm FILE --oidc-get-user-glue FILE --toolchain FILE --out DIR
  *
  * --wasm/--glue are the scripts' module; --engine-wasm/--engine-glue the same crate built with the
  * `engine` feature for dist/engine.js (it adds the exports only Node tools call);
  * --rest-wasm/--rest-glue the crate built with the rest source instead of the auth0 one
- * (`source-rest`), for dist/rest/login.js and dist/rest/get_user.js. Every script carries the
+ * (`source-rest`), for dist/rest/login.js and dist/rest/get_user.js; --oidc-login-* and
+ * --oidc-get-user-* the crate built with the oidc source (`source-oidc`), one module per script (each
+ * without the other's flow, `script-login` / `script-get-user`), for dist/oidc/*.js. Every script carries the
  * same shim; only the module (and the header) differ.
  *
  * The output depends only on its inputs (no dates, no absolute paths, a fixed brotli setting),
@@ -40,7 +43,8 @@ function args(argv) {
     if (!argv[i].startsWith('--') || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
     out[argv[i].slice(2)] = argv[i + 1];
   }
-  for (const k of ['wasm', 'glue', 'engine-wasm', 'engine-glue', 'rest-wasm', 'rest-glue', 'toolchain', 'out']) if (!out[k]) throw new Error(`missing --${k}`);
+  for (const k of ['wasm', 'glue', 'engine-wasm', 'engine-glue', 'rest-wasm', 'rest-glue', 'oidc-login-wasm', 'oidc-login-glue', 'oidc-get-user-wasm', 'oidc-get-user-glue', 'toolchain', 'out'])
+    if (!out[k]) throw new Error(`missing --${k}`);
   return out;
 }
 
@@ -112,7 +116,7 @@ function selfCheck(glueText, wasm) {
   glue.initSync({ module: new WebAssembly.Module(wasm) });
   const [version, commit] = glue.build_info().split(' ');
   const keys = (fn) => (glue[fn] ? JSON.parse(glue[fn]('{"settings":{}}')).keys : null);
-  return { version, commit, settingsKeys: keys('check_settings'), restSettingsKeys: keys('check_rest_settings') };
+  return { version, commit, settingsKeys: keys('check_settings'), restSettingsKeys: keys('check_rest_settings'), oidcSettingsKeys: keys('check_oidc_settings') };
 }
 
 /** A module as it is embedded: its hash, sizes, glue and brotli payload (base64 and text91). */
@@ -186,8 +190,8 @@ async function main() {
   const engineWasm = fs.readFileSync(a['engine-wasm']);
   const engineGlue = fs.readFileSync(a['engine-glue'], 'utf8');
   const engineBuild = selfCheck(engineGlue, engineWasm);
-  if (engineBuild.version !== build.version || engineBuild.commit !== build.commit || !engineBuild.settingsKeys || !engineBuild.restSettingsKeys) {
-    throw new Error('the engine build is not of the same version and commit as the scripts, or lacks check_settings / check_rest_settings');
+  if (engineBuild.version !== build.version || engineBuild.commit !== build.commit || !engineBuild.settingsKeys || !engineBuild.restSettingsKeys || !engineBuild.oidcSettingsKeys) {
+    throw new Error('the engine build is not of the same version and commit as the scripts, or lacks check_settings / check_rest_settings / check_oidc_settings');
   }
   build.settingsKeys = engineBuild.settingsKeys;
   const restWasm = fs.readFileSync(a['rest-wasm']);
@@ -196,6 +200,16 @@ async function main() {
   if (restBuild.version !== build.version || restBuild.commit !== build.commit) {
     throw new Error('the rest build is not of the same version and commit as the scripts');
   }
+  /** One oidc script's module, checked like the others. */
+  const oidcModuleOf = (which) => {
+    const w = fs.readFileSync(a[`oidc-${which}-wasm`]);
+    const g = fs.readFileSync(a[`oidc-${which}-glue`], 'utf8');
+    const b = selfCheck(g, w);
+    if (b.version !== build.version || b.commit !== build.commit) {
+      throw new Error(`the oidc ${which} build is not of the same version and commit as the scripts`);
+    }
+    return embed(g, w, true);
+  };
   const scriptsModule = embed(glue, wasm, true);
   const engineModule = embed(engineGlue, engineWasm);
   const restModule = embed(restGlue, restWasm, true);
@@ -203,6 +217,19 @@ async function main() {
   const restEmbedded = { VERSION: build.version, ...restModule.values };
   const runtime = fill(shimText('auth0'), embedded).trimEnd();
   const restRuntime = fill(shimText('rest'), restEmbedded).trimEnd();
+  const oidcLoginModule = oidcModuleOf('login');
+  const oidcGetUserModule = oidcModuleOf('get-user');
+  const oidcOf = (module) => {
+    const own = { VERSION: build.version, ...module.values };
+    return { own, keys: engineBuild.oidcSettingsKeys, runtime: fill(shimText('oidc'), own).trimEnd() };
+  };
+  // Each source's module, settings keys and shim, by the script's `source` (auth0 when none).
+  const bySource = {
+    auth0: { own: embedded, keys: build.settingsKeys, runtime },
+    rest: { own: restEmbedded, keys: engineBuild.restSettingsKeys, runtime: restRuntime },
+    'oidc-login': oidcOf(oidcLoginModule),
+    'oidc-get-user': oidcOf(oidcGetUserModule)
+  };
 
   const scripts = [
     { file: 'login.js', expect: { functionName: 'login' }, wasm: true, minify: true },
@@ -213,19 +240,23 @@ async function main() {
     { file: 'retired/login.js', template: 'retired-login.js', expect: { functionName: 'login' }, wasm: false },
     { file: 'retired/get_user.js', template: 'retired-get_user.js', expect: { functionName: 'getByEmail' }, wasm: false },
     // The rest source: the same skeletons and shim, its own module and settings.
-    { file: 'rest/login.js', template: 'login.js', expect: { functionName: 'login' }, wasm: true, minify: true, rest: true },
-    { file: 'rest/get_user.js', template: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true, minify: true, rest: true }
+    { file: 'rest/login.js', template: 'login.js', expect: { functionName: 'login' }, wasm: true, minify: true, source: 'rest' },
+    { file: 'rest/get_user.js', template: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true, minify: true, source: 'rest' },
+    // The oidc source: likewise.
+    { file: 'oidc/login.js', template: 'login.js', expect: { functionName: 'login' }, wasm: true, minify: true, source: 'oidc-login' },
+    { file: 'oidc/get_user.js', template: 'get_user.js', expect: { functionName: 'getByEmail' }, wasm: true, minify: true, source: 'oidc-get-user' }
   ];
   fs.mkdirSync(a.out, { recursive: true });
   const artifacts = [];
   for (const s of scripts) {
-    const own = s.engine ? { VERSION: build.version, ...engineModule.values } : s.rest ? restEmbedded : embedded;
-    const keys = s.rest ? engineBuild.restSettingsKeys : build.settingsKeys;
+    const src = bySource[s.source || 'auth0'];
+    const own = s.engine ? { VERSION: build.version, ...engineModule.values } : src.own;
+    const keys = src.keys;
     const text = fill(fs.readFileSync(path.join(TEMPLATES, s.template || s.file), 'utf8'), {
       ...own,
       HEADER: header(s.file, { ...build, settingsKeys: keys, wasmSha256: s.wasm ? own.WASM_SHA256 : null }),
       // Indented to sit in the function body; the replacer form keeps `$` in the glue literal.
-      RUNTIME: (s.rest ? restRuntime : runtime).replace(/^ {2}/, '')
+      RUNTIME: src.runtime.replace(/^ {2}/, '')
     });
     const skeleton = path.join(ROOT, 'target', 'skeleton', s.file);
     fs.mkdirSync(path.dirname(skeleton), { recursive: true });
@@ -243,6 +274,8 @@ async function main() {
     wasm: scriptsModule.record,
     engine_wasm: engineModule.record,
     rest_wasm: restModule.record,
+    oidc_login_wasm: oidcLoginModule.record,
+    oidc_get_user_wasm: oidcGetUserModule.record,
     artifacts,
     toolchain
   };

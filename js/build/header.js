@@ -66,6 +66,21 @@ const WHERE = {
     paste: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.'],
     reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
   },
+  'oidc/login.js': {
+    title: 'Login script for lazy migration from an OpenID provider (source: oidc)',
+    paste: [
+      'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
+      'turn on "Use my own database", paste into Database Action Scripts > Login,',
+      'and turn on "Import Users to Auth0" on the Settings tab.',
+      'Provider setup: docs/oidc-source.md.'
+    ],
+    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
+  },
+  'oidc/get_user.js': {
+    title: 'Get User script for lazy migration from an OpenID provider (source: oidc)',
+    paste: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.'],
+    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
+  },
   'metadata-rule.js': {
     title: 'legacy Rule for the OLD tenant (Rules reached end of life on 18 Nov 2026: use metadata-action.js)',
     paste: ['OLD tenant > Auth Pipeline > Rules, only where Rules still run.'],

@@ -21,7 +21,7 @@ const MODULES = ['run.js', 'instance.js', 'decode91.js', 'transport.js', 'verify
  * its requests (sign.js); the auth0 source's wasm never asks to, so its scripts go without
  * (118 bytes of minified script, measured).
  */
-const SOURCE_MODULES = { auth0: [], rest: ['sign.js'] };
+const SOURCE_MODULES = { auth0: [], rest: ['sign.js'], oidc: [] };
 const TEMPLATE = 'embedded.js';
 
 /** The exports line `file` must end with: each top-level function it declares, in order. */

@@ -20,6 +20,8 @@ const ARTIFACTS = {
   'get_user.js': { functionName: 'getByEmail', carriesWasm: true },
   'rest/login.js': { functionName: 'login', carriesWasm: true },
   'rest/get_user.js': { functionName: 'getByEmail', carriesWasm: true },
+  'oidc/login.js': { functionName: 'login', carriesWasm: true },
+  'oidc/get_user.js': { functionName: 'getByEmail', carriesWasm: true },
   'metadata-action.js': { actionExport: 'onExecutePostLogin' },
   'metadata-rule.js': { functionName: 'migrationMetadata' },
   'engine.js': { module: true },

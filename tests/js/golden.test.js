@@ -13,7 +13,19 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..', '..');
 const GOLDEN = path.join(ROOT, 'tests', 'golden');
-const FILES = ['login.js', 'get_user.js', 'metadata-action.js', 'metadata-rule.js', 'engine.js', 'retired/login.js', 'retired/get_user.js', 'rest/login.js', 'rest/get_user.js'];
+const FILES = [
+  'login.js',
+  'get_user.js',
+  'metadata-action.js',
+  'metadata-rule.js',
+  'engine.js',
+  'retired/login.js',
+  'retired/get_user.js',
+  'rest/login.js',
+  'rest/get_user.js',
+  'oidc/login.js',
+  'oidc/get_user.js',
+];
 
 /** The script with its per-build parts replaced by fixed markers. */
 function skeleton(text) {
