@@ -47,7 +47,7 @@ OIDC_LOGIN_WASM := target/wasm/oidc-login.wasm
 OIDC_GET_USER_PKG := target/pkg-oidc-get-user
 OIDC_GET_USER_WASM := target/wasm/oidc-get-user.wasm
 RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs rust-toolchain.toml
-TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard pkg-template/shim/*.js) $(wildcard js/build/*.js) js/auth0-limits.js
+TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard pkg-template/shim/*.js) $(wildcard js/build/*.js) js/auth0-limits.js js/sources.js
 STAMP := target/.stamps
 
 .PHONY: dist test setup test-rust test-wasm test-js wasm clean

@@ -39,6 +39,8 @@ module.exports = {
   checkSettings: call('check_settings'),
   /** `{settings}` -> the same for the rest source's scripts (dist/rest/*.js): its keys and rules (src/rest/settings.rs). */
   checkRestSettings: call('check_rest_settings'),
+  /** `{settings}` -> the same for the oidc source's scripts (dist/oidc/*.js): its keys and rules (src/oidc/settings.rs). */
+  checkOidcSettings: call('check_oidc_settings'),
   /** `{domain}` -> `{domain: 'host[:port]'}` or `{error}`: the `Domain` setting's rules, for any tenant domain. */
   normaliseDomain: call('normalise_domain'),
   /** `{retry_after, rate_limit_reset, now_ms}` -> `{wait_ms | null}`: what a 429 asks, as the scripts read it. */

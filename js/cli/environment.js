@@ -14,6 +14,8 @@ const { COMMON, SECRET_ENV } = require('./options');
 const SECRET_HELP = {
   ALM_CLIENT_SECRET: "old tenant's Migration App client secret (setting Client_Secret)",
   ALM_NEW_CLIENT_SECRET: "new tenant's M2M app secret (this tool's app)",
+  ALM_REST_SHARED_SECRET: '--source rest: the secret the user store and the scripts sign with (setting Shared_Secret)',
+  ALM_OIDC_CLIENT_SECRET: '--source oidc: the OpenID Connect client secret (setting Client_Secret)',
 };
 
 /** The other variables without a flag, read directly by one module (named here so help lists them). */

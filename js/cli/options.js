@@ -53,7 +53,8 @@ const DIST = {
   dist: { type: 'string', arg: 'DIR', env: 'ALM_DIST', help: 'folder of the built scripts (default: dist/ beside this tool)' },
 };
 
-const SECRET_ENV = Object.freeze(['ALM_CLIENT_SECRET', 'ALM_NEW_CLIENT_SECRET']);
+/** The rest and oidc sources' secrets (js/cli/source.js) are here too: masked, refused as flags, allowed in --secrets-file. */
+const SECRET_ENV = Object.freeze(['ALM_CLIENT_SECRET', 'ALM_NEW_CLIENT_SECRET', 'ALM_REST_SHARED_SECRET', 'ALM_OIDC_CLIENT_SECRET']);
 /** Setting keys that hold secrets: refused from --setting, masked in output. */
 const SECRET_SETTING = /secret|password|token|private|credential/i;
 
@@ -247,19 +248,28 @@ function oldSettings(ctx, { secret = true, connection = false } = {}) {
   if (aud !== undefined) s.Audience = String(aud).trim();
   const ns = pickValue(ctx, OLD_TENANT, 'claims-namespace');
   if (ns !== undefined) s.Claims_Namespace = String(ns).trim();
+  applySettingFlags(ctx, s, 'ALM_CLIENT_SECRET');
+  const engine = loadEngine(distDir(ctx));
+  // Without the secret, a placeholder stands in so that only the values given here are judged.
+  settingsCheck.checkSettings(engine, secret ? s : { ...s, Client_Secret: 'not-checked-here' }, { where: settingSource });
+  return s;
+}
+
+/**
+ * Adds each --setting KEY=VALUE to the settings `s` (any source's); a key named like a secret is refused,
+ * with `secretEnv`, the variable that carries the source's secret, as the way to give it.
+ */
+function applySettingFlags(ctx, s, secretEnv) {
   for (const kv of ctx.values.setting || []) {
     const i = kv.indexOf('=');
     if (i <= 0) throw new UsageError(`--setting takes KEY=VALUE (got "${kv.replace(/=.*/, '=...')}")`);
     const key = kv.slice(0, i).trim();
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`--setting: "${key}" is not a settings key`);
     if (SECRET_SETTING.test(key)) {
-      throw new UsageError(`--setting ${key}=...: secrets are never taken from flags; set ALM_CLIENT_SECRET in the environment or --secrets-file`);
+      throw new UsageError(`--setting ${key}=...: secrets are never taken from flags; set ${secretEnv} in the environment or --secrets-file`);
     }
     s[key] = kv.slice(i + 1);
   }
-  const engine = loadEngine(distDir(ctx));
-  // Without the secret, a placeholder stands in so that only the values given here are judged.
-  settingsCheck.checkSettings(engine, secret ? s : { ...s, Client_Secret: 'not-checked-here' }, { where: settingSource });
   return s;
 }
 
@@ -319,6 +329,7 @@ module.exports = {
   requireValue,
   requireSecret,
   oldSettings,
+  applySettingFlags,
   settingSource,
   newTenant,
   newDomain,

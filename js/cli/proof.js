@@ -40,8 +40,8 @@ const madeUp = () => `alm-deploy-probe-${crypto.randomBytes(6).toString('hex')}@
  * made-up user. Returns {ok, kind, identifier, outcome, expected, why, proves, fix}: the script
  * decides what the old tenant's answer means; this only compares its outcome with the healthy one.
  */
-async function runProbe(out, kind, text, settings, container = createContainer({ configuration: settings })) {
-  const p = PROBES.find((x) => x.kind === kind);
+async function runProbe(out, kind, text, settings, container = createContainer({ configuration: settings }), fixes = {}) {
+  const p = { ...PROBES.find((x) => x.kind === kind), ...(fixes[kind] ? { fix: fixes[kind] } : {}) };
   const identifier = madeUp();
   let args = [identifier];
   if (kind === 'login') {
@@ -62,12 +62,14 @@ async function runProbe(out, kind, text, settings, container = createContainer({
 /**
  * Runs both probes with `settings` and the script texts `scripts` ({login, get_user}). Returns
  * [{script, identifier, outcome, proves}]; throws UpstreamError at the first unexpected answer.
+ * The healthy answers are the same for every source (a made-up user is unknown, and a login of an
+ * unknown user is a wrong password); `fixes` ({login, get_user}) replaces the auth0 source's fix lines.
  */
-async function proveSettings(out, scripts, settings) {
+async function proveSettings(out, scripts, settings, { fixes = {} } = {}) {
   const container = createContainer({ configuration: settings });
   const results = [];
   for (const p of PROBES) {
-    const r = await runProbe(out, p.kind, scripts[p.kind], settings, container);
+    const r = await runProbe(out, p.kind, scripts[p.kind], settings, container, fixes);
     if (!r.ok) {
       throw new UpstreamError(`the ${p.kind} probe refused the settings: ${p.kind}.js, run with them for a made-up user, answered ${r.outcome} instead of ${p.expect}: ${r.why}; nothing was changed`, {
         hint: r.fix,

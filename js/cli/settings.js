@@ -19,9 +19,12 @@ const { suggest, didYouMean } = require('./suggest');
 const RECORD_KEY = 'alm_settings';
 const METADATA_MAX_KEYS = 10;
 
-/** `[{name, required}]`: every key the scripts read, from the engine. */
-function engineKeys(engine) {
-  const r = engine.checkSettings({ settings: {} });
+/**
+ * `[{name, required}]`: every key the scripts read, from the engine. `check` is the engine export of
+ * the source (js/sources.js: checkSettings for auth0, checkRestSettings for rest).
+ */
+function engineKeys(engine, check = 'checkSettings') {
+  const r = engine[check]({ settings: {} });
   return Array.isArray(r && r.keys) ? r.keys : [];
 }
 
@@ -29,8 +32,8 @@ function engineKeys(engine) {
  * Refuses (UsageError, exit 2) settings the scripts would ignore or refuse. `where(key)` names the
  * flag or variable that sets a key, for the fix line.
  */
-function checkSettings(engine, settings, { where = () => null } = {}) {
-  const r = engine.checkSettings({ settings });
+function checkSettings(engine, settings, { where = () => null, check = 'checkSettings' } = {}) {
+  const r = engine[check]({ settings });
   const names = (r.keys || []).map((k) => k.name);
   const unknown = r.unknown || [];
   if (unknown.length) {
@@ -45,7 +48,7 @@ function checkSettings(engine, settings, { where = () => null } = {}) {
     const key = (/`([A-Za-z0-9_]+)`/.exec(r.error) || [])[1];
     const flag = key && where(key);
     throw new UsageError(`the settings would not work: ${r.error}`, {
-      hint: flag ? `correct ${flag}` : 'correct that setting (see the Old tenant options of --help)',
+      hint: flag ? `correct ${flag}` : 'correct that setting (see the settings options of --help)',
     });
   }
   return r;

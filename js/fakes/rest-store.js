@@ -13,6 +13,10 @@
  * fault instead (`{kind: 'status', status, body, headers}`, `{kind: 'text', status, text}`,
  * `{kind: 'hang'}`, `{kind: 'profile', body}`; `times`, default 1); `clockOffsetS` moves the
  * store's clock; `requests` records each request (endpoint, status, headers, body) as received.
+ * Broken variants, for the conformance check (`doctor --source rest`): the options
+ * `skipSignatureCheck` (any signature passes), `noReplayWindow` (any timestamp passes),
+ * `wrongStatusForNotFound` (an unknown user is `400 {"error":"not_found"}`) and
+ * `profileWithoutUserId` (the profile lacks `user_id`).
  */
 const crypto = require('node:crypto');
 const https = require('node:https');
@@ -26,9 +30,10 @@ const LOCK_AFTER_FAILURES = 5;
  * A user: `{user_id, email, username?, password, state?: 'active'|'blocked'|'locked'|'must_reset', profile?}`;
  * `profile` holds the other profile fields (name, user_metadata, ...).
  */
-function publicProfile(u) {
+function publicProfile(u, { profileWithoutUserId = false } = {}) {
   const p = { user_id: u.user_id, email: u.email, ...u.profile };
   if (u.username) p.username = u.username;
+  if (profileWithoutUserId) delete p.user_id;
   return p;
 }
 
@@ -43,13 +48,15 @@ function same(a, b) {
  * Whether a request is authentic: `null` when it is, else the `error` code to refuse it with. The
  * signature first (nothing is said about the clock to someone who cannot sign), then the window.
  */
-function authenticate({ secret, method, path, headers, body, nowS }) {
+function authenticate({ secret, method, path, headers, body, nowS, skipSignatureCheck = false, noReplayWindow = false }) {
   const ts = headers['x-alm-timestamp'];
   const sig = headers['x-alm-signature'];
-  if (typeof ts !== 'string' || !/^\d{1,12}$/.test(ts) || typeof sig !== 'string') return 'bad_signature';
-  const want = crypto.createHmac('sha256', secret).update(`${method}\n${path}\n${ts}\n${body}`).digest('hex');
-  if (!same(sig, `v1=${want}`)) return 'bad_signature';
-  if (Math.abs(nowS - Number(ts)) > REPLAY_WINDOW_S) return 'stale_timestamp';
+  if (!skipSignatureCheck) {
+    if (typeof ts !== 'string' || !/^\d{1,12}$/.test(ts) || typeof sig !== 'string') return 'bad_signature';
+    const want = crypto.createHmac('sha256', secret).update(`${method}\n${path}\n${ts}\n${body}`).digest('hex');
+    if (!same(sig, `v1=${want}`)) return 'bad_signature';
+  }
+  if (!noReplayWindow && Math.abs(nowS - Number(ts)) > REPLAY_WINDOW_S) return 'stale_timestamp';
   return null;
 }
 
@@ -68,6 +75,7 @@ async function startRestStore(options) {
     if (u.username) byKey.set(u.username.toLowerCase(), u);
   }
   const faults = new Map();
+  const notFoundStatus = options.wrongStatusForNotFound ? 400 : 404;
   const store = {
     requests: [],
     clockOffsetS: 0,
@@ -89,7 +97,7 @@ async function startRestStore(options) {
   /** verify-password: `[status, body]`. Wrong passwords are counted; the fifth locks the user. */
   function verifyPassword(input) {
     const u = typeof input.identifier === 'string' ? byKey.get(input.identifier.toLowerCase()) : undefined;
-    if (!u) return [404, { error: 'not_found' }];
+    if (!u) return [notFoundStatus, { error: 'not_found' }];
     if (u.state === 'locked') return [423, { error: 'locked' }];
     if (typeof input.password !== 'string' || !same(input.password, u.password)) {
       const n = (failures.get(u.user_id) || 0) + 1;
@@ -100,15 +108,15 @@ async function startRestStore(options) {
     failures.delete(u.user_id);
     if (u.state === 'blocked') return [403, { error: 'blocked' }];
     if (u.state === 'must_reset') return [403, { error: 'password_reset_required' }];
-    return [200, publicProfile(u)];
+    return [200, publicProfile(u, options)];
   }
 
   /** find-user: `[status, body]`. */
   function findUser(input) {
     const u = typeof input.identifier === 'string' ? byKey.get(input.identifier.toLowerCase()) : undefined;
-    if (!u) return [404, { error: 'not_found' }];
+    if (!u) return [notFoundStatus, { error: 'not_found' }];
     if (u.state === 'blocked') return [403, { error: 'blocked' }];
-    return [200, publicProfile(u)];
+    return [200, publicProfile(u, options)];
   }
 
   async function handle(req, res) {
@@ -133,7 +141,16 @@ async function startRestStore(options) {
     if (size > MAX_BODY_BYTES) return answer(413, { error: 'too_large' });
     if (!endpoint || req.method !== 'POST') return answer(404, { error: 'no_such_endpoint' });
     const nowS = Math.floor(Date.now() / 1000) + store.clockOffsetS;
-    const refused = authenticate({ secret: options.secret, method: req.method, path, headers: req.headers, body, nowS });
+    const refused = authenticate({
+      secret: options.secret,
+      method: req.method,
+      path,
+      headers: req.headers,
+      body,
+      nowS,
+      skipSignatureCheck: options.skipSignatureCheck,
+      noReplayWindow: options.noReplayWindow,
+    });
     if (refused) return answer(401, { error: refused });
     const f = takeFault(endpoint);
     if (f) {

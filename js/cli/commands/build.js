@@ -11,6 +11,20 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { ROOT } = require('../dist');
 const { EXIT, UsageError, UpstreamError } = require('../errors');
+const { SOURCES, NAMES, scriptEntries, sourceOfFile } = require('../../sources');
+
+/** Each source's scripts this build wrote (js/sources.js names them; the manifest says which exist). */
+function bySource(manifest) {
+  const built = manifest.artifacts.map((a) => a.file);
+  return Object.fromEntries(
+    NAMES.map((n) => [
+      n,
+      scriptEntries()
+        .filter((e) => e.source === n && built.includes(e.file))
+        .map((e) => e.file),
+    ])
+  );
+}
 
 /** Runs `make dist` in the clone, the child's output on our stderr. Resolves with the output folder. */
 function runMake({ out: outDir, dryRun, log }) {
@@ -55,9 +69,16 @@ async function run(ctx) {
     throw new UpstreamError(`the build wrote no ${path.join(r.dir, 'manifest.json')}`);
   }
   out.line(`built ${manifest.name} ${manifest.version} (commit ${String(manifest.commit).slice(0, 12)}) into ${r.dir}:`);
-  for (const a of manifest.artifacts) out.line(`  ${a.file.padEnd(24)} ${String(a.bytes).padStart(7)} bytes  sha256 ${a.sha256.slice(0, 16)}`);
+  for (const a of manifest.artifacts) {
+    const source = sourceOfFile(a.file);
+    out.line(`  ${a.file.padEnd(24)} ${String(a.bytes).padStart(7)} bytes  sha256 ${a.sha256.slice(0, 16)}${source ? `  (--source ${source})` : ''}`);
+  }
+  const sources = bySource(manifest);
+  for (const [name, files] of Object.entries(sources)) {
+    out.line(files.length ? `source ${name}: ${files.join(', ')} (${SOURCES[name].what})` : `source ${name}: not in this build`);
+  }
   out.line('the retired scripts (end of the migration) are always built, in retired/');
-  out.result({ command: 'build', ok: true, exitCode: EXIT.OK, out: r.dir, manifest });
+  out.result({ command: 'build', ok: true, exitCode: EXIT.OK, out: r.dir, sources, manifest });
   return EXIT.OK;
 }
 
@@ -81,4 +102,5 @@ prefix are connection settings (Claims_Namespace, User_ID_Prefix) read at run ti
   },
   run,
   runMake,
+  bySource,
 };

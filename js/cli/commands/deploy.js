@@ -13,7 +13,7 @@
  */
 
 const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant, hasAny } = require('../options');
-const { distDir, readDist, loadEngine, isOurs } = require('../dist');
+const { distDir, loadEngine, isOurs } = require('../dist');
 const { newTenantClient } = require('../auth0');
 const { findConnection, planOptions, planRestore, describePlan, applyPlan } = require('../connection');
 const { BACKUP_OPTIONS, saveBackup, readBackup, backupOf } = require('../backup');
@@ -21,6 +21,7 @@ const { engineKeys, metadataWithRecord, compareRecord, RECORD_KEY } = require('.
 const { PLAN_OPTIONS, AS_READ, planMode, buildPlan, decide, distHash, planResult, stateHash } = require('../plan');
 const { proveSettings } = require('../proof');
 const { EXIT, UsageError } = require('../errors');
+const { SOURCE_OPTION, SOURCE_GROUPS, pickSource, sourceScripts, sourceSettings } = require('../source');
 
 /**
  * The plan's `change` for a connection: each change (scripts by SHA-256, options from -> to, the
@@ -155,21 +156,27 @@ async function run(ctx) {
   const { values, out } = ctx;
   // A stale or edited --plan file is refused before any request.
   const mode = planMode(ctx, values.restore !== undefined ? 'deploy --restore' : 'deploy');
-  if (values.restore !== undefined) return restore(ctx, mode);
+  const src = pickSource(ctx);
+  if (values.restore !== undefined) {
+    if (src.name !== 'auth0')
+      throw new UsageError(`deploy --restore --source ${src.name}: --restore puts back a backup with the auth0 source's settings only`, {
+        hint: 'restore without --source, or deploy the source again',
+      });
+    return restore(ctx, mode);
+  }
   const dir = distDir(ctx);
-  const login = readDist(dir, 'login.js');
-  const getUser = readDist(dir, 'get_user.js');
-  const settings = oldSettings(ctx);
+  const built = sourceScripts(ctx, src);
+  const settings = sourceSettings(ctx, src);
   newTenant(ctx); // every usage error before the first request
-  const scripts = { login: login.text, get_user: getUser.text };
-  const probes = await proveSettings(out, scripts, settings);
+  const scripts = { login: built.login.text, get_user: built.get_user.text };
+  const probes = await proveSettings(out, scripts, settings, { fixes: src.fixes });
   return deployToConnection(ctx, {
     mode,
     scripts,
     configuration: settings,
-    what: 'the migration scripts',
-    knownKeys: engineKeys(loadEngine(dir)).map((k) => k.name),
-    extra: { probes },
+    what: src.name === 'auth0' ? 'the migration scripts' : `the ${src.name} source's migration scripts`,
+    knownKeys: engineKeys(loadEngine(dir), src.check).map((k) => k.name),
+    extra: { source: src.name, probes },
   });
 }
 
@@ -214,18 +221,23 @@ first). The settings values are not in a backup: give them with the usual option
 restore without settings (the keys to re-enter by hand are named). It is planned and confirmed like
 a deploy.
 
+--source rest deploys dist/rest/login.js and dist/rest/get_user.js with the user store's settings,
+proved the same way against the store (a made-up user: get_user "not found", login "wrong password").
+Before it: serve the contract's two endpoints (docs/rest-contract.md; js/fakes/rest-store.js is a
+reference), generate the shared secret (32 to 512 random characters, the same in the store) and give
+it as ALM_REST_SHARED_SECRET (setting Shared_Secret), the store's URL as --rest-base-url (Base_URL),
+the paths if they differ (--rest-verify-path, --rest-find-path), and check the store with
+\`doctor --source rest --user TEST_USER\`.
+
 The scopes each tenant's app needs are listed below (from js/cli/command-facts.js).`,
   options: {
+    ...SOURCE_OPTION,
     ...PLAN_OPTIONS,
     force: { type: 'boolean', help: 'replace scripts not written by auth0-lazy-migrate; drop unknown settings keys; restore without settings' },
     restore: { type: 'string', arg: 'FILE', help: 'put back a backup this command saved (scripts and options)' },
     ...BACKUP_OPTIONS,
   },
-  groups: [
-    ['Old tenant (the settings written to the connection)', OLD_TENANT],
-    ['New tenant', NEW_TENANT],
-    ['Build', DIST],
-  ],
+  groups: [['Old tenant (the settings written to the connection)', OLD_TENANT], ...SOURCE_GROUPS, ['New tenant', NEW_TENANT], ['Build', DIST]],
   run,
   deployToConnection,
 };

@@ -20,11 +20,18 @@ const { runProbe } = require('../proof');
 const fit = require('../fit');
 const { EXIT, CliError, UsageError } = require('../errors');
 const { runDoctorLive } = require('../live-commands');
+const { SOURCE_OPTION, SOURCE_GROUPS, pickSource, sourceSettings, sourceScripts, hasSourceSettings } = require('../source');
+const { scriptFile } = require('../../sources');
+const { checkRestStore } = require('../rest-conformance');
+const { readPassword } = require('./try');
 
-/** The settings keys the scripts read, from dist/engine.js (the one list); null without a usable dist. */
-function settingsKeys(ctx) {
+/** The deploy command line of the source, for fix lines: `auth0-lazy-migrate deploy [--source NAME]`. */
+const deployCmd = (src) => `auth0-lazy-migrate deploy${src.name === 'auth0' ? '' : ` --source ${src.name}`}`;
+
+/** The settings keys the source's scripts read, from dist/engine.js (the one list); null without a usable dist. */
+function settingsKeys(ctx, src) {
   try {
-    return engineKeys(loadEngine(distDir(ctx)));
+    return engineKeys(loadEngine(distDir(ctx)), src.check);
   } catch {
     return null;
   }
@@ -35,13 +42,13 @@ function settingsKeys(ctx) {
  * wrote in the connection's metadata (Auth0 returns the values themselves encrypted), recomputed here
  * from the settings given locally. Only when they are given and the scripts are not retired.
  */
-function checkDeployedSettings(ctx, list, S, conn) {
-  const given = hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
+function checkDeployedSettings(ctx, list, S, conn, src) {
+  const given = src.name === 'auth0' ? hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined : hasSourceSettings(ctx, src);
   if (!given) return;
   const name = 'deployed settings are yours';
   let local;
   try {
-    local = oldSettings(ctx);
+    local = sourceSettings(ctx, src);
   } catch (err) {
     list.add(S, name, 'skip', `your settings are incomplete (${errText(err)})`);
     return;
@@ -49,9 +56,9 @@ function checkDeployedSettings(ctx, list, S, conn) {
   const record = conn.metadata && typeof conn.metadata === 'object' ? conn.metadata[RECORD_KEY] : undefined;
   const r = compareRecord(record, local);
   if (r === 'match') list.add(S, name, 'ok', `the connection's settings are the ones given here (metadata.${RECORD_KEY})`);
-  else if (r === 'differ') list.add(S, name, 'fail', 'the deployed settings differ from yours', 'run `auth0-lazy-migrate deploy` (or correct the settings given here)');
-  else if (r === 'none') list.add(S, name, 'warn', 'no record (deployed by hand or by an older version)', 'run `auth0-lazy-migrate deploy` to write the settings and their record');
-  else list.add(S, name, 'warn', `metadata.${RECORD_KEY} is not a record this version reads`, 'run `auth0-lazy-migrate deploy` to rewrite it');
+  else if (r === 'differ') list.add(S, name, 'fail', 'the deployed settings differ from yours', `run \`${deployCmd(src)}\` (or correct the settings given here)`);
+  else if (r === 'none') list.add(S, name, 'warn', 'no record (deployed by hand or by an older version)', `run \`${deployCmd(src)}\` to write the settings and their record`);
+  else list.add(S, name, 'warn', `metadata.${RECORD_KEY} is not a record this version reads`, `run \`${deployCmd(src)}\` to rewrite it`);
 }
 
 class Checklist {
@@ -229,10 +236,10 @@ async function checkOld(ctx, list) {
  * i.e. the migration is over; then no fix may say `deploy`, which would switch the lazy migration back
  * on (and call an old tenant that may be gone): the way forward is `retire --deploy`, never back.
  */
-async function checkScript(list, S, name, deployed, current, retired, retiredOn) {
+async function checkScript(list, S, name, deployed, current, retired, retiredOn, src) {
   const title = `${name} script deployed and current`;
   if (typeof deployed !== 'string' || deployed.trim() === '') {
-    return list.add(S, `${name} script deployed`, 'fail', 'empty', retiredOn ? 'run `auth0-lazy-migrate retire --deploy` (the migration is retired)' : 'run `auth0-lazy-migrate deploy`');
+    return list.add(S, `${name} script deployed`, 'fail', 'empty', retiredOn ? 'run `auth0-lazy-migrate retire --deploy` (the migration is retired)' : `run \`${deployCmd(src)}\``);
   }
   const sha = sha256(deployed);
   if (isRetired(deployed)) {
@@ -260,13 +267,13 @@ async function checkScript(list, S, name, deployed, current, retired, retiredOn)
       title,
       'fail',
       `deployed ${describeScript(deployed)} sha256 ${sha.slice(0, 16)}, dist has ${current ? current.sha256.slice(0, 16) : '(missing)'}`,
-      'run `auth0-lazy-migrate deploy` to install the current build'
+      `run \`${deployCmd(src)}\` to install the current build`
     );
   }
-  return list.add(S, title, 'fail', 'the connection holds a script auth0-lazy-migrate did not write', 'run `auth0-lazy-migrate deploy --force` to replace it');
+  return list.add(S, title, 'fail', 'the connection holds a script auth0-lazy-migrate did not write', `run \`${deployCmd(src)} --force\` to replace it`);
 }
 
-async function checkNew(ctx, list) {
+async function checkNew(ctx, list, src) {
   const S = 'new tenant';
   const t = newTenant(ctx);
   const client = newTenantClient(t, ctx.out);
@@ -297,7 +304,7 @@ async function checkNew(ctx, list) {
   const scripts = o.customScripts || {};
   // A retired script of any build on the connection: the migration is over (see checkScript).
   const retiredDeployed = isRetired(scripts.login) || isRetired(scripts.get_user);
-  const setupFix = retiredDeployed ? 'run `auth0-lazy-migrate retire --deploy`' : 'run `auth0-lazy-migrate deploy`';
+  const setupFix = retiredDeployed ? 'run `auth0-lazy-migrate retire --deploy`' : `run \`${deployCmd(src)}\``;
   list.add(S, 'database connection (strategy auth0)', conn.strategy === 'auth0' ? 'ok' : 'fail', conn.strategy, 'use an Auth0 database connection (Authentication > Database)');
   list.add(
     S,
@@ -316,20 +323,20 @@ async function checkNew(ctx, list) {
       return null;
     }
   };
-  await checkScript(list, S, 'login', scripts.login, maybe('login.js'), maybe('retired/login.js'), retiredDeployed);
-  await checkScript(list, S, 'get_user', scripts.get_user, maybe('get_user.js'), maybe('retired/get_user.js'), retiredDeployed);
+  await checkScript(list, S, 'login', scripts.login, maybe(scriptFile(src.name, 'login')), maybe('retired/login.js'), retiredDeployed, src);
+  await checkScript(list, S, 'get_user', scripts.get_user, maybe(scriptFile(src.name, 'get_user')), maybe('retired/get_user.js'), retiredDeployed, src);
 
   const cfg = o.configuration && typeof o.configuration === 'object' ? o.configuration : {};
   const keys = Object.keys(cfg);
   if (retiredDeployed) {
     list.add(S, 'settings keys', 'ok', keys.length ? `${keys.join(', ')} (no longer read)` : 'none (the retired scripts read none)');
-  } else if (!settingsKeys(ctx)) {
+  } else if (!settingsKeys(ctx, src)) {
     list.add(S, 'settings keys present', 'skip', 'needs dist/engine.js, which knows the keys', 'build first: `auth0-lazy-migrate build` (or `make dist`)');
   } else {
-    const REQUIRED_SETTINGS = settingsKeys(ctx)
+    const REQUIRED_SETTINGS = settingsKeys(ctx, src)
       .filter((k) => k.required)
       .map((k) => k.name);
-    const KNOWN_SETTINGS = settingsKeys(ctx).map((k) => k.name);
+    const KNOWN_SETTINGS = settingsKeys(ctx, src).map((k) => k.name);
     const missingKeys = REQUIRED_SETTINGS.filter((k) => !(k in cfg) || cfg[k] === '' || cfg[k] === null);
     const miscased = keys.filter((k) => !KNOWN_SETTINGS.includes(k) && KNOWN_SETTINGS.some((K) => K.toLowerCase() === k.toLowerCase()));
     if (missingKeys.length) {
@@ -338,14 +345,14 @@ async function checkNew(ctx, list) {
         'settings keys present',
         'fail',
         `missing ${missingKeys.join(', ')}${miscased.length ? `; found ${miscased.join(', ')} (keys are case-sensitive)` : ''}`,
-        'run `auth0-lazy-migrate deploy`, or add them under Custom Database > Settings with these exact names'
+        `run \`${deployCmd(src)}\`, or add them under Custom Database > Settings with these exact names`
       );
     } else {
       list.add(S, 'settings keys present', 'ok', `${keys.join(', ')} (values are stored encrypted; \`try\` checks them)`);
     }
     const unknown = keys.filter((k) => !KNOWN_SETTINGS.includes(k) && !miscased.includes(k));
     if (unknown.length) list.add(S, 'no unknown settings keys', 'warn', unknown.join(', '), `the scripts read only ${KNOWN_SETTINGS.join(', ')}`);
-    checkDeployedSettings(ctx, list, S, conn);
+    checkDeployedSettings(ctx, list, S, conn, src);
   }
   if (Array.isArray(conn.enabled_clients) && conn.enabled_clients.length === 0) {
     list.add(S, 'connection enabled for an application', 'warn', 'no application', 'enable the connection for your applications (its Applications tab)');
@@ -368,8 +375,25 @@ async function checkFit(list, oldSide, conn) {
   for (const f of fit.judge(conn, old, name)) list.add(S, f.name, f.status, f.detail, f.fix);
 }
 
+/**
+ * A source other than auth0: its conformance check (rest: rest-conformance.js). Its settings and
+ * scripts are read as try and deploy read them; a source without a check yet says so.
+ */
+async function checkSource(ctx, list, src) {
+  const settings = sourceSettings(ctx, src);
+  const built = sourceScripts(ctx, src);
+  if (src.name !== 'rest') {
+    list.add('user store', `${src.name} source checks`, 'skip', `doctor has no conformance check for the ${src.name} source yet`);
+    return;
+  }
+  const user = ctx.values.user;
+  const password = user === undefined ? undefined : await readPassword(ctx.out, user, 'the user store');
+  await checkRestStore(list, 'user store', { scripts: { login: built.login.text, get_user: built.get_user.text }, settings, user, password, out: ctx.out });
+}
+
 const TITLES = {
   'old tenant': 'Old tenant (where the users are now)',
+  'user store': 'User store (--source rest: docs/rest-contract.md, rule by rule)',
   'new tenant': 'New tenant (where the users go)',
   fit: "Old users in the new connection (the two connections' settings compared)",
 };
@@ -383,13 +407,19 @@ async function run(ctx) {
     if (only === 'old') throw new UsageError('--live probes the new tenant: it cannot be combined with --only old');
     return runDoctorLive(ctx);
   }
+  const src = pickSource(ctx);
   // --only: one side, whatever else the environment holds (an env file usually sets both).
-  const doOld = only ? only === 'old' : hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
+  const given = src.name === 'auth0' ? hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined : hasSourceSettings(ctx, src);
+  const doOld = only ? only === 'old' : given;
   const doNew = only ? only === 'new' : hasAny(ctx, NEW_TENANT);
-  if (!doOld && !doNew) throw new UsageError("nothing to check: give the old tenant's settings (--domain ...) and/or the new tenant (--new-domain ...)");
+  if (!doOld && !doNew)
+    throw new UsageError(`nothing to check: give the ${src.name === 'auth0' ? "old tenant's settings (--domain ...)" : `${src.name} source's settings`} and/or the new tenant (--new-domain ...)`);
+  if (src.name !== 'auth0' && ctx.values.user !== undefined && !doOld) throw new UsageError("--user is the test user of the source: it goes with the source's settings");
+  if (src.name === 'auth0' && ctx.values.user !== undefined) throw new UsageError('--user is for --source rest (its test user); the auth0 source is probed with a made-up user');
   const list = new Checklist();
-  const oldSide = doOld ? await checkOld(ctx, list) : null;
-  const conn = doNew ? await checkNew(ctx, list) : null;
+  const oldSide = doOld && src.name === 'auth0' ? await checkOld(ctx, list) : null;
+  if (doOld && src.name !== 'auth0') await checkSource(ctx, list, src);
+  const conn = doNew ? await checkNew(ctx, list, src) : null;
   if (oldSide && conn) await checkFit(list, oldSide, conn);
 
   const mark = { ok: '[ok]  ', fail: '[FAIL]', warn: '[warn]', skip: '[skip]' };
@@ -407,7 +437,7 @@ async function run(ctx) {
   out.line('');
   out.line(`${summary.ok} passed, ${summary.fail} failed, ${summary.warn} warning(s)${summary.skip ? `, ${summary.skip} skipped` : ''}`);
   const code = summary.fail ? EXIT.FAILED : EXIT.OK;
-  out.result({ command: 'doctor', ok: code === EXIT.OK, exitCode: code, summary, checks: list.items });
+  out.result({ command: 'doctor', ok: code === EXIT.OK, exitCode: code, source: src.name, summary, checks: list.items });
   return code;
 }
 
@@ -437,16 +467,24 @@ verdict with each fix, and deletes the connection: at the end, on an error and o
 an interrupted run left is removed by the next run. Needs create:connections, read:connections,
 update:connections and delete:connections, and the Password grant on this tool's app.
 
+With --source rest: instead of the old tenant, your user store is checked against
+docs/rest-contract.md, one line per rule, each failure with its fix: it is reachable and accepts the
+scripts' signature (Shared_Secret), refuses an unsigned or wrongly signed request (401 bad_signature)
+and a timestamp outside the 300 s window (401 stale_timestamp), answers an unknown user 404 not_found;
+with --user (a test user of the store; its password is asked, or read from stdin) a wrong password is
+401 wrong_credentials (one failure the store counts) and the right one returns a profile the built
+scripts accept, the same from both endpoints; every reply is a JSON object under 64 KiB whose status
+and code agree. The built dist/rest scripts make the requests and judge the replies, in the sandbox
+emulation. With the new tenant's values, its connection is checked against dist/rest/.
+
 Exit 0 when nothing failed (warnings allowed), 1 when a check failed (--live: a FAIL), 3 when Auth0
 refused (credentials, scopes, grant), 130 when interrupted.`,
   options: {
+    ...SOURCE_OPTION,
+    user: { type: 'string', arg: 'ID', help: '--source rest: a test user of the store (its password is asked, or read from stdin)' },
     only: { type: 'string', arg: 'old|new', help: 'check one tenant only (default: each tenant whose values are given)' },
     live: { type: 'boolean', help: "probe the new tenant's runtime with the built login.js on a temporary connection (then deleted)" },
   },
-  groups: [
-    ["Old tenant (the scripts' settings)", OLD_TENANT],
-    ['New tenant', NEW_TENANT],
-    ['Build', DIST],
-  ],
+  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ...SOURCE_GROUPS, ['New tenant', NEW_TENANT], ['Build', DIST]],
   run,
 };

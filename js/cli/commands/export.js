@@ -13,6 +13,7 @@ const path = require('node:path');
 const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, requireValue, SECRET_SETTING } = require('../options');
 const { distDir, readDist, sha256 } = require('../dist');
 const { EXIT, UsageError, UpstreamError } = require('../errors');
+const { SOURCE_OPTION, refuseUnlisted } = require('../source');
 
 const SECRET_KEYWORD = 'ALM_CLIENT_SECRET';
 const TF_SECRET_VAR = 'alm_old_client_secret';
@@ -35,6 +36,7 @@ function write(files, file, text) {
 
 async function run(ctx) {
   const { values, out } = ctx;
+  refuseUnlisted(ctx, 'export', 'export writes the Deploy CLI and Terraform files of the auth0 source only (not built for other sources yet)');
   if (!values.out) throw new UsageError('missing --out DIR (where to write the files)');
   const format = values.format || 'both';
   if (!['deploy-cli', 'terraform', 'both'].includes(format)) throw new UsageError('--format is deploy-cli, terraform or both');
@@ -152,6 +154,7 @@ The old tenant's client secret is never written: ##ALM_CLIENT_SECRET## (Deploy C
 var.alm_old_client_secret (sensitive Terraform variable) stand for it. Both tools replace the whole
 options object of the connection: merge these options with the ones you already manage.`,
   options: {
+    ...SOURCE_OPTION,
     out: { type: 'string', arg: 'DIR', help: 'folder to write into' },
     format: { type: 'string', arg: 'FORMAT', help: 'deploy-cli, terraform or both (default both)' },
     retired: { type: 'boolean', help: 'export the retired scripts (no settings) instead' },

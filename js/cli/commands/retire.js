@@ -26,6 +26,7 @@ const { runMake } = require('./build');
 const { BACKUP_OPTIONS } = require('../backup');
 const { PLAN_OPTIONS, planMode } = require('../plan');
 const { EXIT, UsageError } = require('../errors');
+const { SOURCE_OPTION, refuseUnlisted } = require('../source');
 
 const SHOWN_TEXT = 50;
 const SHOWN_JSON = 1000;
@@ -149,6 +150,7 @@ async function deploy(ctx, scripts, { acceptLoss, pollMs, mode, settings, target
 
 async function run(ctx) {
   const { values, out } = ctx;
+  refuseUnlisted(ctx, 'retire');
   if (!values.deploy) {
     for (const o of ['yes', 'accept-loss', 'plan-out', 'plan']) {
       if (values[o] !== undefined) throw new UsageError(`--${o} goes with --deploy`, { hint: 'retire --deploy --dry-run first, then retire --deploy' });
@@ -201,6 +203,7 @@ needs --yes (exit 1 without). --dry-run runs the check and prints the changes, w
 --plan-out FILE / --plan FILE: review the plan, then apply exactly it (refused, exit 1, if anything
 differs now, the users left behind included).`,
   options: {
+    ...SOURCE_OPTION,
     deploy: { type: 'boolean', help: "install them on the new tenant's connection" },
     ...Object.fromEntries(Object.entries(PLAN_OPTIONS).map(([k, o]) => [k, { ...o, help: `with --deploy: ${o.help}` }])),
     'accept-loss': { type: 'string', arg: 'N', help: 'with --deploy: go ahead although exactly N users would be left behind' },

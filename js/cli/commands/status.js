@@ -15,6 +15,7 @@ const bulk = require('../bulk');
 const lock = require('../lock');
 const { readState, writeState } = require('../state');
 const { EXIT, UsageError } = require('../errors');
+const { SOURCE_OPTION, refuseUnlisted } = require('../source');
 const { countMethod } = require('../count-method');
 const statusHtml = require('../status-html');
 
@@ -58,6 +59,7 @@ function estimate(history, now, { windowDays, below, minDays = MIN_PACE_DAYS }) 
 
 async function run(ctx) {
   const { values, out } = ctx;
+  refuseUnlisted(ctx, 'status');
   const settings = oldSettings(ctx, { connection: 'status counts the users of this connection of the old tenant' });
   const target = newTenant(ctx);
   const pollMs = values['poll-interval'] === undefined ? 3000 : Number(values['poll-interval']);
@@ -189,6 +191,7 @@ count method it used. Each run is kept in a small history file, so repeated runs
 pace and estimate when the remaining users fall below --tail-below, the moment to run \`tail\`;
 --html FILE writes that history as one self-contained page (chart, pace, projected date).`,
   options: {
+    ...SOURCE_OPTION,
     state: { type: 'string', arg: 'FILE', env: 'ALM_STATUS_STATE', help: 'history file (default ./alm-status.json)' },
     'tail-below': { type: 'string', arg: 'N|P%', help: 'remaining users small enough for tail (default 5%)' },
     'window-days': { type: 'string', arg: 'DAYS', help: 'history window for the pace (default 7; the pace needs runs at least 1 day apart)' },

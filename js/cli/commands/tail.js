@@ -43,6 +43,7 @@ const { ChunkWriter, membersOfFile, membersOfText, readText } = require('../stre
 const { IMPORT_LIST } = require('../stream/join');
 const { FailureLog } = require('../stream/failures');
 const { EXIT, UsageError, UpstreamError } = require('../errors');
+const { SOURCE_OPTION, refuseUnlisted } = require('../source');
 const { PLAN_OPTIONS, planMode, stops, buildPlan, decide, distHash, planResult } = require('../plan');
 
 const REMINDER = 'Imported users have no password in the new tenant: they must use "Forgot password" (or be sent a password-reset email) to log in.';
@@ -144,6 +145,7 @@ function writeRecord(o, users, job) {
 
 async function run(ctx) {
   const { values, out } = ctx;
+  refuseUnlisted(ctx, 'tail');
   const settings = oldSettings(ctx, { connection: 'the tail exports this connection of the old tenant' });
   const target = newTenant(ctx);
   const pollMs = intOption(values, 'poll-interval', 3000, { min: 10, max: 600000 });
@@ -724,6 +726,7 @@ in --skip-users FILE (one old user id or email per line, # comments).
 Imported users have no password: they must use "Forgot password". The old tenant's Migration App
 exports the old users; the scopes each app needs are listed below (from js/cli/command-facts.js).`,
   options: {
+    ...SOURCE_OPTION,
     ...PLAN_OPTIONS,
     'dry-run': { type: 'boolean', help: 'export and plan, list who would be imported; start no job, write no file' },
     state: { type: 'string', arg: 'FILE', env: 'ALM_TAIL_STATE', help: 'state file (default ./alm-tail-state.json)' },

@@ -14,7 +14,8 @@
  */
 
 const { createContainer } = require('../../sandbox');
-const { OLD_TENANT, NEW_TENANT, DIST, oldSettings } = require('../options');
+const { OLD_TENANT, NEW_TENANT, DIST } = require('../options');
+const { SOURCE_OPTION, SOURCE_GROUPS, pickSource, sourceSettings, sourceScripts } = require('../source');
 const { runTryRemote } = require('../live-commands');
 const { distDir, readDist, describeScript, isOurs } = require('../dist');
 const { EXIT, CliError, UsageError } = require('../errors');
@@ -73,6 +74,19 @@ async function readPiped() {
   return line;
 }
 
+/**
+ * The password of `identifier`: asked without echo on a terminal, else the first line of stdin; masked
+ * in everything printed from here on (`doctor --source rest --user` reads its test user's this way too).
+ */
+async function readPassword(out, identifier, where = 'the old tenant') {
+  const password = process.stdin.isTTY ? await readHidden(`Password for ${identifier} (not echoed): `) : await readPiped();
+  // An empty password would be a real failed login (the source's logs and brute-force counters),
+  // and it proves nothing: refuse it before anything is sent.
+  if (password === '') throw new UsageError(`empty password: nothing was sent to ${where}`, { hint: 'type the password at the prompt (it is not echoed), or pipe it in as the first line of stdin' });
+  out.addSecret(password);
+  return password;
+}
+
 /** What a successful `try login` did to the old tenant, said every time: it is easy to forget. */
 const SIDE_EFFECTS = [
   'note: this was a real login on the old tenant (its logs show it). If the post-login Action is',
@@ -109,25 +123,26 @@ async function run(ctx) {
   if (values.remote && kind !== 'login') throw new UsageError('--remote runs the Login script only (Auth0 calls Get User in flows no token request can start)');
   if (values.remote && values.retired) throw new UsageError('--remote runs dist/login.js only, not the retired scripts');
   if (values.remote && values.context) throw new UsageError('--remote runs the script as Auth0 calls it; --context is for the emulation only');
-  const settings = oldSettings(ctx);
-  const script = readDist(distDir(ctx), `${values.retired ? 'retired/' : ''}${kind}.js`);
+  const src = pickSource(ctx);
+  if (src.name !== 'auth0' && (values.remote || values.retired)) {
+    throw new UsageError(`--source ${src.name}: ${values.remote ? '--remote' : '--retired'} is for the auth0 source only`, {
+      hint: values.remote
+        ? 'try the rest scripts in the emulation (without --remote); `doctor --live` proves the runtime for every source'
+        : 'the retired scripts are the same for every source: try them with --source auth0',
+    });
+  }
+  const settings = sourceSettings(ctx, src);
+  const script = values.retired ? readDist(distDir(ctx), `retired/${kind}.js`) : sourceScripts(ctx, src)[kind];
 
   let args = [identifier];
-  if (kind === 'login') {
-    const password = process.stdin.isTTY ? await readHidden(`Password for ${identifier} (not echoed): `) : await readPiped();
-    // An empty password would be a real failed login on the old tenant (its logs and brute-force
-    // counters), and it proves nothing: refuse it before anything is sent.
-    if (password === '')
-      throw new UsageError('empty password: nothing was sent to the old tenant', { hint: 'type the password at the prompt (it is not echoed), or pipe it in as the first line of stdin' });
-    out.addSecret(password);
-    args = [identifier, password];
-  }
+  if (kind === 'login') args = [identifier, await readPassword(out, identifier, src.name === 'auth0' ? 'the old tenant' : `the ${src.name} source`)];
   if (values.remote) return runTryRemote(ctx, { identifier, password: args[1], expect, settings, script });
 
   const container = createContainer({ configuration: settings });
   const report = await container.invoke(script.text, { kind, args, withContext: !!values.context });
   const ok = report.outcome === expect;
-  const reason = kind === 'get_user' && report.outcome === 'not_found' && !values.retired ? await markedReason(script, settings, identifier) : null;
+  // The migration_complete mark is the auth0 source's (the post-login Action); other sources have none.
+  const reason = src.name === 'auth0' && kind === 'get_user' && report.outcome === 'not_found' && !values.retired ? await markedReason(script, settings, identifier) : null;
   // Our shim takes the callback from the last argument, so the sandbox's arity note is noise here.
   if (isOurs(script.text)) report.warnings = report.warnings.filter((w) => !/declares \d+ parameters but Auth0 passes/.test(w));
 
@@ -143,7 +158,7 @@ async function run(ctx) {
   }
   if (report.error) lines.push(`error: ${report.error.name}: ${report.error.message}`);
   if (reason) lines.push(...REASONS[reason]);
-  if (kind === 'login' && report.outcome === 'success') lines.push(...SIDE_EFFECTS);
+  if (kind === 'login' && report.outcome === 'success') lines.push(...(src.name === 'auth0' ? SIDE_EFFECTS : [`note: this was a real password check on your ${src.name} source (its logs show it)`]));
   for (const [title, list] of [
     ['violations of the Auth0 contract', report.violations],
     ['warnings', report.warnings],
@@ -165,6 +180,7 @@ async function run(ctx) {
     command: 'try',
     ok,
     exitCode: code,
+    source: src.name,
     script: script.rel,
     scriptSha256: script.sha256,
     identifier,
@@ -211,24 +227,27 @@ Needs the new tenant's values (--new-domain, --new-client-id, ALM_NEW_CLIENT_SEC
 create:connections, read:connections, update:connections and delete:connections, and the Password grant
 on this tool's app.
 
+With --source rest, dist/rest/login.js or dist/rest/get_user.js runs instead, against your user store
+(docs/rest-contract.md), with the settings Base_URL (--rest-base-url), Shared_Secret
+(ALM_REST_SHARED_SECRET) and the optional paths; a login is a real password check on the store, which
+counts a wrong one. --remote and --retired are for the auth0 source only.
+
 Exit 0 when the outcome is the expected one (login: success, get_user: found), else 1 (--remote: 3
 when Auth0 refused the setup, 130 when interrupted).`,
   options: {
+    ...SOURCE_OPTION,
     user: { type: 'string', arg: 'ID', help: 'the email or username to try' },
     expect: { type: 'string', arg: 'OUTCOME', help: `the outcome that means success (${OUTCOMES.join(', ')})` },
     context: { type: 'boolean', help: 'call with a script context (the 4-argument form Auth0 uses when enabled)' },
     retired: { type: 'boolean', help: 'try dist/retired/ (the end-of-migration scripts) instead' },
     remote: { type: 'boolean', help: 'run dist/login.js on Auth0 itself, on a temporary connection of the new tenant (then deleted)' },
   },
-  groups: [
-    ["Old tenant (the scripts' settings)", OLD_TENANT],
-    ['New tenant (--remote only)', NEW_TENANT],
-    ['Build', DIST],
-  ],
+  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ...SOURCE_GROUPS, ['New tenant (--remote only)', NEW_TENANT], ['Build', DIST]],
   footer: `
 Examples:
   ALM_CLIENT_SECRET=... auth0-lazy-migrate try login --user ada@example.com \\
       --domain old.eu.auth0.com --client-id abc123 --connection legacy-db
   auth0-lazy-migrate try get_user --user ada@example.com --json ...`,
   run,
+  readPassword,
 };

@@ -1,0 +1,164 @@
+'use strict';
+/**
+ * `--source auth0|rest|oidc`: which source the scripts migrate users from, and for that source the
+ * built scripts and the settings, read the way the auth0 source's are (flags, then the environment
+ * or --secrets-file for the secret) and judged by the engine export js/sources.js names.
+ *
+ * Why here and not in each command: try, deploy and doctor need the same three answers (which
+ * scripts, which settings, is this source in this build) and the commands that need every user of
+ * the source (export, status, tail, retire) the same refusal, worded once.
+ */
+
+const { SOURCES, NAMES, DEFAULT, SCRIPTS, scriptFile } = require('../sources');
+const { UsageError, UpstreamError } = require('./errors');
+const { didYouMean } = require('./suggest');
+const { distDir, readDist, loadEngine, manifestOf } = require('./dist');
+const settingsCheck = require('./settings');
+const { OLD_TENANT, pickValue, requireSecret, oldSettings, applySettingFlags, settingSource } = require('./options');
+
+/** The option itself (commands add it to their `options`). */
+const SOURCE_OPTION = {
+  source: {
+    type: 'string',
+    arg: NAMES.join('|'),
+    env: 'ALM_SOURCE',
+    help: `where the users come from (default ${DEFAULT}): ${NAMES.join(', ')}; docs/runbook.md "Other sources"`,
+  },
+};
+
+/** --source rest: the store serving docs/rest-contract.md. */
+const REST_STORE = {
+  'rest-base-url': {
+    type: 'string',
+    arg: 'URL',
+    env: 'ALM_REST_BASE_URL',
+    setting: 'Base_URL',
+    help: "the user store's base URL, https://host[:port][/path] (setting Base_URL); its secret: ALM_REST_SHARED_SECRET",
+  },
+  'rest-verify-path': {
+    type: 'string',
+    arg: 'PATH',
+    env: 'ALM_REST_VERIFY_PATH',
+    setting: 'Verify_Path',
+    help: 'the password check under the base URL (setting Verify_Path; default /verify-password)',
+  },
+  'rest-find-path': { type: 'string', arg: 'PATH', env: 'ALM_REST_FIND_PATH', setting: 'Find_Path', help: 'the user lookup under the base URL (setting Find_Path; default /find-user)' },
+};
+
+/** --source oidc: the provider (the settings its engine check will judge once it is built). */
+const OIDC_PROVIDER = {
+  'oidc-issuer': { type: 'string', arg: 'URL', env: 'ALM_OIDC_ISSUER', setting: 'Issuer', help: "the provider's issuer URL (setting Issuer)" },
+  'oidc-client-id': { type: 'string', arg: 'ID', env: 'ALM_OIDC_CLIENT_ID', setting: 'Client_ID', help: 'the client the scripts log in with (setting Client_ID); its secret: ALM_OIDC_CLIENT_SECRET' },
+};
+
+/**
+ * What the command line adds to each source of js/sources.js: its options group, its secret, and
+ * the fix lines of deploy's settings probes (proof.js) when they are not the auth0 source's.
+ */
+const CLI = {
+  auth0: { group: OLD_TENANT, title: "Old tenant (the scripts' settings, --source auth0)", secret: { env: 'ALM_CLIENT_SECRET', setting: 'Client_Secret' } },
+  rest: {
+    group: REST_STORE,
+    title: 'User store (--source rest; optional settings with --setting, e.g. Log_Identifiers=true)',
+    secret: { env: 'ALM_REST_SHARED_SECRET', setting: 'Shared_Secret' },
+    fixes: {
+      get_user:
+        'check Base_URL (--rest-base-url), Find_Path and ALM_REST_SHARED_SECRET (the same secret as the store); `auth0-lazy-migrate doctor --source rest` checks the store rule by rule against docs/rest-contract.md',
+      login: 'check Verify_Path (--rest-verify-path) and that the store answers an unknown user 404 {"error":"not_found"}; `auth0-lazy-migrate doctor --source rest` names the rule',
+    },
+  },
+  oidc: { group: OIDC_PROVIDER, title: 'OpenID Connect provider (--source oidc)', secret: { env: 'ALM_OIDC_CLIENT_SECRET', setting: 'Client_Secret' } },
+};
+
+/**
+ * The settings options of the sources other than auth0, as [title, spec] groups for a command's
+ * `groups` (the auth0 source's, OLD_TENANT, keep their place and title in each command).
+ */
+const SOURCE_GROUPS = NAMES.filter((n) => n !== DEFAULT).map((n) => [CLI[n].title, CLI[n].group]);
+
+/** The source asked for: {name, dir, check, lists, what, ...}. An unknown name is exit 2. */
+function pickSource(ctx) {
+  const raw = pickValue(ctx, SOURCE_OPTION, 'source');
+  const name = raw === undefined ? DEFAULT : String(raw).trim().toLowerCase();
+  if (!NAMES.includes(name)) {
+    throw new UsageError(`--source "${raw}" is not a source${didYouMean(name, NAMES)}`, { hint: `give one of ${NAMES.join(', ')} (--source or ALM_SOURCE)` });
+  }
+  return { ...SOURCES[name], ...CLI[name] };
+}
+
+/**
+ * Refuses a source this build does not have (exit 3, the local setup): its scripts missing from
+ * dist/manifest.json or its settings check missing from dist/engine.js. Returns the engine.
+ */
+function requireBuilt(ctx, src) {
+  const dir = distDir(ctx);
+  const listed = manifestOf(dir).artifacts.map((a) => a && a.file);
+  const files = SCRIPTS.map((s) => scriptFile(src.name, s.kind));
+  const missing = files.filter((f) => !listed.includes(f));
+  const engine = loadEngine(dir);
+  if (missing.length || typeof engine[src.check] !== 'function') {
+    const why = missing.length ? `dist/manifest.json lists no ${missing.join(' or ')}` : `dist/engine.js has no ${src.check}`;
+    throw new UpstreamError(`the ${src.name} source is not in this build yet (${why})`, {
+      hint: `build a version that has it (\`make dist\`), or use --source ${NAMES.filter((n) => n !== src.name).join(' or ')}`,
+    });
+  }
+  return engine;
+}
+
+/** The source's two built scripts: {login, get_user}, each as js/cli/dist.js readDist returns it. */
+function sourceScripts(ctx, src) {
+  requireBuilt(ctx, src);
+  const dir = distDir(ctx);
+  return Object.fromEntries(SCRIPTS.map((s) => [s.kind, readDist(dir, scriptFile(src.name, s.kind))]));
+}
+
+/** Where the operator sets a key of `src`: its flag and variable, its secret's variable, or --setting. */
+function whereOf(src) {
+  if (src.name === 'auth0') return settingSource;
+  return (key) => {
+    if (key === src.secret.setting) return `${src.secret.env} (environment or --secrets-file)`;
+    const [flag, o] = Object.entries(src.group).find(([, x]) => x.setting === key) || [];
+    return flag ? `--${flag} or ${o.env}` : `--setting ${key}=...`;
+  };
+}
+
+/**
+ * The settings the source's scripts will read, from flags, the environment and --secrets-file, judged
+ * by the engine (an unknown key or a value the scripts would refuse: exit 2). The auth0 source's are
+ * options.oldSettings, unchanged.
+ */
+function sourceSettings(ctx, src) {
+  if (src.name === 'auth0') return oldSettings(ctx);
+  const engine = requireBuilt(ctx, src);
+  const s = {};
+  for (const [flag, o] of Object.entries(src.group)) {
+    const v = pickValue(ctx, src.group, flag);
+    if (v !== undefined) s[o.setting] = String(v).trim();
+  }
+  const secret = ctx.env[src.secret.env];
+  if (secret !== undefined && secret !== '') s[src.secret.setting] = requireSecret(ctx, src.secret.env, `setting ${src.secret.setting}`);
+  applySettingFlags(ctx, s, src.secret.env);
+  settingsCheck.checkSettings(engine, s, { where: whereOf(src), check: src.check });
+  return s;
+}
+
+/** Whether any of the source's settings were given (doctor decides what to check from this). */
+function hasSourceSettings(ctx, src) {
+  return Object.keys(src.group).some((k) => pickValue(ctx, src.group, k) !== undefined) || (ctx.env[src.secret.env] !== undefined && ctx.env[src.secret.env] !== '');
+}
+
+/**
+ * For the commands that need every user of the source (export jobs): a source that cannot list
+ * them is refused (exit 2) before any request, with why and what to do instead. `why`: the
+ * command's own reason, said first (export writes the auth0 source's files only).
+ */
+function refuseUnlisted(ctx, command, why = null) {
+  const src = pickSource(ctx);
+  if (!src.lists) return src;
+  const reason = why ? `${why}; and this source cannot list its users: ${src.lists}` : `this source cannot list its users: ${src.lists}`;
+  throw new UsageError(`${command} --source ${src.name}: ${reason}; nothing was done`, {
+    hint: `${command} works with --source auth0 only. With the ${src.name} source, users who never log in stay in your store: keep it serving until they have, or import them yourself (Auth0's bulk user import), then deploy the retired scripts by hand (dist/retired/)`,
+  });
+}
+
+module.exports = { SOURCE_OPTION, REST_STORE, OIDC_PROVIDER, SOURCE_GROUPS, CLI, pickSource, requireBuilt, sourceScripts, sourceSettings, hasSourceSettings, refuseUnlisted, whereOf };
