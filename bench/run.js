@@ -72,6 +72,7 @@ const { startFakeChild } = require('./lib/fake');
 const { installReplay } = require('./lib/replay');
 const wasmSize = require('./lib/wasm-size');
 const report = require('./lib/report');
+const perSource = require('./lib/sources');
 const tailReport = require('./tail/report');
 const { writePlain } = require('./plain/generate');
 const { ROOT, SEED, VARIANTS, TENANT_SPEC, scriptPaths, loadScripts, settingsFor, pool, median, percentile, mean, embeddedWasm } = require('./lib/common');
@@ -153,6 +154,7 @@ function snapshotScripts() {
   }
   const manifest = path.join(ROOT, 'dist', 'manifest.json');
   if (fs.existsSync(manifest)) fs.copyFileSync(manifest, path.join(dir, 'dist', 'manifest.json'));
+  perSource.snapshotSources(ROOT, dir); // every source's scripts (js/sources.js), for the per-source table
   return dir;
 }
 
@@ -548,6 +550,12 @@ async function main() {
     results.wasm_breakdown = breakdown;
     results.cold_start = await coldStart(fake, paths);
     results.warm_cpu = await warmCpu(fake, scripts);
+    const sourceSizes = perSource.sizes(dir);
+    // sizes, then the rest and oidc sources' cold and warm figures (null when not built)
+    results.sources = {
+      sizes: sourceSizes,
+      ...(await perSource.measuredFigures(sourceSizes, { dir, plan: PLAN, runChild, warmUrl: `https://${fake.tenants.bare.domain}/.well-known/jwks.json`, progress })),
+    };
     results.load = await load(fake, scripts);
     results.upstream = await economy(fake, scripts);
     progress(`memory: ${PLAN.memoryCalls} calls per variant (+${(2 * PLAN.memorySettleMs) / 1000} s settling)`);
@@ -558,9 +566,9 @@ async function main() {
     results.budgets = report.budgets(results);
     progress(`done in ${results.meta.seconds.toFixed(0)} s`);
     if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    else if (opts.markdown) process.stdout.write(report.markdown(results));
-    else if (opts.record) progress(`recorded in ${tailReport.recordBeside(report.markdown(results))}`);
-    else process.stdout.write(report.text(results));
+    else if (opts.markdown) process.stdout.write(`${report.markdown(results)}\n${perSource.markdown(results)}`);
+    else if (opts.record) progress(`recorded in ${tailReport.recordBeside(`${report.markdown(results)}\n${perSource.markdown(results)}`)}`);
+    else process.stdout.write(`${report.text(results)}\n${perSource.textLines(results).join('\n')}\n`);
   } finally {
     if (fake) await fake.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -212,3 +212,44 @@ test('the table: every section, both columns, budgets with a verdict; text and m
   assert.match(md, /\| \| dist \(Rust\/wasm\) \| plain JS \| dist\/plain \| budget \(dist\) \| status \|/);
   assert.match(md, new RegExp(`Node ${results.meta.node.replace(/\./g, '\\.')}`));
 });
+
+test('per source: every built source sized; the rest and oidc sources cold and warm beside auth0, against their fakes', () => {
+  const perSource = require('./lib/sources');
+  const { NAMES } = require('../js/sources');
+  const s = results.sources;
+  assert.deepEqual(Object.keys(s.sizes), NAMES);
+  for (const name of ['auth0', 'rest', 'oidc']) {
+    for (const kind of ['login', 'get_user']) {
+      finite(s.sizes[name][kind].bytes, `${name} ${kind} bytes`);
+      assert.equal(s.sizes[name][kind].shareOfLimit, s.sizes[name][kind].bytes / results.sizes.limitBytes);
+    }
+  }
+  assert.equal(s.sizes.auth0.login.bytes, results.sizes.scripts.dist.login.bytes, 'the auth0 source is the dist column');
+  for (const name of ['rest', 'oidc']) {
+    for (const modules of ['fresh', 'loaded']) {
+      for (const key of ['login', 'get_user']) {
+        const c = s[name].cold[modules][key];
+        assert.equal(c.n, results.meta.plan.coldRuns, `${name} cold ${modules} ${key}: one sample per run`);
+        finite(c.medianMs, `${name} cold ${modules} ${key}`);
+      }
+    }
+    for (const key of ['login', 'get_user']) {
+      const w = s[name].warm[key];
+      assert.equal(w.calls, results.meta.plan.warmCalls, `${name} warm ${key}`);
+      assert.equal(w.errors, 0, `${name} warm ${key}: every call as expected`);
+      assert.equal(w.replayMisses, 0, `${name} warm ${key}: requests the replay did not know`);
+      finite(w.medianMs, `${name} warm ${key}`);
+    }
+  }
+  // The table's timing rows have a figure in every source's column (no '-' left for oidc).
+  const { head, rows } = perSource.tableRows(results);
+  assert.deepEqual(head.slice(1), NAMES);
+  const timed = rows.filter((r) => /^(cold|warm) /.test(r[0]));
+  assert.equal(timed.length, 6, 'cold login and get_user in both starting points, warm login and get_user');
+  for (const r of timed) for (const cell of r.slice(1)) assert.match(cell, /^\d+\.\d+ ms$/, `${r[0]}: ${r.join(' | ')}`);
+  const lines = perSource.textLines(results).join('\n');
+  assert.match(lines, /^Per source/);
+  assert.match(lines, /login\.js bytes \(share of 100 KB\)/);
+  assert.match(lines, /warm get_user CPU per call \(median\)/);
+  assert.match(perSource.markdown(results), /^## Per source/);
+});

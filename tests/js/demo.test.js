@@ -2,7 +2,9 @@
 /**
  * `make demo` (js/demo.js) as a newcomer runs it: a child process of the Node running this test,
  * WITHOUT NODE_EXTRA_CA_CERTS, so the demo's own re-exec with the fake's CA is exercised too. Checks
- * that it exits 0, tells the progress in its summary lines, and never prints a password or a secret.
+ * that it exits 0, tells the progress in its summary lines (the rest source's part too: each
+ * outcome against the reference store; the oidc source's part too: each outcome against the fake
+ * OpenID provider), and never prints a password or a secret.
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -27,8 +29,37 @@ test('the demo migrates the sample population and prints no password or secret',
   assert.ok(migrated > 0 && migrated < total, out);
   assert.match(out, new RegExp(`^tail: ${total - migrated} users not migrated`, 'm'));
   assert.doesNotMatch(out, /UNEXPECTED|NO\)/);
+  // The rest source's part: every step as expected, against the reference store.
+  const { STEPS } = require('../../js/demo-rest');
+  assert.match(out, new RegExp(`^rest source: ${STEPS.length} of ${STEPS.length} steps as expected, \\d+ requests to the store$`, 'm'));
+  for (const outcome of ['success', 'wrong_password', 'unauthorized', 'not_found']) assert.match(out, new RegExp(`^ *\\d+ +(login|get_user) +\\S+ +.+ ${outcome} `, 'm'), outcome);
+
+  // The oidc source's part: its summary line, then each step's row with the outcome the story expects.
+  const oidc = require('../../js/demo-oidc');
+  const steps = oidc.STEPS.length;
+  assert.match(out, new RegExp(`^oidc source: ${steps} of ${steps} steps as expected, \\d+ requests to the provider$`, 'm'));
+  const part = out.slice(out.indexOf('\noidc source: '));
+  for (const [i, [kind, who, , , outcome]] of oidc.STEPS.entries()) {
+    const escaped = who.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(part, new RegExp(`^${i + 1} +${kind} +${escaped} +.+ ${outcome} `, 'm'), `oidc step ${i + 1}: ${outcome}`);
+  }
+  assert.deepEqual(
+    oidc.STEPS.map((s) => s[4]),
+    ['success', 'wrong_password', 'unauthorized', 'found', 'not_found'],
+    'the oidc part shows every outcome'
+  );
 
   const { users, clients } = seed();
-  const secrets = [...users.map((u) => u.password), ...clients.map((c) => c.client_secret), 'not-the-password'];
+  const { SAMPLE_USERS } = require('../../js/fakes/rest-store');
+  const { SAMPLE_USERS: OIDC_USERS } = require('../../js/fakes/oidc-provider');
+  const secrets = [
+    ...users.map((u) => u.password),
+    ...clients.map((c) => c.client_secret),
+    'not-the-password',
+    ...SAMPLE_USERS.map((u) => u.password),
+    ...STEPS.map((s) => s[2]).filter(Boolean),
+    ...OIDC_USERS.map((u) => u.password),
+    ...oidc.STEPS.map((s) => s[2]).filter(Boolean),
+  ];
   for (const s of secrets) assert.ok(!out.includes(s), `the demo printed a secret (${s.length} chars)`);
 });
