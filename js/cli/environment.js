@@ -16,6 +16,7 @@ const SECRET_HELP = {
   ALM_NEW_CLIENT_SECRET: "new tenant's M2M app secret (this tool's app)",
   ALM_REST_SHARED_SECRET: '--source rest: the secret the user store and the scripts sign with (setting Shared_Secret)',
   ALM_OIDC_CLIENT_SECRET: '--source oidc: the OpenID Connect client secret (setting Client_Secret)',
+  ALM_OIDC_OKTA_API_TOKEN: '--source oidc with Lookup okta: a read-only Okta API token (setting Okta_API_Token)',
 };
 
 /** The other variables without a flag, read directly by one module (named here so help lists them). */

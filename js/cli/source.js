@@ -56,18 +56,26 @@ const OIDC_PROVIDER = {
  * the fix lines of deploy's settings probes (proof.js) when they are not the auth0 source's.
  */
 const CLI = {
-  auth0: { group: OLD_TENANT, title: "Old tenant (the scripts' settings, --source auth0)", secret: { env: 'ALM_CLIENT_SECRET', setting: 'Client_Secret' } },
+  auth0: { group: OLD_TENANT, title: "Old tenant (the scripts' settings, --source auth0)", secrets: [{ env: 'ALM_CLIENT_SECRET', setting: 'Client_Secret' }] },
   rest: {
     group: REST_STORE,
     title: 'User store (--source rest; optional settings with --setting, e.g. Log_Identifiers=true)',
-    secret: { env: 'ALM_REST_SHARED_SECRET', setting: 'Shared_Secret' },
+    secrets: [{ env: 'ALM_REST_SHARED_SECRET', setting: 'Shared_Secret' }],
     fixes: {
       get_user:
         'check Base_URL (--rest-base-url), Find_Path and ALM_REST_SHARED_SECRET (the same secret as the store); `auth0-lazy-migrate doctor --source rest` checks the store rule by rule against docs/rest-contract.md',
       login: 'check Verify_Path (--rest-verify-path) and that the store answers an unknown user 404 {"error":"not_found"}; `auth0-lazy-migrate doctor --source rest` names the rule',
     },
   },
-  oidc: { group: OIDC_PROVIDER, title: 'OpenID Connect provider (--source oidc)', secret: { env: 'ALM_OIDC_CLIENT_SECRET', setting: 'Client_Secret' } },
+  oidc: {
+    group: OIDC_PROVIDER,
+    title: 'OpenID Connect provider (--source oidc; other settings with --setting, e.g. Lookup=scim)',
+    // The Okta API token (Lookup okta) is a secret too: never a flag, like the client secret.
+    secrets: [
+      { env: 'ALM_OIDC_CLIENT_SECRET', setting: 'Client_Secret' },
+      { env: 'ALM_OIDC_OKTA_API_TOKEN', setting: 'Okta_API_Token' },
+    ],
+  },
 };
 
 /**
@@ -116,7 +124,8 @@ function sourceScripts(ctx, src) {
 function whereOf(src) {
   if (src.name === 'auth0') return settingSource;
   return (key) => {
-    if (key === src.secret.setting) return `${src.secret.env} (environment or --secrets-file)`;
+    const secret = src.secrets.find((x) => x.setting === key);
+    if (secret) return `${secret.env} (environment or --secrets-file)`;
     const [flag, o] = Object.entries(src.group).find(([, x]) => x.setting === key) || [];
     return flag ? `--${flag} or ${o.env}` : `--setting ${key}=...`;
   };
@@ -135,16 +144,18 @@ function sourceSettings(ctx, src) {
     const v = pickValue(ctx, src.group, flag);
     if (v !== undefined) s[o.setting] = String(v).trim();
   }
-  const secret = ctx.env[src.secret.env];
-  if (secret !== undefined && secret !== '') s[src.secret.setting] = requireSecret(ctx, src.secret.env, `setting ${src.secret.setting}`);
-  applySettingFlags(ctx, s, src.secret.env);
+  for (const x of src.secrets) {
+    const secret = ctx.env[x.env];
+    if (secret !== undefined && secret !== '') s[x.setting] = requireSecret(ctx, x.env, `setting ${x.setting}`);
+  }
+  applySettingFlags(ctx, s, src.secrets.map((x) => x.env).join(' or '));
   settingsCheck.checkSettings(engine, s, { where: whereOf(src), check: src.check });
   return s;
 }
 
 /** Whether any of the source's settings were given (doctor decides what to check from this). */
 function hasSourceSettings(ctx, src) {
-  return Object.keys(src.group).some((k) => pickValue(ctx, src.group, k) !== undefined) || (ctx.env[src.secret.env] !== undefined && ctx.env[src.secret.env] !== '');
+  return Object.keys(src.group).some((k) => pickValue(ctx, src.group, k) !== undefined) || src.secrets.some((x) => ctx.env[x.env] !== undefined && ctx.env[x.env] !== '');
 }
 
 /**

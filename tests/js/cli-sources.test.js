@@ -124,6 +124,21 @@ describe('try --source oidc', () => {
     assert.equal(nobody.code, 0, nobody.stderr);
   });
 
+  it('Lookup okta: the API token only from ALM_OIDC_OKTA_API_TOKEN (a flag is refused, naming the variable); get_user finds her through Okta', async () => {
+    const okta = ['--source', 'oidc', '--oidc-issuer', provider.issuer, '--oidc-client-id', provider.clientId, '--setting', 'Lookup=okta', '--setting', `Org_URL=${provider.origin}`];
+    oidcSecret.push(provider.oktaToken);
+    const flag = await h.runCli(['try', 'get_user', ...okta, '--setting', `Okta_API_Token=${provider.oktaToken}`, '--user', JANE.email], { env: oidcEnv() });
+    assert.equal(flag.code, 2, flag.stderr);
+    assert.match(flag.stderr, /secrets are never taken from flags; set ALM_OIDC_CLIENT_SECRET or ALM_OIDC_OKTA_API_TOKEN/);
+    const found = await h.runCli(['try', 'get_user', ...okta, '--user', JANE.email, '--json'], { env: { ...oidcEnv(), ALM_OIDC_OKTA_API_TOKEN: provider.oktaToken } });
+    assert.equal(found.code, 0, found.stderr);
+    assert.equal(found.json.outcome, 'found');
+    assert.ok(
+      provider.requests.some((q) => q.endpoint === 'okta'),
+      'the Okta users API was asked'
+    );
+  });
+
   it("settings the oidc scripts would refuse: exit 2 from the engine's check, naming the key", async () => {
     const r = await h.runCli(['try', 'get_user', '--source', 'oidc', '--oidc-issuer', provider.issuer, '--oidc-client-id', provider.clientId, '--user', JANE.email], { env: oidcEnv() });
     assert.equal(r.code, 2, r.stderr);
