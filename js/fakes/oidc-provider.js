@@ -19,7 +19,7 @@
  * `requests` records each request (endpoint, method, url, headers, body).
  */
 const crypto = require('node:crypto');
-const https = require('node:https');
+const { listenHttps } = require('./loopback-https');
 const { ensureTestCa } = require('./ca');
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
@@ -60,7 +60,6 @@ async function startOidcProvider(options = {}) {
   const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const accessTokens = new Map(); // token -> user (password grant) or null (client credentials)
   const faults = new Map();
-  const sockets = new Set();
   const provider = {
     requests: [],
     clientId,
@@ -258,20 +257,8 @@ async function startOidcProvider(options = {}) {
     return answer(status, reply);
   }
 
-  const server = https.createServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port || 0, options.host || '127.0.0.1', resolve);
-  });
-  const { port, address } = server.address();
-  provider.origin = `https://${address}:${port}`;
+  const listening = await listenHttps(ca, handle, { host: options.host, port: options.port });
+  provider.origin = listening.origin;
   provider.issuer = `${provider.origin}${issuerPath}`;
   provider.discovery = () => ({
     issuer: provider.issuer,
@@ -281,11 +268,7 @@ async function startOidcProvider(options = {}) {
     grant_types_supported: ['password', 'client_credentials'],
     id_token_signing_alg_values_supported: ['RS256', 'ES256'],
   });
-  provider.close = () =>
-    new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  provider.close = listening.close;
   return provider;
 }
 

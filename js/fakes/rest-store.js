@@ -19,7 +19,7 @@
  * `profileWithoutUserId` (the profile lacks `user_id`).
  */
 const crypto = require('node:crypto');
-const https = require('node:https');
+const { listenHttps } = require('./loopback-https');
 const { ensureTestCa } = require('./ca');
 
 const REPLAY_WINDOW_S = 300;
@@ -84,7 +84,6 @@ async function startRestStore(options) {
       clear: () => faults.clear(),
     },
   };
-  const sockets = new Set();
 
   function takeFault(endpoint) {
     const f = faults.get(endpoint);
@@ -170,25 +169,9 @@ async function startRestStore(options) {
     return answer(status, reply);
   }
 
-  const server = https.createServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port || 0, options.host || '127.0.0.1', resolve);
-  });
-  const { port, address } = server.address();
-  store.url = `https://${address}:${port}${basePath}`;
-  store.close = () =>
-    new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  const listening = await listenHttps(ca, handle, { host: options.host, port: options.port });
+  store.url = `${listening.origin}${basePath}`;
+  store.close = listening.close;
   return store;
 }
 
