@@ -59,14 +59,7 @@ function markMigrated(user) {
 
 const until = (check, what) => h.until(check, what, 1000);
 
-function submittedJob() {
-  try {
-    const s = JSON.parse(fs.readFileSync(STATE(), 'utf8'));
-    return Object.values(s.jobs).some((j) => j.status === 'submitted');
-  } catch {
-    return false;
-  }
-}
+const submittedJob = () => h.submittedJob(STATE());
 
 describe('a mistyped old connection', () => {
   for (const cmd of ['status', 'tail']) {

@@ -50,14 +50,7 @@ const readLines = (file) =>
 
 const until = (check, what) => h.until(check, what, 1500);
 
-function submittedJob() {
-  try {
-    const s = JSON.parse(fs.readFileSync(STATE(), 'utf8'));
-    return Object.values(s.jobs).some((j) => j.status === 'submitted');
-  } catch {
-    return false;
-  }
-}
+const submittedJob = () => h.submittedJob(STATE());
 
 /**
  * A run stopped (SIGINT) while its import job is held pending at the new tenant: the state records

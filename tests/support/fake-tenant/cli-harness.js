@@ -204,9 +204,20 @@ function portRefused(domain) {
   });
 }
 
+/** Whether the tail state file `stateFile` records a job still `submitted` (false while it is unwritten or half-written). */
+function submittedJob(stateFile) {
+  try {
+    const s = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    return Object.values(s.jobs).some((j) => j.status === 'submitted');
+  } catch {
+    return false;
+  }
+}
+
 module.exports = {
   until,
   portRefused,
+  submittedJob,
   ROOT,
   CLI,
   NEW_CONNECTION,
