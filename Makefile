@@ -28,24 +28,15 @@ CARGO_HOME ?= $(HOME)/.cargo
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := --remap-path-prefix=$(CURDIR)=/alm --remap-path-prefix=$(CARGO_HOME)=/cargo
 
 OUT ?= dist
-PKG := target/pkg
-WASM := target/wasm/migrate.wasm
-# dist/engine.js carries a second build of the same crate with the `engine` feature (the bulk
-# tail's mapping and the settings check, which the pasted scripts never call), in its own cargo
-# target folder so the two builds do not invalidate each other.
-ENGINE_PKG := target/pkg-engine
-ENGINE_WASM := target/wasm/engine.wasm
-# dist/rest/*.js carry a third build: the rest source (src/rest.rs, docs/rest-contract.md) instead of
-# the auth0 one (`--no-default-features --features source-rest`), in its own cargo target folder too.
-REST_PKG := target/pkg-rest
-REST_WASM := target/wasm/rest.wasm
-# dist/oidc/*.js carry the oidc source (src/oidc.rs, docs/oidc-source.md), `--features source-oidc`, one
-# build per script: each leaves the other script's flow out (`script-login`, `script-get-user`), as
-# the two together are over the scripts' size ceiling. Each in its own cargo target folder.
-OIDC_LOGIN_PKG := target/pkg-oidc-login
-OIDC_LOGIN_WASM := target/wasm/oidc-login.wasm
-OIDC_GET_USER_PKG := target/pkg-oidc-get-user
-OIDC_GET_USER_WASM := target/wasm/oidc-get-user.wasm
+# The wasm modules (js/sources.js MODULES, read through js/build/modules.js): each is the crate built
+# with its own cargo flags by wasm-pack into target/pkg-NAME, then optimised to target/wasm/NAME.wasm.
+# `auth0` carries the auth0 source's scripts (dist/*.js); `engine` is dist/engine.js (the bulk tail's
+# mapping and the settings checks, which the pasted scripts never call); every other source's scripts
+# carry their own module (`rest`, `oidc-login`, ...), so each script holds its own source's code only.
+MODULES := $(shell node js/build/modules.js names)
+ifeq ($(strip $(MODULES)),)
+$(error js/build/modules.js listed no wasm modules (is node on PATH?))
+endif
 RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock build.rs rust-toolchain.toml
 TEMPLATES := $(wildcard pkg-template/*.js) $(wildcard pkg-template/shim/*.js) $(wildcard js/build/*.js) js/auth0-limits.js js/sources.js
 STAMP := target/.stamps
@@ -77,68 +68,35 @@ $(STAMP)/node: package.json package-lock.json
 COMMIT_STAMP := $(STAMP)/commit
 $(shell mkdir -p $(STAMP) && { [ "$$(cat $(COMMIT_STAMP) 2>/dev/null)" = "$(ALM_GIT_COMMIT)" ] || echo "$(ALM_GIT_COMMIT)" > $(COMMIT_STAMP); })
 
-# wasm-pack builds the cdylib and runs wasm-bindgen (its own wasm-opt is off in Cargo.toml).
-$(PKG)/migrate_bg.wasm $(PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
-	$(WASM_PACK) --quiet build --release --target no-modules --no-typescript --no-pack \
-	  --out-dir $(CURDIR)/$(PKG) --out-name migrate
-	@touch $(PKG)/migrate_bg.wasm $(PKG)/migrate.js
+# wasm-pack builds the cdylib and runs wasm-bindgen (its own wasm-opt is off in Cargo.toml). The
+# auth0 module keeps cargo's default target folder; each other module has its own, so the builds do
+# not invalidate each other. $(call module-rules,NAME) writes one module's two rules.
+module-target = $(if $(filter auth0,$(1)),$(CURDIR)/target,$(CURDIR)/target/$(1)-build)
+define module-rules
+target/pkg-$(1)/migrate_bg.wasm target/pkg-$(1)/migrate.js &: $$(RUST_SOURCES) $$(COMMIT_STAMP) $$(STAMP)/rust-target $$(STAMP)/tools js/sources.js
+	CARGO_TARGET_DIR=$(call module-target,$(1)) $$(WASM_PACK) --quiet build --release --target no-modules \
+	  --no-typescript --no-pack --out-dir $$(CURDIR)/target/pkg-$(1) --out-name migrate -- $$(shell node js/build/modules.js cargo $(1))
+	@touch target/pkg-$(1)/migrate_bg.wasm target/pkg-$(1)/migrate.js
 
-$(ENGINE_PKG)/migrate_bg.wasm $(ENGINE_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
-	CARGO_TARGET_DIR=$(CURDIR)/target/engine-build $(WASM_PACK) --quiet build --release --target no-modules \
-	  --no-typescript --no-pack --out-dir $(CURDIR)/$(ENGINE_PKG) --out-name migrate -- --features engine
-	@touch $(ENGINE_PKG)/migrate_bg.wasm $(ENGINE_PKG)/migrate.js
-
-$(REST_PKG)/migrate_bg.wasm $(REST_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
-	CARGO_TARGET_DIR=$(CURDIR)/target/rest-build $(WASM_PACK) --quiet build --release --target no-modules \
-	  --no-typescript --no-pack --out-dir $(CURDIR)/$(REST_PKG) --out-name migrate -- --no-default-features --features source-rest
-	@touch $(REST_PKG)/migrate_bg.wasm $(REST_PKG)/migrate.js
-
-$(OIDC_LOGIN_PKG)/migrate_bg.wasm $(OIDC_LOGIN_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
-	CARGO_TARGET_DIR=$(CURDIR)/target/oidc-login-build $(WASM_PACK) --quiet build --release --target no-modules \
-	  --no-typescript --no-pack --out-dir $(CURDIR)/$(OIDC_LOGIN_PKG) --out-name migrate -- --no-default-features --features source-oidc,script-login
-	@touch $(OIDC_LOGIN_PKG)/migrate_bg.wasm $(OIDC_LOGIN_PKG)/migrate.js
-
-$(OIDC_GET_USER_PKG)/migrate_bg.wasm $(OIDC_GET_USER_PKG)/migrate.js &: $(RUST_SOURCES) $(COMMIT_STAMP) $(STAMP)/rust-target $(STAMP)/tools
-	CARGO_TARGET_DIR=$(CURDIR)/target/oidc-get-user-build $(WASM_PACK) --quiet build --release --target no-modules \
-	  --no-typescript --no-pack --out-dir $(CURDIR)/$(OIDC_GET_USER_PKG) --out-name migrate -- --no-default-features --features source-oidc,script-get-user
-	@touch $(OIDC_GET_USER_PKG)/migrate_bg.wasm $(OIDC_GET_USER_PKG)/migrate.js
+target/wasm/$(1).wasm: target/pkg-$(1)/migrate_bg.wasm $$(STAMP)/node
+	@mkdir -p $$(@D)
+	$$(WASM_OPT) $$(WASM_OPT_FLAGS) $$< -o $$@
+endef
 
 # wasm-opt from the npm binaryen pinned in package-lock (Debian's binaryen 108 breaks the output).
 WASM_OPT_FLAGS := -Oz --converge --zero-filled-memory --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
-$(WASM): $(PKG)/migrate_bg.wasm $(STAMP)/node
-	@mkdir -p $(@D)
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
+$(foreach m,$(MODULES),$(eval $(call module-rules,$(m))))
+MODULE_FILES := $(foreach m,$(MODULES),target/wasm/$(m).wasm target/pkg-$(m)/migrate.js)
 
-$(ENGINE_WASM): $(ENGINE_PKG)/migrate_bg.wasm $(STAMP)/node
-	@mkdir -p $(@D)
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
-
-$(REST_WASM): $(REST_PKG)/migrate_bg.wasm $(STAMP)/node
-	@mkdir -p $(@D)
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
-
-$(OIDC_LOGIN_WASM): $(OIDC_LOGIN_PKG)/migrate_bg.wasm $(STAMP)/node
-	@mkdir -p $(@D)
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
-
-$(OIDC_GET_USER_WASM): $(OIDC_GET_USER_PKG)/migrate_bg.wasm $(STAMP)/node
-	@mkdir -p $(@D)
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $< -o $@
-
-wasm: $(WASM) $(ENGINE_WASM) $(REST_WASM) $(OIDC_LOGIN_WASM) $(OIDC_GET_USER_WASM)
+wasm: $(foreach m,$(MODULES),target/wasm/$(m).wasm)
 
 target/toolchain.json: $(STAMP)/tools $(STAMP)/node rust-toolchain.toml
 	node js/build/toolchain.js "$(WASM_PACK)" "$(WASM_BINDGEN_BIN)/wasm-bindgen" "$(WASM_OPT)" > $@
 
-$(OUT)/manifest.json: $(WASM) $(PKG)/migrate.js $(ENGINE_WASM) $(ENGINE_PKG)/migrate.js $(REST_WASM) $(REST_PKG)/migrate.js $(OIDC_LOGIN_WASM) $(OIDC_LOGIN_PKG)/migrate.js $(OIDC_GET_USER_WASM) $(OIDC_GET_USER_PKG)/migrate.js $(TEMPLATES) target/toolchain.json package.json
-	node js/build/assemble.js --wasm $(WASM) --glue $(PKG)/migrate.js \
-	  --engine-wasm $(ENGINE_WASM) --engine-glue $(ENGINE_PKG)/migrate.js \
-	  --rest-wasm $(REST_WASM) --rest-glue $(REST_PKG)/migrate.js \
-	  --oidc-login-wasm $(OIDC_LOGIN_WASM) --oidc-login-glue $(OIDC_LOGIN_PKG)/migrate.js \
-	  --oidc-get-user-wasm $(OIDC_GET_USER_WASM) --oidc-get-user-glue $(OIDC_GET_USER_PKG)/migrate.js \
-	  --toolchain target/toolchain.json --out $(OUT)
+$(OUT)/manifest.json: $(MODULE_FILES) $(TEMPLATES) target/toolchain.json package.json
+	node js/build/assemble.js --wasm-dir target/wasm --pkg-dir target --toolchain target/toolchain.json --out $(OUT)
 
 # Style gates first: they are quick and name the exact line.
 test: lint test-rust test-wasm test-js
@@ -209,21 +167,16 @@ soak: dist
 .PHONY: test-js-node20 test-js-node22 test-js-node18 test-ca demo bench bench-tail soak
 
 clean:
-	rm -rf $(OUT) target/pkg target/pkg-engine target/pkg-rest target/pkg-oidc-login target/pkg-oidc-get-user target/wasm target/.stamps
+	rm -rf $(OUT) $(foreach m,$(MODULES),target/pkg-$(m)) target/wasm target/.stamps
 
 # Rust style gates: formatting (rustfmt.toml), clippy natively (tests included) and for wasm32 with
-# each feature set (auth0, engine, rest, oidc) (src/wasm.rs and the engine exports compile only there), and the docs, private
+# each module of js/sources.js MODULES (src/wasm.rs and the engine exports compile only there), and the docs, private
 # items included, with warnings denied (broken intra-doc links, unescaped `<tags>`).
 .PHONY: lint-rust
 lint-rust: $(STAMP)/rust-target
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib --features engine -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-rest -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-oidc -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-oidc,script-login -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features --features source-oidc,script-get-user -- -D warnings
+	$(foreach m,$(MODULES),cargo clippy --quiet --target wasm32-unknown-unknown --lib $(shell node js/build/modules.js cargo $(m)) -- -D warnings;)
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --document-private-items --target wasm32-unknown-unknown --features engine
 

@@ -4,17 +4,13 @@
  * pkg-template/ and the shim (pkg-template/shim/, see ./shim.js): one self-contained, pasteable
  * file per script, plus manifest.json.
  *
- * Usage: node js/build/assemble.js --wasm FILE --glue FILE --engine-wasm FILE --engine-glue FILE
- *          --rest-wasm FILE --rest-glue FILE --oidc-login-wasm FILE --oidc-login-glue FILE
- *          --oidc-get-user-wasm FILE --oidc-get-user-glue FILE --toolchain FILE --out DIR
+ * Usage: node js/build/assemble.js --wasm-dir DIR --pkg-dir DIR --toolchain FILE --out DIR
  *
- * --wasm/--glue are the scripts' module; --engine-wasm/--engine-glue the same crate built with the
- * `engine` feature for dist/engine.js (it adds the exports only Node tools call);
- * --rest-wasm/--rest-glue the crate built with the rest source instead of the auth0 one
- * (`source-rest`), for dist/rest/login.js and dist/rest/get_user.js; --oidc-login-* and
- * --oidc-get-user-* the crate built with the oidc source (`source-oidc`), one module per script (each
- * without the other's flow, `script-login` / `script-get-user`), for dist/oidc/*.js. Every script carries the
- * same shim; only the module (and the header) differ.
+ * Each wasm module of js/sources.js MODULES is read from DIR/NAME.wasm (optimised) with its glue from
+ * target/pkg-NAME/migrate.js (wasm-bindgen's): `auth0` for the auth0 source's scripts, `engine` (the
+ * `engine` feature) for dist/engine.js (it adds the exports only Node tools call), and one module per
+ * other source, or per script of a source (js/sources.js `modules`). Every script carries the same
+ * shim, plus its source's own shim modules (./shim.js); only the module (and the header) differ.
  *
  * The output depends only on its inputs (no dates, no absolute paths, a fixed brotli setting),
  * so two builds of one commit are byte-identical.
@@ -28,7 +24,7 @@ const { checkScript } = require('./checks');
 const { header } = require('./header');
 const text91 = require('./text91');
 const { shimText } = require('./shim');
-const { scriptEntries } = require('../sources');
+const { scriptEntries, MODULES, NAMES, manifestKey, engineCheck } = require('../sources');
 const { almDecode91 } = require('../../pkg-template/shim/decode91');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -44,8 +40,7 @@ function args(argv) {
     if (!argv[i].startsWith('--') || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}`);
     out[argv[i].slice(2)] = argv[i + 1];
   }
-  for (const k of ['wasm', 'glue', 'engine-wasm', 'engine-glue', 'rest-wasm', 'rest-glue', 'oidc-login-wasm', 'oidc-login-glue', 'oidc-get-user-wasm', 'oidc-get-user-glue', 'toolchain', 'out'])
-    if (!out[k]) throw new Error(`missing --${k}`);
+  for (const k of ['wasm-dir', 'pkg-dir', 'toolchain', 'out']) if (!out[k]) throw new Error(`missing --${k}`);
   return out;
 }
 
@@ -118,7 +113,9 @@ function selfCheck(glueText, wasm) {
   glue.initSync({ module: new WebAssembly.Module(wasm) });
   const [version, commit] = glue.build_info().split(' ');
   const keys = (fn) => (glue[fn] ? JSON.parse(glue[fn]('{"settings":{}}')).keys : null);
-  return { version, commit, settingsKeys: keys('check_settings'), restSettingsKeys: keys('check_rest_settings'), oidcSettingsKeys: keys('check_oidc_settings') };
+  // Each source's settings keys, as its engine check lists them (only the engine has the checks).
+  const sourceKeys = Object.fromEntries(NAMES.map((n) => [n, keys(engineCheck(n))]));
+  return { version, commit, sourceKeys };
 }
 
 /** A module as it is embedded: its hash, sizes, glue and brotli payload (base64 and text91). */
@@ -179,69 +176,35 @@ async function shrink(text) {
   return `${out.code}\n`;
 }
 
-/**
- * Which module a source's script carries (a key of main's `bySource`): its source's, except that the
- * oidc source has one per script (both flows in one module made a 50,310-byte script, over the
- * ceiling in checks.js).
- */
-function moduleOf(entry) {
-  if (entry.source !== 'oidc') return entry.source;
-  return entry.kind === 'login' ? 'oidc-login' : 'oidc-get-user';
-}
-
 async function main() {
   const a = args(process.argv.slice(2));
-  const wasm = fs.readFileSync(a.wasm);
-  const glue = fs.readFileSync(a.glue, 'utf8');
   const toolchain = JSON.parse(fs.readFileSync(a.toolchain, 'utf8'));
-  const build = selfCheck(glue, wasm);
   const pkgVersion = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
-  if (build.version !== pkgVersion) {
-    throw new Error(`Cargo.toml version ${build.version} and package.json version ${pkgVersion} differ`);
-  }
-  const engineWasm = fs.readFileSync(a['engine-wasm']);
-  const engineGlue = fs.readFileSync(a['engine-glue'], 'utf8');
-  const engineBuild = selfCheck(engineGlue, engineWasm);
-  if (engineBuild.version !== build.version || !engineBuild.commit || !engineBuild.settingsKeys || !engineBuild.restSettingsKeys || !engineBuild.oidcSettingsKeys) {
-    throw new Error('the engine build is not of the same version as the scripts, names no commit, or lacks check_settings / check_rest_settings / check_oidc_settings');
-  }
-  build.commit = engineBuild.commit;
-  build.settingsKeys = engineBuild.settingsKeys;
-  const restWasm = fs.readFileSync(a['rest-wasm']);
-  const restGlue = fs.readFileSync(a['rest-glue'], 'utf8');
-  const restBuild = selfCheck(restGlue, restWasm);
-  if (restBuild.version !== build.version) {
-    throw new Error('the rest build is not of the same version as the scripts');
-  }
-  /** One oidc script's module, checked like the others. */
-  const oidcModuleOf = (which) => {
-    const w = fs.readFileSync(a[`oidc-${which}-wasm`]);
-    const g = fs.readFileSync(a[`oidc-${which}-glue`], 'utf8');
-    const b = selfCheck(g, w);
-    if (b.version !== build.version) {
-      throw new Error(`the oidc ${which} build is not of the same version as the scripts`);
-    }
-    return embed(g, w, true);
+  /** One module of MODULES: its bytes and glue, checked by loading it (a broken wasm-opt shows here). */
+  const load = (name) => {
+    const wasm = fs.readFileSync(path.join(a['wasm-dir'], `${name}.wasm`));
+    const glue = fs.readFileSync(path.join(a['pkg-dir'], `pkg-${name}`, 'migrate.js'), 'utf8');
+    return { name, wasm, glue, build: selfCheck(glue, wasm) };
   };
-  const scriptsModule = embed(glue, wasm, true);
-  const engineModule = embed(engineGlue, engineWasm);
-  const restModule = embed(restGlue, restWasm, true);
-  const embedded = { VERSION: build.version, ...scriptsModule.values };
-  const restEmbedded = { VERSION: build.version, ...restModule.values };
-  const runtime = fill(shimText('auth0'), embedded).trimEnd();
-  const restRuntime = fill(shimText('rest'), restEmbedded).trimEnd();
-  const oidcLoginModule = oidcModuleOf('login');
-  const oidcGetUserModule = oidcModuleOf('get-user');
-  const oidcOf = (module) => {
-    const own = { VERSION: build.version, ...module.values };
-    return { own, keys: engineBuild.oidcSettingsKeys, runtime: fill(shimText('oidc'), own).trimEnd() };
-  };
-  // Each source's module, settings keys and shim, by the script's `source` (auth0 when none).
-  const bySource = {
-    auth0: { own: embedded, keys: build.settingsKeys, runtime },
-    rest: { own: restEmbedded, keys: engineBuild.restSettingsKeys, runtime: restRuntime },
-    'oidc-login': oidcOf(oidcLoginModule),
-    'oidc-get-user': oidcOf(oidcGetUserModule)
+  const modules = Object.fromEntries(Object.keys(MODULES).map((name) => [name, load(name)]));
+  const engine = modules.engine;
+  if (engine.build.version !== pkgVersion) {
+    throw new Error(`Cargo.toml version ${engine.build.version} and package.json version ${pkgVersion} differ`);
+  }
+  const missingChecks = NAMES.filter((n) => !engine.build.sourceKeys[n]);
+  if (!engine.build.commit || missingChecks.length) {
+    throw new Error(`the engine build names no commit, or lacks ${missingChecks.map(engineCheck).join(' / ')}`);
+  }
+  for (const m of Object.values(modules)) {
+    if (m.build.version !== pkgVersion) throw new Error(`the ${m.name} build is not of the same version as the engine (${m.build.version}, not ${pkgVersion})`);
+  }
+  // Only the engine's build info names the commit (src/boundary.rs build_info says why).
+  const build = { version: pkgVersion, commit: engine.build.commit };
+  const embeddedModules = Object.fromEntries(Object.values(modules).map((m) => [m.name, embed(m.glue, m.wasm, m.name !== 'engine')]));
+  /** What a script of `source` carrying `module` is filled with: the module, its source's keys and shim. */
+  const fillingOf = (source, module) => {
+    const own = { VERSION: build.version, ...embeddedModules[module].values };
+    return { own, keys: engine.build.sourceKeys[source], runtime: fill(shimText(source), own).trimEnd() };
   };
 
   // Each source's Login and Get User scripts: the list is js/sources.js's, the one the command line,
@@ -252,7 +215,7 @@ async function main() {
     expect: { functionName: e.functionName },
     wasm: true,
     minify: true,
-    source: moduleOf(e)
+    filling: fillingOf(e.source, e.module)
   }));
   const scripts = [
     auth0Login,
@@ -267,8 +230,8 @@ async function main() {
   fs.mkdirSync(a.out, { recursive: true });
   const artifacts = [];
   for (const s of scripts) {
-    const src = bySource[s.source || 'auth0'];
-    const own = s.engine ? { VERSION: build.version, ...engineModule.values } : src.own;
+    const src = s.filling || auth0Login.filling;
+    const own = s.engine ? { VERSION: build.version, ...embeddedModules.engine.values } : src.own;
     const keys = src.keys;
     const text = fill(fs.readFileSync(path.join(TEMPLATES, s.template || s.file), 'utf8'), {
       ...own,
@@ -289,11 +252,7 @@ async function main() {
     name: 'auth0-lazy-migrate',
     version: build.version,
     commit: build.commit,
-    wasm: scriptsModule.record,
-    engine_wasm: engineModule.record,
-    rest_wasm: restModule.record,
-    oidc_login_wasm: oidcLoginModule.record,
-    oidc_get_user_wasm: oidcGetUserModule.record,
+    ...Object.fromEntries(Object.keys(MODULES).map((m) => [manifestKey(m), embeddedModules[m].record])),
     artifacts,
     toolchain
   };
