@@ -75,6 +75,11 @@ const CLI = {
       { env: 'ALM_OIDC_CLIENT_SECRET', setting: 'Client_Secret' },
       { env: 'ALM_OIDC_OKTA_API_TOKEN', setting: 'Okta_API_Token' },
     ],
+    fixes: {
+      get_user: 'check Lookup and its settings: SCIM, the bearer client and its scope; Keycloak, the client\'s view-users role; Okta, ALM_OIDC_OKTA_API_TOKEN (docs/oidc-source.md "At the provider")',
+      login:
+        'check Issuer (--oidc-issuer), Client_ID and ALM_OIDC_CLIENT_SECRET, and that the client may use the password grant (Keycloak: Direct access grants; Okta: Resource Owner Password) (docs/oidc-source.md "At the provider")',
+    },
   },
 };
 

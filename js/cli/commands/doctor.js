@@ -23,6 +23,7 @@ const { runDoctorLive } = require('../live-commands');
 const { SOURCE_OPTION, SOURCE_GROUPS, pickSource, sourceSettings, sourceScripts, hasSourceSettings } = require('../source');
 const { scriptFile } = require('../../sources');
 const { checkRestStore } = require('../rest-conformance');
+const { checkSourceByScripts } = require('../source-check');
 const { readPassword } = require('./try');
 
 /** The deploy command line of the source, for fix lines: `auth0-lazy-migrate deploy [--source NAME]`. */
@@ -376,24 +377,23 @@ async function checkFit(list, oldSide, conn) {
 }
 
 /**
- * A source other than auth0: its conformance check (rest: rest-conformance.js). Its settings and
- * scripts are read as try and deploy read them; a source without a check yet says so.
+ * A source other than auth0: the rest store's conformance check (rest-conformance.js), or for any
+ * other source each credential checked by its built scripts (source-check.js). Its settings and
+ * scripts are read as try and deploy read them.
  */
 async function checkSource(ctx, list, src) {
   const settings = sourceSettings(ctx, src);
   const built = sourceScripts(ctx, src);
-  if (src.name !== 'rest') {
-    list.add('user store', `${src.name} source checks`, 'skip', `doctor has no conformance check for the ${src.name} source yet`);
-    return;
-  }
   const user = ctx.values.user;
-  const password = user === undefined ? undefined : await readPassword(ctx.out, user, 'the user store');
-  await checkRestStore(list, 'user store', { scripts: { login: built.login.text, get_user: built.get_user.text }, settings, user, password, out: ctx.out });
+  const password = user === undefined ? undefined : await readPassword(ctx.out, user, src.name === 'rest' ? 'the user store' : `the ${src.name} source`);
+  const scripts = { login: built.login.text, get_user: built.get_user.text };
+  if (src.name === 'rest') await checkRestStore(list, 'user store', { scripts, settings, user, password, out: ctx.out });
+  else await checkSourceByScripts(list, 'user store', { src, scripts, settings, user, password, out: ctx.out });
 }
 
 const TITLES = {
   'old tenant': 'Old tenant (where the users are now)',
-  'user store': 'User store (--source rest: docs/rest-contract.md, rule by rule)',
+  'user store': 'Source (--source rest: docs/rest-contract.md, rule by rule; other sources: each credential, by the built scripts)',
   'new tenant': 'New tenant (where the users go)',
   fit: "Old users in the new connection (the two connections' settings compared)",
 };
@@ -415,7 +415,7 @@ async function run(ctx) {
   if (!doOld && !doNew)
     throw new UsageError(`nothing to check: give the ${src.name === 'auth0' ? "old tenant's settings (--domain ...)" : `${src.name} source's settings`} and/or the new tenant (--new-domain ...)`);
   if (src.name !== 'auth0' && ctx.values.user !== undefined && !doOld) throw new UsageError("--user is the test user of the source: it goes with the source's settings");
-  if (src.name === 'auth0' && ctx.values.user !== undefined) throw new UsageError('--user is for --source rest (its test user); the auth0 source is probed with a made-up user');
+  if (src.name === 'auth0' && ctx.values.user !== undefined) throw new UsageError('--user is for a --source other than auth0 (its test user); the auth0 source is probed with a made-up user');
   const list = new Checklist();
   const oldSide = doOld && src.name === 'auth0' ? await checkOld(ctx, list) : null;
   if (doOld && src.name !== 'auth0') await checkSource(ctx, list, src);
@@ -477,11 +477,18 @@ scripts accept, the same from both endpoints; every reply is a JSON object under
 and code agree. The built dist/rest scripts make the requests and judge the replies, in the sandbox
 emulation. With the new tenant's values, its connection is checked against dist/rest/.
 
+With any other --source (oidc, ...): each credential the scripts use is checked by the built scripts
+themselves: get_user for a made-up user must answer "no such user" (the lookup's credentials are
+accepted) and login for it "wrong email or password" (the login client is accepted); an Error prints
+the core's message, which names the setting, and the fix. With --user, a wrong password must be
+refused (one failure the source counts) and the right one must migrate, with get_user finding the
+same user.
+
 Exit 0 when nothing failed (warnings allowed), 1 when a check failed (--live: a FAIL), 3 when Auth0
 refused (credentials, scopes, grant), 130 when interrupted.`,
   options: {
     ...SOURCE_OPTION,
-    user: { type: 'string', arg: 'ID', help: '--source rest: a test user of the store (its password is asked, or read from stdin)' },
+    user: { type: 'string', arg: 'ID', help: 'with --source other than auth0: a test user of the source (its password is asked, or read from stdin)' },
     only: { type: 'string', arg: 'old|new', help: 'check one tenant only (default: each tenant whose values are given)' },
     live: { type: 'boolean', help: "probe the new tenant's runtime with the built login.js on a temporary connection (then deleted)" },
   },
