@@ -171,7 +171,7 @@ fn number(claims: &Map, name: &str) -> Option<i64> {
 /// several audiences), expiry, and issue / not-before times, with [`SKEW_S`] of tolerance.
 pub fn check_claims(claims: &Map, issuer: &str, client_id: &str, now_s: i64) -> Result<(), String> {
     if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
-        return Err("the ID token's issuer is not the old tenant's".to_string());
+        return Err("the ID token's issuer (`iss`) is not the expected one".to_string());
     }
     let audience_ok = match claims.get("aud") {
         Some(Value::String(a)) => a == client_id,
@@ -182,7 +182,7 @@ pub fn check_claims(claims: &Map, issuer: &str, client_id: &str, now_s: i64) -> 
         _ => false,
     };
     if !audience_ok {
-        return Err("the ID token was not issued to the Migration App (`aud`)".to_string());
+        return Err("the ID token was not issued to this client (`aud`)".to_string());
     }
     match number(claims, "exp") {
         Some(exp) if now_s < exp.saturating_add(SKEW_S) => {}

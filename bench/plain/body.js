@@ -312,10 +312,10 @@ function verifySignature(jwk, jwt) {
 function checkClaims(claims, issuer, clientId) {
   const nowS = Math.floor(Date.now() / 1000);
   const number = (v) => (typeof v === 'number' ? Math.trunc(v) : null);
-  if (claims.iss !== issuer) return "the ID token's issuer is not the old tenant's";
+  if (claims.iss !== issuer) return "the ID token's issuer (`iss`) is not the expected one";
   const aud = claims.aud;
   const audienceOk = typeof aud === 'string' ? aud === clientId : Array.isArray(aud) ? aud.includes(clientId) && (aud.length === 1 || claims.azp === clientId) : false;
-  if (!audienceOk) return 'the ID token was not issued to the Migration App (`aud`)';
+  if (!audienceOk) return 'the ID token was not issued to this client (`aud`)';
   const exp = number(claims.exp);
   if (exp === null) return 'the ID token has no expiry';
   if (!(nowS < exp + SKEW_S)) return 'the ID token has expired (check the clocks)';
