@@ -153,10 +153,11 @@ function profileOf(claims) {
 }
 
 /**
- * `try --remote`: dist/login.js with the real settings on a temporary connection of the new tenant,
- * one login of `identifier` with `password`. Returns the exit code.
+ * `try --remote`: the source's built login.js (`src`, js/cli/source.js pickSource; dist/login.js for
+ * the auth0 source) with the real settings on a temporary connection of the new tenant, one login of
+ * `identifier` with `password`. Returns the exit code.
  */
-async function runTryRemote(ctx, { identifier, password, expect, settings, script }) {
+async function runTryRemote(ctx, { identifier, password, expect, settings, script, src }) {
   const { out } = ctx;
   const target = newTenant(ctx, { connection: false });
   const client = newTenantClient(target, out);
@@ -183,8 +184,10 @@ async function runTryRemote(ctx, { identifier, password, expect, settings, scrip
     lines.push("profile Auth0 built (the ID token's claims):");
     for (const l of JSON.stringify(profile, null, 2).split('\n')) lines.push(`  ${l}`);
     lines.push(
-      'note: this was a real login on the old tenant (its logs show it; a deployed post-login Action marked the user',
-      '  migration_complete). The temporary connection had import off and is deleted, with the user Auth0 built there.'
+      src.name === 'auth0'
+        ? 'note: this was a real login on the old tenant (its logs show it; a deployed post-login Action marked the user'
+        : `note: this was a real password check on your ${src.name} source, made from Auth0's runtime (its logs show it).`,
+      `${src.name === 'auth0' ? '  migration_complete). ' : ''}The temporary connection had import off and is deleted, with the user Auth0 built there.`
     );
   } else {
     const what = outcome === 'wrong_password' ? ' (the script called back WrongUsernameOrPasswordError)' : outcome === 'unauthorized' ? ' (the script called back UnauthorizedError)' : '';
@@ -195,6 +198,7 @@ async function runTryRemote(ctx, { identifier, password, expect, settings, scrip
   out.result({
     command: 'try',
     remote: true,
+    source: src.name,
     ok,
     exitCode: code,
     script: script.rel,

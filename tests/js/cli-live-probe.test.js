@@ -22,6 +22,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const h = require('../support/fake-tenant/cli-harness');
+const { startRestStore, SAMPLE_USERS: REST_USERS } = require('../../js/fakes/rest-store');
 
 const U = h.SEED.users;
 const CLI_APP = h.SEED.clients.cli;
@@ -241,6 +242,32 @@ describe('try --remote', () => {
       assert.match(r.stdout, /Auth0 answered: access_denied: Script execution time exceeded/);
     } finally {
       pair.new.scriptRuntime.timeoutMs = 20000;
+    }
+  });
+
+  it('--source rest: dist/rest/login.js on Auth0 reaches the store (the right password migrates, a wrong one is wrong_password)', async () => {
+    const secret = crypto.randomBytes(30).toString('base64url');
+    const [ada] = REST_USERS;
+    const store = await startRestStore({ secret, users: REST_USERS.map((u) => ({ ...u })) });
+    try {
+      const env = { ...h.newEnv(pair.new), ALM_SOURCE: 'rest', ALM_REST_BASE_URL: store.url, ALM_REST_SHARED_SECRET: secret };
+      const r = await h.runCli(['try', 'login', '--remote', '--user', ada.email, '--json'], { env, input: `${ada.password}\n` });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(r.json.source, 'rest');
+      assert.equal(r.json.script, 'rest/login.js');
+      assert.equal(r.json.outcome, 'success');
+      assert.equal(r.json.profile.email, ada.email);
+      assert.match(r.stderr, /a real password check on your rest source, made from Auth0's runtime/);
+      assert.ok(
+        store.requests.some((q) => q.endpoint === 'verify-password' && q.status === 200),
+        'the store was asked, from the connection'
+      );
+      const wrong = await h.runCli(['try', 'login', '--remote', '--user', ada.email, '--expect', 'wrong_password'], { env, input: 'definitely-wrong-password\n' });
+      assert.equal(wrong.code, 0, wrong.stdout + wrong.stderr);
+      assert.equal(`${r.stdout}${r.stderr}${wrong.stdout}${wrong.stderr}`.includes(secret), false);
+      assert.equal(`${r.stdout}${r.stderr}`.includes(ada.password), false);
+    } finally {
+      await store.close();
     }
   });
 

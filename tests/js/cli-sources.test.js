@@ -73,13 +73,16 @@ describe('try --source rest', () => {
     assert.match(missing.stderr, /Shared_Secret/);
   });
 
-  it('an unknown source is exit 2 with the closest name; --remote is for auth0 only', async () => {
+  it('an unknown source is exit 2 with the closest name; --retired is for auth0 only; --remote needs the new tenant', async () => {
     const r = await h.runCli(['try', 'login', '--source', 'rst', '--user', ADA.email]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--source "rst" is not a source \(did you mean "rest"\?\)/);
-    const remote = await h.runCli(['try', 'login', '--remote', '--user', ADA.email], { env: restEnv(store) });
+    const retired = await h.runCli(['try', 'login', '--retired', '--user', ADA.email], { env: restEnv(store), input: 'x-password\n' });
+    assert.equal(retired.code, 2);
+    assert.match(retired.stderr, /--retired is for the auth0 source only/);
+    const remote = await h.runCli(['try', 'login', '--remote', '--user', ADA.email], { env: restEnv(store), input: 'x-password\n' });
     assert.equal(remote.code, 2);
-    assert.match(remote.stderr, /--remote is for the auth0 source only/);
+    assert.match(remote.stderr, /missing --new-domain or ALM_NEW_DOMAIN/);
   });
 });
 

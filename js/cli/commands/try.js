@@ -121,22 +121,18 @@ async function run(ctx) {
   const expect = values.expect || (kind === 'login' ? 'success' : 'found');
   if (!OUTCOMES.includes(expect)) throw new UsageError(`--expect is one of ${OUTCOMES.join(', ')}`);
   if (values.remote && kind !== 'login') throw new UsageError('--remote runs the Login script only (Auth0 calls Get User in flows no token request can start)');
-  if (values.remote && values.retired) throw new UsageError('--remote runs dist/login.js only, not the retired scripts');
+  if (values.remote && values.retired) throw new UsageError("--remote runs the source's login.js only, not the retired scripts");
   if (values.remote && values.context) throw new UsageError('--remote runs the script as Auth0 calls it; --context is for the emulation only');
   const src = pickSource(ctx);
-  if (src.name !== 'auth0' && (values.remote || values.retired)) {
-    throw new UsageError(`--source ${src.name}: ${values.remote ? '--remote' : '--retired'} is for the auth0 source only`, {
-      hint: values.remote
-        ? 'try the rest scripts in the emulation (without --remote); `doctor --live` proves the runtime for every source'
-        : 'the retired scripts are the same for every source: try them with --source auth0',
-    });
+  if (src.name !== 'auth0' && values.retired) {
+    throw new UsageError(`--source ${src.name}: --retired is for the auth0 source only`, { hint: 'the retired scripts are the same for every source: try them with --source auth0' });
   }
   const settings = sourceSettings(ctx, src);
   const script = values.retired ? readDist(distDir(ctx), `retired/${kind}.js`) : sourceScripts(ctx, src)[kind];
 
   let args = [identifier];
   if (kind === 'login') args = [identifier, await readPassword(out, identifier, src.name === 'auth0' ? 'the old tenant' : `the ${src.name} source`)];
-  if (values.remote) return runTryRemote(ctx, { identifier, password: args[1], expect, settings, script });
+  if (values.remote) return runTryRemote(ctx, { identifier, password: args[1], expect, settings, script, src });
 
   const container = createContainer({ configuration: settings });
   const report = await container.invoke(script.text, { kind, args, withContext: !!values.context });
@@ -217,8 +213,8 @@ the user migration_complete, although the new tenant does not store the user (\`
 users later). Nothing is written to local files, nor (but with --remote) to the new tenant. When get_user answers
 "not found" because of that mark, \`try get_user\` says so.
 
-With --remote (login only), the script runs on Auth0 itself instead of the emulation: dist/login.js
-and these settings go to a temporary connection of the NEW tenant (named alm-probe-..., enabled for
+With --remote (login only), the script runs on Auth0 itself instead of the emulation: the source's
+login.js (dist/login.js for the auth0 source) and these settings go to a temporary connection of the NEW tenant (named alm-probe-..., enabled for
 this tool's app only, import off), one login of the user is made through it (the Password grant of
 this tool's app there), the outcome and the profile Auth0 built from the ID token's claims are
 printed, and the connection is deleted: at the end, on an error and on Ctrl-C. It proves what the
@@ -230,7 +226,9 @@ on this tool's app.
 With --source rest, dist/rest/login.js or dist/rest/get_user.js runs instead, against your user store
 (docs/rest-contract.md), with the settings Base_URL (--rest-base-url), Shared_Secret
 (ALM_REST_SHARED_SECRET) and the optional paths; a login is a real password check on the store, which
-counts a wrong one. --remote and --retired are for the auth0 source only.
+counts a wrong one. With --source oidc (and any other source), its dist/<source>/ scripts run the
+same way. --remote works for every source: the source's login.js goes to the temporary connection, so
+it also proves that Auth0's egress reaches your store or provider. --retired is for the auth0 source.
 
 Exit 0 when the outcome is the expected one (login: success, get_user: found), else 1 (--remote: 3
 when Auth0 refused the setup, 130 when interrupted).`,
@@ -240,7 +238,7 @@ when Auth0 refused the setup, 130 when interrupted).`,
     expect: { type: 'string', arg: 'OUTCOME', help: `the outcome that means success (${OUTCOMES.join(', ')})` },
     context: { type: 'boolean', help: 'call with a script context (the 4-argument form Auth0 uses when enabled)' },
     retired: { type: 'boolean', help: 'try dist/retired/ (the end-of-migration scripts) instead' },
-    remote: { type: 'boolean', help: 'run dist/login.js on Auth0 itself, on a temporary connection of the new tenant (then deleted)' },
+    remote: { type: 'boolean', help: "run the source's login.js on Auth0 itself, on a temporary connection of the new tenant (then deleted)" },
   },
   groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ...SOURCE_GROUPS, ['New tenant (--remote only)', NEW_TENANT], ['Build', DIST]],
   footer: `
