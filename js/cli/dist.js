@@ -109,6 +109,17 @@ function describeScript(text) {
 }
 
 /**
+ * The source a script of ours migrates from, as its header's title names it ("... (source: rest)"),
+ * or null (not ours, retired, or from a build before sources, which were all the auth0 source's).
+ */
+function sourceOfScript(text) {
+  const h = headerOf(text);
+  if (!h.includes(MARK) || isRetired(text)) return null;
+  const m = /\(source: ([a-z0-9-]+)\)/.exec(h);
+  return m ? m[1] : 'auth0';
+}
+
+/**
  * dist/engine.js: the same crate as the scripts, built for Node (checked against the manifest
  * first, once per folder: several modules of one run ask for it).
  */
@@ -132,4 +143,4 @@ function currentEngine() {
   return engineOfRun || loadEngine(DEFAULT_DIST);
 }
 
-module.exports = { ROOT, DEFAULT_DIST, MARK, sha256, distDir, readDist, headerOf, isOurs, isRetired, describeScript, loadEngine, currentEngine, verifyDist, manifestOf };
+module.exports = { ROOT, DEFAULT_DIST, MARK, sha256, distDir, readDist, headerOf, isOurs, isRetired, describeScript, sourceOfScript, loadEngine, currentEngine, verifyDist, manifestOf };

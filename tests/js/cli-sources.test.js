@@ -189,6 +189,32 @@ describe('deploy --source rest, then doctor', () => {
     assert.equal(byName['deployed settings are yours'], 'ok');
   });
 
+  it('deploy --restore of a backup of the rest scripts: refused without --source rest (exit 2), restored with it, the settings probed against the store', async () => {
+    const env = { ...restEnv(store), ...h.newEnv(pair.new) };
+    const again = await h.runCli(['deploy', '--yes', '--json'], { env });
+    assert.equal(again.code, 0, again.stderr);
+    const backup = again.json.backup;
+    assert.ok(backup, 'the deploy saved a backup of the rest scripts it replaced');
+    const before = pair.new.connectionPatches;
+    const wrong = await h.runCli(['deploy', '--restore', backup, '--yes'], { env: { ...env, ALM_SOURCE: '' } });
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /the backup's scripts are the rest source's, not the auth0 source's; nothing was done/);
+    assert.match(wrong.stderr, /--source rest/);
+    assert.equal(pair.new.connectionPatches, before);
+    const r = await h.runCli(['deploy', '--restore', backup, '--yes', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      r.json.probes.map((p) => [p.script, p.outcome]),
+      [
+        ['get_user', 'not_found'],
+        ['login', 'wrong_password'],
+      ]
+    );
+    const o = pair.new.connection(h.NEW_CONNECTION).options;
+    assert.equal(o.customScripts.login, read('rest/login.js'));
+    assert.deepEqual(o.configuration, { Base_URL: store.url, Shared_Secret: SECRET });
+  });
+
   it('a store that refuses the secret stops the deploy (exit 3), nothing changed, the fix names the rest settings', async () => {
     const env = { ...restEnv(store, { ALM_REST_SHARED_SECRET: crypto.randomBytes(30).toString('base64url') }), ...h.newEnv(pair.new) };
     const before = pair.new.connectionPatches;

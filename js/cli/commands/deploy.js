@@ -12,8 +12,8 @@
  * connection (backup.js) and records a hash of the settings written (settings.js), for doctor.
  */
 
-const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant, hasAny } = require('../options');
-const { distDir, loadEngine, isOurs } = require('../dist');
+const { OLD_TENANT, NEW_TENANT, DIST, newTenant, hasAny } = require('../options');
+const { distDir, loadEngine, isOurs, sourceOfScript } = require('../dist');
 const { newTenantClient } = require('../auth0');
 const { findConnection, planOptions, planRestore, describePlan, applyPlan } = require('../connection');
 const { BACKUP_OPTIONS, saveBackup, readBackup, backupOf } = require('../backup');
@@ -21,7 +21,7 @@ const { engineKeys, metadataWithRecord, compareRecord, RECORD_KEY } = require('.
 const { PLAN_OPTIONS, AS_READ, planMode, buildPlan, decide, distHash, planResult, stateHash } = require('../plan');
 const { proveSettings } = require('../proof');
 const { EXIT, UsageError } = require('../errors');
-const { SOURCE_OPTION, SOURCE_GROUPS, pickSource, sourceScripts, sourceSettings } = require('../source');
+const { SOURCE_OPTION, SOURCE_GROUPS, pickSource, sourceScripts, sourceSettings, hasSourceSettings } = require('../source');
 
 /**
  * The plan's `change` for a connection: each change (scripts by SHA-256, options from -> to, the
@@ -134,19 +134,27 @@ async function deployToConnection(
  * (a backup holds none of their values). Without any settings given, only a backup that had none, or
  * --force, goes through (planRestore refuses otherwise, naming the keys).
  */
-async function restore(ctx, mode) {
+async function restore(ctx, mode, src) {
   const { values, out } = ctx;
   const backup = readBackup(values.restore);
+  const scripts = backup.options.customScripts || {};
+  // The settings given are read and proved as the backup's scripts' source reads them: a backup of
+  // another source's scripts with this source's settings would be switched on half-configured.
+  const saved = sourceOfScript(scripts.login) || sourceOfScript(scripts.get_user);
+  if (saved && saved !== src.name) {
+    throw new UsageError(`deploy --restore: the backup's scripts are the ${saved} source's, not the ${src.name} source's; nothing was done`, {
+      hint: `give --source ${saved} (or ALM_SOURCE=${saved}) and that source's settings`,
+    });
+  }
   newTenant(ctx);
   const savedKeys = Object.keys(backup.options.configuration || {});
-  const given = hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined;
-  const configuration = savedKeys.length && given ? oldSettings(ctx) : {};
+  const given = src.name === 'auth0' ? hasAny(ctx, OLD_TENANT) || ctx.env.ALM_CLIENT_SECRET !== undefined : hasSourceSettings(ctx, src);
+  const configuration = savedKeys.length && given ? sourceSettings(ctx, src) : {};
   if (savedKeys.length && !given) out.info(`the backup had the settings ${savedKeys.join(', ')}; their values are not in it`);
   if (!savedKeys.length && given) out.info('the backup had no settings: none are written (the settings options are ignored)');
-  const scripts = backup.options.customScripts || {};
   let probes = [];
   if (Object.keys(configuration).length && isOurs(scripts.login) && isOurs(scripts.get_user)) {
-    probes = await proveSettings(out, scripts, configuration);
+    probes = await proveSettings(out, scripts, configuration, { fixes: src.fixes });
   }
   out.line(`restoring the backup of ${backup.savedAt} (${values.restore}):`);
   return deployToConnection(ctx, { mode, configuration, what: 'the backup', restore: backup, extra: { restoredFrom: values.restore, probes } });
@@ -157,13 +165,7 @@ async function run(ctx) {
   // A stale or edited --plan file is refused before any request.
   const mode = planMode(ctx, values.restore !== undefined ? 'deploy --restore' : 'deploy');
   const src = pickSource(ctx);
-  if (values.restore !== undefined) {
-    if (src.name !== 'auth0')
-      throw new UsageError(`deploy --restore --source ${src.name}: --restore puts back a backup with the auth0 source's settings only`, {
-        hint: 'restore without --source, or deploy the source again',
-      });
-    return restore(ctx, mode);
-  }
+  if (values.restore !== undefined) return restore(ctx, mode, src);
   const dir = distDir(ctx);
   const built = sourceScripts(ctx, src);
   const settings = sourceSettings(ctx, src);
@@ -219,7 +221,8 @@ tell whether the deployed settings are yours.
 --restore FILE puts a backup's scripts and options back (a backup of the current state is saved
 first). The settings values are not in a backup: give them with the usual options, or --force to
 restore without settings (the keys to re-enter by hand are named). It is planned and confirmed like
-a deploy.
+a deploy. A backup of another source's scripts is restored with that source's --source and settings
+(the scripts' header names their source; a mismatch is exit 2, before any request).
 
 --source rest deploys dist/rest/login.js and dist/rest/get_user.js with the user store's settings,
 proved the same way against the store (a made-up user: get_user "not found", login "wrong password").
