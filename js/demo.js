@@ -8,9 +8,10 @@
  * (js/sandbox/, one warm container, as Auth0 keeps one), and walks through simulated logins and
  * lookups, printing per step the outcome, the Auth0 log event and the user id the new tenant stores,
  * then the progress. The new tenant's own user store is a Map here: a user it already holds never
- * reaches the login script again, as with "Import Users to Auth0" on. Then, briefly, the rest source
- * (js/demo-rest.js): dist/rest/*.js against the rest contract's reference store; and the oidc source
- * (js/demo-oidc.js): dist/oidc/*.js against a fake OpenID provider set up as Keycloak.
+ * reaches the login script again, as with "Import Users to Auth0" on. Then, briefly, each other
+ * source (js/demo-source.js DEMOS): the rest source's scripts against the rest contract's reference
+ * store (js/demo-rest.js), the oidc source's against a fake OpenID provider set up as Keycloak
+ * (js/demo-oidc.js), and so on.
  *
  * Output never holds a password or the client secret: rows print identifiers, outcomes, ids and the
  * script's own messages only (tests/js/demo.test.js checks this). Exits 1 if a step does not end
@@ -37,8 +38,7 @@ if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
 
 const { createContainer } = require('./sandbox');
 const { startFakeTenant, SEED } = require('./fakes/fake-tenant');
-const { restDemo } = require('./demo-rest');
-const { oidcDemo } = require('./demo-oidc');
+const { sourceDemo, DEMOS } = require('./demo-source');
 
 const U = SEED.users;
 const APP = SEED.clients.migrationApp;
@@ -183,8 +183,7 @@ async function main() {
         `${tail.filter((u) => u.password_leaked).length} with a breached password, the rest never logged in): ` +
         'at the end they are moved in bulk (users-exports, then users-imports), without passwords: they reset them'
     );
-    unexpected += await restDemo({ root: ROOT, row });
-    unexpected += await oidcDemo({ root: ROOT, row });
+    for (const demo of DEMOS) unexpected += await sourceDemo(demo, { root: ROOT, row });
     console.log('');
     console.log(`done in ${Date.now() - started} ms, ${tenant.requests.length} requests to the old tenant` + `${unexpected ? `; ${unexpected} UNEXPECTED step(s)` : ''}`);
   } finally {
