@@ -1,9 +1,9 @@
 'use strict';
 /**
- * `make bench`, per source: every source's script sizes, and the rest and oidc sources' cold and warm
- * figures beside the auth0 source's (bench/run.js measures those): the rest source against the rest
- * contract's reference store (js/fakes/rest-store.js), the oidc source against the fake OpenID
- * provider (js/fakes/oidc-provider.js) set up as Keycloak, both on loopback.
+ * `make bench`, per source: every source's script sizes, and each other source's cold and warm
+ * figures beside the auth0 source's (bench/run.js measures those), against the fake its demo uses
+ * (js/demo-source.js DEMOS: the rest contract's reference store, the fake OpenID provider set up as
+ * Keycloak, ...), on loopback.
  *
  * Why beside and not instead: the auth0 table (dist against the plain-JS baseline, with the budgets) is
  * what the README quotes; the other sources have no plain baseline, so the fair comparison is with the
@@ -19,48 +19,37 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const crypto = require('node:crypto');
 const { createContainer } = require('../../js/sandbox');
-const { startRestStore, SAMPLE_USERS } = require('../../js/fakes/rest-store');
-const { startOidcProvider, SAMPLE_USERS: OIDC_USERS } = require('../../js/fakes/oidc-provider');
+const { DEMOS } = require('../../js/demo-source');
 const { NAMES, SCRIPTS, scriptFile } = require('../../js/sources');
 const { SCRIPT_LIMIT_BYTES } = require('../../js/auth0-limits');
 const { installReplay } = require('./replay');
 const { median, percentile } = require('./common');
 
-const [ADA] = SAMPLE_USERS;
-const [JANE] = OIDC_USERS;
 /** The cases every measured source runs, and the auth0 case each is set beside: a first (or warm) login with the right password, and a lookup that finds the user. */
 const CASES = [
   { key: 'login', kind: 'login', expect: 'success', auth0Cold: 'login_full', auth0Warm: 'login_claims' },
   { key: 'get_user', kind: 'get_user', expect: 'found', auth0Cold: 'get_user_full', auth0Warm: 'get_user' },
 ];
 /** The cases with a source's sample user as the arguments. */
-const casesFor = (user) => CASES.map((c) => ({ ...c, args: c.kind === 'login' ? [user.email, user.password] : [user.email] }));
-const REST_CASES = casesFor(ADA);
-const OIDC_CASES = casesFor(JANE);
+const casesFor = (email, password) => CASES.map((c) => ({ ...c, args: c.kind === 'login' ? [email, password] : [email] }));
 
 /**
  * The measured sources: each one's cases and how to start its fake upstream, which resolves to
- * {settings, close}. The secrets are random per run.
+ * {settings, close}. Both come from the source's demo (js/demo-source.js DEMOS: the same fake, the
+ * same settings, secrets random per run); its first step, a login with the right password, names
+ * the sample user.
  */
-const MEASURED = {
-  rest: {
-    cases: REST_CASES,
-    async start() {
-      const secret = crypto.randomBytes(32).toString('base64url');
-      const store = await startRestStore({ secret, users: SAMPLE_USERS.map((u) => ({ ...u })) });
-      return { settings: { Base_URL: store.url, Shared_Secret: secret }, close: () => store.close() };
-    },
-  },
-  oidc: {
-    cases: OIDC_CASES,
-    async start() {
-      const idp = await startOidcProvider({ clientSecret: crypto.randomBytes(24).toString('base64url') });
-      return { settings: { Preset: 'keycloak', Base_URL: idp.origin, Realm: idp.realm, Client_ID: idp.clientId, Client_Secret: idp.clientSecret }, close: () => idp.close() };
-    },
-  },
-};
+const MEASURED = Object.fromEntries(
+  DEMOS.map((demo) => {
+    const [, email, password] = demo.steps[0];
+    const start = async () => {
+      const server = await demo.start();
+      return { settings: demo.configuration(server), close: () => server.close() };
+    };
+    return [demo.source, { cases: casesFor(email, password), start }];
+  })
+);
 /** The sources measured beside auth0, in js/sources.js's order. */
 const MEASURED_NAMES = NAMES.filter((n) => MEASURED[n]);
 
@@ -230,4 +219,4 @@ function markdown(results) {
   ].join('\n');
 }
 
-module.exports = { REST_CASES, OIDC_CASES, MEASURED_NAMES, snapshotSources, sizes, sourceFigures, measuredFigures, tableRows, textLines, markdown };
+module.exports = { MEASURED_NAMES, snapshotSources, sizes, sourceFigures, measuredFigures, tableRows, textLines, markdown };
