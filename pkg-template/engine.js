@@ -41,6 +41,12 @@ module.exports = {
   checkRestSettings: call('check_rest_settings'),
   /** `{settings}` -> the same for the oidc source's scripts (dist/oidc/*.js): its keys and rules (src/oidc/settings.rs). */
   checkOidcSettings: call('check_oidc_settings'),
+  /** `{settings}` -> the same for the cognito source's scripts (dist/cognito/*.js): its keys and rules (src/cognito/settings.rs). */
+  checkCognitoSettings: call('check_cognito_settings'),
+  /** `{settings}` -> the same for the firebase source's scripts (dist/firebase/*.js): its keys and rules (src/firebase/settings.rs). */
+  checkFirebaseSettings: call('check_firebase_settings'),
+  /** `{source, settings, state, now_ms, reply?, signed?}` -> `{sign|send|page, state}`, `{done}`, `{error}` or `{refused}`: one step of listing a rest or oidc source's users (src/listing.rs). */
+  listStep: call('list_step'),
   /** `{domain}` -> `{domain: 'host[:port]'}` or `{error}`: the `Domain` setting's rules, for any tenant domain. */
   normaliseDomain: call('normalise_domain'),
   /** `{retry_after, rate_limit_reset, now_ms}` -> `{wait_ms | null}`: what a 429 asks, as the scripts read it. */

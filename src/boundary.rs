@@ -43,7 +43,6 @@
 //! JSON is read and written with [`crate::json`], the crate's own small JSON module (see its
 //! doc comment for why and what it saved).
 
-use crate::config::Config;
 use crate::http::{CacheHint, Reply, DEADLINE_MS};
 use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
@@ -171,7 +170,8 @@ fn settings_of<S: Source>(settings: Option<&Value>) -> Result<S::Config, Outcome
 }
 
 /// The auth0 source's settings (the engine's exports serve that source only).
-fn config(settings: Option<&Value>) -> Result<Config, Outcome> {
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
+fn config(settings: Option<&Value>) -> Result<crate::config::Config, Outcome> {
     settings_of::<crate::source::Auth0>(settings)
 }
 
@@ -278,6 +278,7 @@ pub fn release_for<S: Source>(id: u32) {
 /// `try login`, or a first login that then failed on an outage), so a marked user who is not in
 /// the new tenant is imported, and listed. The mapped user comes with a skip too, so a caller can
 /// tell whether it is already in the new tenant.
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 pub fn import_record(input: &str) -> String {
     let answer = |k: &str, v: Value| Value::object([(k, v)]).to_json();
     let Some(input) = object(input) else {
@@ -310,6 +311,7 @@ pub fn import_record(input: &str) -> String {
 /// `"error": "setting `Key` ..."` when the scripts would refuse them. `unknown` lists the keys the
 /// scripts do not read (a typo is silently ignored by Auth0). The key list comes from
 /// [`crate::config::keys::ALL`], so nothing else has to copy it.
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 pub fn check_settings(input: &str) -> String {
     check_with(input, &crate::config::keys::ALL, crate::config::keys::is_known, settings_of::<crate::source::Auth0>)
 }
@@ -317,6 +319,7 @@ pub fn check_settings(input: &str) -> String {
 /// [`check_settings`] for the rest source's scripts (`dist/rest/*.js`): its keys
 /// ([`crate::rest::settings::keys::ALL`]) and rules. Engine build only; the build names these keys
 /// in the rest scripts' headers.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
 pub fn check_rest_settings(input: &str) -> String {
     use crate::rest::settings::keys;
     check_with(input, &keys::ALL, keys::is_known, settings_of::<crate::rest::Rest>)
@@ -325,12 +328,64 @@ pub fn check_rest_settings(input: &str) -> String {
 /// [`check_settings`] for the oidc source's scripts (`dist/oidc/*.js`): its keys
 /// ([`crate::oidc::settings::keys::ALL`]) and rules. Engine build only; the build names these keys
 /// in the oidc scripts' headers.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
 pub fn check_oidc_settings(input: &str) -> String {
     use crate::oidc::settings::keys;
     check_with(input, &keys::ALL, keys::is_known, settings_of::<crate::oidc::Oidc>)
 }
 
+/// [`check_settings`] for the cognito source's scripts (`dist/cognito/*.js`): its keys
+/// ([`crate::cognito::settings::keys::ALL`]) and rules. Engine build only; the build names these
+/// keys in the cognito scripts' headers.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
+pub fn check_cognito_settings(input: &str) -> String {
+    use crate::cognito::settings::keys;
+    check_with(input, &keys::ALL, keys::is_known, settings_of::<crate::cognito::Cognito>)
+}
+
+/// [`check_settings`] for the firebase source's scripts (`dist/firebase/*.js`): its keys
+/// ([`crate::firebase::settings::keys::ALL`]) and rules. Engine build only; the build names these
+/// keys in the firebase scripts' headers.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
+pub fn check_firebase_settings(input: &str) -> String {
+    use crate::firebase::settings::keys;
+    check_with(input, &keys::ALL, keys::is_known, settings_of::<crate::firebase::Firebase>)
+}
+
+/// One step of listing every user of the rest, oidc, cognito or firebase source, for the command
+/// line's `tail`, `status` and `retire`: `{"source": "rest"|"oidc"|"cognito"|"firebase", "settings", "state", "now_ms", "reply"?,
+/// "signed"?}` -> the next request, text to sign, page of mapped records, or the end
+/// ([`crate::listing`] has the protocol). The settings are judged by the source's own rules first.
+/// Engine build only.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
+pub fn list_step(input: &str) -> String {
+    let error = |e: String| Value::object([("error", Value::from(e))]).to_json();
+    let Some(input) = object(input) else { return error("internal: malformed list input".to_string()) };
+    let cfg = match input.get("source").and_then(Value::as_str) {
+        Some("rest") => settings_of::<crate::rest::Rest>(input.get("settings")).map(crate::listing::Cfg::Rest),
+        Some("oidc") => settings_of::<crate::oidc::Oidc>(input.get("settings")).map(crate::listing::Cfg::Oidc),
+        Some("cognito") => {
+            settings_of::<crate::cognito::Cognito>(input.get("settings")).map(crate::listing::Cfg::Cognito)
+        }
+        Some("firebase") => {
+            settings_of::<crate::firebase::Firebase>(input.get("settings")).map(crate::listing::Cfg::Firebase)
+        }
+        _ => {
+            return error("internal: only the rest, oidc, cognito and firebase sources are listed this way".to_string())
+        }
+    };
+    match cfg {
+        Ok(cfg) => {
+            let (answer, state) = crate::listing::step(&cfg, &input);
+            crate::listing::render(answer, &state).to_json()
+        }
+        Err(Outcome::Error { message }) => error(message),
+        Err(_) => error("bad settings".to_string()),
+    }
+}
+
 /// One source's settings check: its key list, its spelling test and its validation.
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 fn check_with<C>(
     input: &str,
     all: &[(&str, bool, &str)],
@@ -384,6 +439,7 @@ pub fn build_info() -> String {
 /// The command line's reading of a tenant domain it calls (the new tenant's, which no script
 /// reads), with the same rules as the `Domain` setting: `{"domain": ".."}` ->
 /// `{"domain": "host[:port]"}` or `{"error": "<what is wrong>"}`. Engine build only.
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 pub fn normalise_domain(input: &str) -> String {
     let raw =
         object(input).and_then(|m| m.get("domain").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
@@ -396,6 +452,7 @@ pub fn normalise_domain(input: &str) -> String {
 /// The wait a rate-limited reply asks for, for the command line's own waits:
 /// `{"retry_after": "..", "rate_limit_reset": "..", "now_ms": n}` -> `{"wait_ms": n | null}`
 /// ([`crate::retry::asked_wait_ms`]). Engine build only.
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 pub fn retry_after_ms(input: &str) -> String {
     let m = object(input).unwrap_or_default();
     let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
@@ -408,6 +465,7 @@ pub fn retry_after_ms(input: &str) -> String {
 /// `{"status": n, "body": ".."}` -> `{"refusal": "credentials_refused" | "grant_not_allowed" |
 /// "not_authorised_for_api" | "unknown_audience" | "unexpected"}` ([`crate::oauth::token_refusal`]).
 /// Engine build only.
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 pub fn classify_token_refusal(input: &str) -> String {
     let m = object(input).unwrap_or_default();
     let status = m.get("status").and_then(Value::as_u64).unwrap_or(0);
@@ -419,6 +477,7 @@ pub fn classify_token_refusal(input: &str) -> String {
 /// What Auth0's refusal of one of the command line's own requests means: `{"status": n, "body":
 /// ".."}` -> `{"refusal": "insufficient_scope" | "import_slots_full" | "rate_limited" |
 /// "client_or_connection" | "other", "scopes"?: ".."}` ([`crate::refusal::classify`]). Engine build only.
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 pub fn classify_api_refusal(input: &str) -> String {
     let m = object(input).unwrap_or_default();
     let status = m.get("status").and_then(Value::as_u64).unwrap_or(0);

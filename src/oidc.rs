@@ -19,6 +19,11 @@
 
 pub mod claims;
 pub mod grant;
+// Listing every user is the command line's (the engine), never a script's: see src/lib.rs.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
+// The command line's listing of every user (crate::listing): the engine build only, on wasm32.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
+pub mod list;
 pub mod lookup;
 pub mod settings;
 
@@ -33,7 +38,7 @@ use crate::jwt::{self, KeyChoice};
 use crate::outcome::Outcome;
 use crate::retry;
 use crate::source::Source;
-use crate::step::{self, Input, NoSign};
+use crate::step::{self, done_error, wrong_script, Input, NoSign, RUNS_GET_USER as GET_USER, RUNS_LOGIN as LOGIN};
 use crate::text::{cat, num};
 use settings::{limits, Lookup, OidcConfig};
 
@@ -207,26 +212,12 @@ impl Source for Oidc {
     }
 }
 
-/// Whether this build runs logins: not in the get_user script's module (`script-get-user`).
-const LOGIN: bool = !cfg!(feature = "script-get-user");
-/// Whether this build runs lookups: not in the login script's module (`script-login`).
-const GET_USER: bool = !cfg!(feature = "script-login");
-
-/// A script's module asked for the other script's flow (a shim or build mistake, never a user's).
-fn wrong_script() -> Step {
-    done_error(&["internal: this script's module does not run that operation"])
-}
-
 fn within_deadline(ctx: Ctx, step: Step) -> Step {
     step::within_deadline(ctx, step, advance)
 }
 
 fn send(request: Request, state: State) -> Step {
     Step::Send { request, state }
-}
-
-fn done_error(text: &[&str]) -> Step {
-    Step::Done(Outcome::error(cat(text)))
 }
 
 fn metadata_hint(key: String, refresh: bool) -> CacheHint {
@@ -440,7 +431,7 @@ fn after_verify(ctx: Ctx, login: Login, verified: bool) -> Step {
         Ok(t) => t.claims,
         Err(e) => return done_error(&["password check: ", &e]),
     };
-    // The same checks as the auth0 source's; its wording says "old tenant" for the issuer.
+    // The same checks as the auth0 source's, worded for any issuer.
     if let Err(e) = jwt::check_claims(&claims, &login.provider.issuer, &ctx.cfg.client_id, ctx.now_s()) {
         return done_error(&["login: ", &e, "; refusing to migrate"]);
     }

@@ -16,6 +16,11 @@
 //! host sends that anyway, and neither is logged.
 
 pub mod contract;
+// Listing every user is the command line's (the engine), never a script's: see src/lib.rs.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
+// The command line's listing of every user (crate::listing): the engine build only, on wasm32.
+#[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
+pub mod list;
 pub mod settings;
 pub mod sign;
 

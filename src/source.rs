@@ -9,6 +9,10 @@
 //!   cargo feature `source-rest`;
 //! - [`crate::oidc::Oidc`]: an OpenID provider with the password grant and an admin API for
 //!   lookups (`docs/oidc-source.md`), cargo feature `source-oidc`.
+//! - [`crate::cognito::Cognito`]: an Amazon Cognito user pool (`docs/cognito-source.md`), cargo
+//!   feature `source-cognito`.
+//! - [`crate::firebase::Firebase`]: Firebase Authentication (`docs/firebase-source.md`), cargo
+//!   feature `source-firebase`.
 //!
 //! The feature picks [`Active`], the source the wasm exports run. All the modules compile in every
 //! build (so `cargo test` covers both), but the exports reach only the active one, so the linker
@@ -19,9 +23,9 @@ use std::cell::Cell;
 use std::thread::LocalKey;
 
 use crate::boundary::Calls;
-use crate::config::{Config, ConfigError};
+use crate::config::ConfigError;
 use crate::json::Map;
-use crate::step::{Ctx, Input, NoSign, SignKind, Step};
+use crate::step::{Ctx, Input, SignKind, Step};
 
 /// One place users come from: its settings and its two flows, as the boundary drives them.
 pub trait Source: Sized + 'static {
@@ -29,7 +33,7 @@ pub trait Source: Sized + 'static {
     type Config;
     /// Where a flow of this source waits between steps.
     type State;
-    /// What its sign steps carry ([`NoSign`] for a source that never signs).
+    /// What its sign steps carry ([`NoSign`](crate::step::NoSign) for a source that never signs).
     type Sign: SignKind;
     /// Whether its flows ever ask for a signature (the boundary reads `signed` only then).
     const SIGNS: bool;
@@ -54,30 +58,33 @@ pub trait Source: Sized + 'static {
 
 /// Another Auth0 tenant: the password grant, the ID token, the Management API ([`crate::flow`]).
 #[derive(Debug)]
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 pub struct Auth0;
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 thread_local! {
     static AUTH0_CALLS: Cell<Calls<Auth0>> = const { Cell::new(Calls::new()) };
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 impl Source for Auth0 {
-    type Config = Config;
+    type Config = crate::config::Config;
     type State = crate::flow::State;
-    type Sign = NoSign;
+    type Sign = crate::step::NoSign;
     const SIGNS: bool = false;
-    fn settings(settings: &Map) -> Result<Config, ConfigError> {
-        Config::from_settings(settings)
+    fn settings(settings: &Map) -> Result<Self::Config, ConfigError> {
+        crate::config::Config::from_settings(settings)
     }
-    fn names_user(cfg: &Config) -> bool {
+    fn names_user(cfg: &Self::Config) -> bool {
         cfg.log_identifiers
     }
-    fn start_login(ctx: Ctx<Config>, identifier: &str, folded: &str, password: &str) -> Step<Self::State> {
+    fn start_login(ctx: Ctx<Self::Config>, identifier: &str, folded: &str, password: &str) -> Step<Self::State> {
         crate::flow::start_login(ctx, identifier, folded, password)
     }
-    fn start_get_user(ctx: Ctx<Config>, _identifier: &str, folded: &str) -> Step<Self::State> {
+    fn start_get_user(ctx: Ctx<Self::Config>, _identifier: &str, folded: &str) -> Step<Self::State> {
         crate::flow::start_get_user(ctx, folded)
     }
-    fn resume(ctx: Ctx<Config>, state: Self::State, input: Input) -> Step<Self::State> {
+    fn resume(ctx: Ctx<Self::Config>, state: Self::State, input: Input) -> Step<Self::State> {
         crate::flow::resume(ctx, state, input)
     }
     fn calls() -> &'static LocalKey<Cell<Calls<Self>>> {
@@ -94,5 +101,25 @@ pub type Active = crate::rest::Rest;
 /// The source this build's exports run: `source-oidc` when neither of the others is on.
 #[cfg(all(feature = "source-oidc", not(any(feature = "source-auth0", feature = "source-rest"))))]
 pub type Active = crate::oidc::Oidc;
-#[cfg(not(any(feature = "source-auth0", feature = "source-rest", feature = "source-oidc")))]
-compile_error!("build with a source: the `source-auth0` feature (the default), `source-rest` or `source-oidc`");
+/// The source this build's exports run: `source-cognito` when none of the above is on.
+#[cfg(all(
+    feature = "source-cognito",
+    not(any(feature = "source-auth0", feature = "source-rest", feature = "source-oidc"))
+))]
+pub type Active = crate::cognito::Cognito;
+/// The source this build's exports run: `source-firebase` when none of the above is on.
+#[cfg(all(
+    feature = "source-firebase",
+    not(any(feature = "source-auth0", feature = "source-rest", feature = "source-oidc", feature = "source-cognito"))
+))]
+pub type Active = crate::firebase::Firebase;
+#[cfg(not(any(
+    feature = "source-auth0",
+    feature = "source-rest",
+    feature = "source-oidc",
+    feature = "source-cognito",
+    feature = "source-firebase"
+)))]
+compile_error!(
+    "build with a source: the `source-auth0` feature (the default), `source-rest`, `source-oidc`, `source-cognito` or `source-firebase`"
+);

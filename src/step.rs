@@ -117,6 +117,22 @@ pub enum Step<S, K = NoSign> {
     Done(Outcome),
 }
 
+/// Whether this build runs logins: not in a get_user script's own module (`script-get-user`; the
+/// oidc, firebase and cognito sources build one module per script, each without the other's flow).
+pub const RUNS_LOGIN: bool = !cfg!(feature = "script-get-user");
+/// Whether this build runs lookups: not in a login script's own module (`script-login`).
+pub const RUNS_GET_USER: bool = !cfg!(feature = "script-login");
+
+/// Ends a flow with an Error whose message is the pieces of `text`, joined.
+pub fn done_error<S, K>(text: &[&str]) -> Step<S, K> {
+    Step::Done(Outcome::error(crate::text::cat(text)))
+}
+
+/// A script's module asked for the other script's flow (a shim or build mistake, never a user's).
+pub fn wrong_script<S, K>() -> Step<S, K> {
+    done_error(&["internal: this script's module does not run that operation"])
+}
+
 /// A request leaves only if it fits in what is left of the call: its backoff must leave at least
 /// [`MIN_SEND_MS`] (without one, any time left will do), and its timeout is cut to the rest. One
 /// that does not fit is answered at once as a request that met the deadline is (through

@@ -58,6 +58,27 @@ pub fn check_oidc_settings(input: &str) -> String {
     crate::boundary::check_oidc_settings(input)
 }
 
+/// See [`crate::boundary::check_cognito_settings`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn check_cognito_settings(input: &str) -> String {
+    crate::boundary::check_cognito_settings(input)
+}
+
+/// See [`crate::boundary::check_firebase_settings`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn check_firebase_settings(input: &str) -> String {
+    crate::boundary::check_firebase_settings(input)
+}
+
+/// See [`crate::boundary::list_step`]. Only in the Node engine build (`--features engine`).
+#[cfg(feature = "engine")]
+#[wasm_bindgen]
+pub fn list_step(input: &str) -> String {
+    crate::boundary::list_step(input)
+}
+
 /// See [`crate::boundary::normalise_domain`]. Only in the Node engine build (`--features engine`).
 #[cfg(feature = "engine")]
 #[wasm_bindgen]

@@ -56,7 +56,7 @@ pub fn request(lookup: &Lookup, folded: &str, token: &str) -> Request {
 }
 
 /// Whether a record's account may log in: `Ok(true)` yes, `Ok(false)` blocked, `Err` unreadable.
-type Standing = Result<bool, &'static str>;
+pub(crate) type Standing = Result<bool, &'static str>;
 
 fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
@@ -96,7 +96,7 @@ fn unwrap_one(v: Option<&Value>) -> Option<&Value> {
 }
 
 /// A SCIM 2.0 User (RFC 7643 4.1) as claims, and whether it is `active`.
-fn scim(u: &Value, names: &[&String]) -> (Map, Standing) {
+pub(crate) fn scim(u: &Value, names: &[&String]) -> (Map, Standing) {
     let mut c = Map::new();
     put_text(&mut c, "sub", text(u, &["id"]));
     put_text(&mut c, "email", primary(u, "emails"));
@@ -117,7 +117,7 @@ fn scim(u: &Value, names: &[&String]) -> (Map, Standing) {
 }
 
 /// A Keycloak UserRepresentation as claims (Keycloak's default mappers), and whether it is `enabled`.
-fn keycloak(u: &Value, names: &[&String]) -> (Map, Standing) {
+pub(crate) fn keycloak(u: &Value, names: &[&String]) -> (Map, Standing) {
     let mut c = Map::new();
     let (given, family) = (text(u, &["firstName"]), text(u, &["lastName"]));
     put_text(&mut c, "sub", text(u, &["id"]));
@@ -143,7 +143,7 @@ fn keycloak(u: &Value, names: &[&String]) -> (Map, Standing) {
 /// `STAGED` and `PROVISIONED` have never set a password, `RECOVERY` and `PASSWORD_EXPIRED` must
 /// change theirs at Okta first, `LOCKED_OUT`, `SUSPENDED` and `DEPROVISIONED` are stopped; all of
 /// these are blocked here. A status Okta does not document is unreadable.
-fn okta(u: &Value, names: &[&String]) -> (Map, Standing) {
+pub(crate) fn okta(u: &Value, names: &[&String]) -> (Map, Standing) {
     let mut c = Map::new();
     let p = u.get("profile");
     let field = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str);

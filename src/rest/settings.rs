@@ -68,6 +68,9 @@ pub mod limits {
 pub const DEFAULT_VERIFY_PATH: &str = "/verify-password";
 /// The user lookup's default path.
 pub const DEFAULT_FIND_PATH: &str = "/find-user";
+/// The optional list call's path under the base URL (the command line's `tail`, `status` and
+/// `retire` only; no script calls it, so it is no setting of theirs).
+pub const LIST_PATH: &str = "/list-users";
 
 /// The settings one rest call runs with.
 #[derive(Debug, Clone, PartialEq, Eq)]
