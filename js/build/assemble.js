@@ -258,7 +258,9 @@ async function main() {
   };
   fs.writeFileSync(path.join(a.out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const x of artifacts) {
-    console.log(`${x.file.padEnd(20)} ${String(x.bytes).padStart(7)} bytes  ${(x.bytes / 1000).toFixed(1)}% of Auth0's 100 KB`);
+    // dist/engine.js is a Node module, never pasted: Auth0's script limit does not apply to it.
+    const share = x.file === 'engine.js' ? 'a Node module (no Auth0 limit)' : `${(x.bytes / 1000).toFixed(1)}% of Auth0's 100 KB`;
+    console.log(`${x.file.padEnd(20)} ${String(x.bytes).padStart(7)} bytes  ${share}`);
   }
 }
 

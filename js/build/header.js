@@ -15,22 +15,39 @@ function settingsLine(keys) {
   return `${names(true)}; optional: ${names(false)}`;
 }
 const SETTINGS = '__SETTINGS__';
+const { SOURCES, scriptEntries } = require('../sources');
+
+/**
+ * Each source's Login and Get User scripts (js/sources.js: `from` says where the users come from,
+ * `setup` the line that points at the source's own setup, if any): the paste lines are the same for
+ * every source, as the scripts go to the same place.
+ */
+const PASTE = {
+  login: [
+    'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
+    'turn on "Use my own database", paste into Database Action Scripts > Login,',
+    'and turn on "Import Users to Auth0" on the Settings tab.'
+  ],
+  get_user: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.']
+};
+const TITLE = { login: 'Login script', get_user: 'Get User script' };
+const SOURCE_SCRIPTS = Object.fromEntries(
+  scriptEntries().map((e) => {
+    const src = SOURCES[e.source];
+    const setup = e.kind === 'login' && src.setup ? [src.setup] : [];
+    return [
+      e.file,
+      {
+        title: `${TITLE[e.kind]} for lazy migration from ${src.from} (source: ${e.source})`,
+        paste: [...PASTE[e.kind], ...setup],
+        reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
+      }
+    ];
+  })
+);
 
 const WHERE = {
-  'login.js': {
-    title: 'Login script for lazy migration from the old tenant (source: auth0)',
-    paste: [
-      'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
-      'turn on "Use my own database", paste into Database Action Scripts > Login,',
-      'and turn on "Import Users to Auth0" on the Settings tab.'
-    ],
-    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
-  },
-  'get_user.js': {
-    title: 'Get User script for lazy migration from the old tenant (source: auth0)',
-    paste: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.'],
-    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
-  },
+  ...SOURCE_SCRIPTS,
   'metadata-action.js': {
     title: 'post-login Action for the OLD tenant: metadata claims + migration mark',
     paste: ['OLD tenant > Actions > Library > Create Action > Build from scratch, trigger Login / Post Login;', 'paste, add the secrets, Deploy, then add it to Actions > Triggers > post-login.'],
@@ -50,36 +67,6 @@ const WHERE = {
     title: 'the migration module for Node tools (not an Auth0 script)',
     paste: ['nowhere: `require` it from Node (the command line does).'],
     reads: 'nothing by itself: callers pass the settings'
-  },
-  'rest/login.js': {
-    title: 'Login script for lazy migration from a user store (source: rest)',
-    paste: [
-      'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
-      'turn on "Use my own database", paste into Database Action Scripts > Login,',
-      'and turn on "Import Users to Auth0" on the Settings tab.',
-      'The user store must serve the contract in docs/rest-contract.md.'
-    ],
-    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
-  },
-  'rest/get_user.js': {
-    title: 'Get User script for lazy migration from a user store (source: rest)',
-    paste: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.'],
-    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
-  },
-  'oidc/login.js': {
-    title: 'Login script for lazy migration from an OpenID provider (source: oidc)',
-    paste: [
-      'NEW tenant > Authentication > Database > (your connection) > Custom Database:',
-      'turn on "Use my own database", paste into Database Action Scripts > Login,',
-      'and turn on "Import Users to Auth0" on the Settings tab.',
-      'Provider setup: docs/oidc-source.md.'
-    ],
-    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
-  },
-  'oidc/get_user.js': {
-    title: 'Get User script for lazy migration from an OpenID provider (source: oidc)',
-    paste: ['NEW tenant > Authentication > Database > (your connection) > Custom Database:', 'paste into Database Action Scripts > Get User.'],
-    reads: `connection settings (Custom Database > Settings): ${SETTINGS}`
   },
   'metadata-rule.js': {
     title: 'legacy Rule for the OLD tenant (Rules reached end of life on 18 Nov 2026: use metadata-action.js)',

@@ -19,9 +19,10 @@ const MODULES = ['run.js', 'instance.js', 'decode91.js', 'transport.js', 'verify
 /**
  * Modules only one source's scripts carry, pasted after the shared ones: the rest source signs
  * its requests (sign.js); the auth0 source's wasm never asks to, so its scripts go without
- * (118 bytes of minified script, measured).
+ * (118 bytes of minified script, measured). The firebase source signs its service account's
+ * assertion with RS256 (sign-rs256.js, the same `almSign` for its own kind of signature).
  */
-const SOURCE_MODULES = { auth0: [], rest: ['sign.js'], oidc: [] };
+const SOURCE_MODULES = { auth0: [], rest: ['sign.js'], oidc: [], firebase: ['sign-rs256.js'], cognito: ['sign.js'] };
 const TEMPLATE = 'embedded.js';
 
 /** The exports line `file` must end with: each top-level function it declares, in order. */

@@ -180,12 +180,15 @@ function exportHandle(label, { file, jobId, connectionId: connId, wholeTenant, c
  * "nobody left behind". `dir`: a working folder (the downloads, the join's files); the new tenant's
  * export is removed after the plan, the old one kept (tail reuses it). `oldFields` / `newFields`: what
  * each export carries (status counts with fewer: count-method.js). `onImport`, `allow`, `leftBehind`,
- * `watch`: see join.js. Returns {oldExport, newExport, plan}: the plan's lists as {count, items (first 1000)}.
+ * `watch`: see join.js. `listed`: a source other than an Auth0 tenant (old-side.js): its listing
+ * (stream/listing.js) takes the old export's place, its records mapped by the engine already, and
+ * an empty listing is refused like an empty export. Returns {oldExport, newExport, plan}: the plan's
+ * lists as {count, items (first 1000)}.
  */
 async function exportAndPlan(
   oldClient,
   newClient,
-  { settings, target, engine, pollMs, out, skip = null, oldFields = OLD_FIELDS, newFields = NEW_FIELDS, dir, reuseOld = null, onImport, allow, leftBehind = false, watch = null }
+  { settings, target, engine, pollMs, out, skip = null, oldFields = OLD_FIELDS, newFields = NEW_FIELDS, dir, reuseOld = null, onImport, allow, leftBehind = false, watch = null, listed = null }
 ) {
   const progress = new Progress(out, { phase: 'export' });
   let oldExport;
@@ -194,7 +197,9 @@ async function exportAndPlan(
     [oldExport, newExport] = await Promise.all([
       reuseOld
         ? exportHandle(oldClient.label, { ...reuseOld, connection: settings.Connection })
-        : exportUsers(oldClient, { connection: settings.Connection, fields: oldFields, pollMs, out, progress, dir, name: 'old-export' }),
+        : listed
+          ? listed.list({ dir, name: 'old-list' })
+          : exportUsers(oldClient, { connection: settings.Connection, fields: oldFields, pollMs, out, progress, dir, name: 'old-export' }),
       exportUsers(newClient, { connection: target.connection, fields: newFields, pollMs, out, progress, dir, name: 'new-export' }),
     ]);
   } finally {
@@ -203,12 +208,16 @@ async function exportAndPlan(
   const joinDir = fs.mkdtempSync(path.join(dir, 'join-'));
   let plan;
   try {
-    plan = await planFromExports({ oldRecords: oldExport.records(), newRecords: newExport.records(), engine, settings, dir: joinDir, skip, onImport, allow, leftBehind, watch });
+    const mapRecord = listed ? (rec) => rec.import : null;
+    plan = await planFromExports({ oldRecords: oldExport.records(), newRecords: newExport.records(), engine, settings, dir: joinDir, skip, onImport, allow, leftBehind, watch, mapRecord });
   } finally {
     fs.rmSync(joinDir, { recursive: true, force: true });
     fs.rmSync(newExport.file, { force: true });
   }
-  requireUsers(oldClient, settings.Connection, oldExport.stats, { wholeTenant: oldExport.wholeTenant, optionHint: '--connection / ALM_CONNECTION' });
+  if (listed && !oldExport.stats.kept) {
+    throw new UpstreamError(`${oldClient.label}: the listing holds no user: nothing to count or migrate`, { hint: listed.emptyHint });
+  }
+  if (!listed) requireUsers(oldClient, settings.Connection, oldExport.stats, { wholeTenant: oldExport.wholeTenant, optionHint: '--connection / ALM_CONNECTION' });
   return { oldExport, newExport, plan };
 }
 

@@ -38,6 +38,15 @@ const METHODS = {
     label: 'export jobs of every profile field the tail imports (--full)',
     cannotTell: null,
   },
+  // A rest or oidc source has no export job: its listing (stream/listing.js) carries whole
+  // profiles, mapped as the tail imports them, so it tells everything --full does.
+  listed: {
+    name: 'listing',
+    oldFields: [],
+    newFields: bulk.NEW_FIELDS,
+    label: "the source's own listing of every user, whole profiles mapped as the tail imports them (old side), and an export job of user_id, email (new tenant)",
+    cannotTell: null,
+  },
 };
 
 /** The method a run uses: --full, else the cheaper `ids`. */

@@ -17,6 +17,9 @@ const SECRET_HELP = {
   ALM_REST_SHARED_SECRET: '--source rest: the secret the user store and the scripts sign with (setting Shared_Secret)',
   ALM_OIDC_CLIENT_SECRET: '--source oidc: the OpenID Connect client secret (setting Client_Secret)',
   ALM_OIDC_OKTA_API_TOKEN: '--source oidc with Lookup okta: a read-only Okta API token (setting Okta_API_Token)',
+  ALM_COGNITO_CLIENT_SECRET: "--source cognito: the app client's secret, if it has one (setting Client_Secret)",
+  ALM_COGNITO_SECRET_ACCESS_KEY: "--source cognito: the IAM access key's secret, for ListUsers (setting Secret_Access_Key)",
+  ALM_FIREBASE_SERVICE_ACCOUNT_KEY: "--source firebase: the service account's private key, the key file's private_key (setting Service_Account_Private_Key)",
 };
 
 /** The other variables without a flag, read directly by one module (named here so help lists them). */

@@ -54,7 +54,16 @@ const DIST = {
 };
 
 /** The rest and oidc sources' secrets (js/cli/source.js) are here too: masked, refused as flags, allowed in --secrets-file. */
-const SECRET_ENV = Object.freeze(['ALM_CLIENT_SECRET', 'ALM_NEW_CLIENT_SECRET', 'ALM_REST_SHARED_SECRET', 'ALM_OIDC_CLIENT_SECRET', 'ALM_OIDC_OKTA_API_TOKEN']);
+const SECRET_ENV = Object.freeze([
+  'ALM_CLIENT_SECRET',
+  'ALM_NEW_CLIENT_SECRET',
+  'ALM_REST_SHARED_SECRET',
+  'ALM_OIDC_CLIENT_SECRET',
+  'ALM_OIDC_OKTA_API_TOKEN',
+  'ALM_COGNITO_CLIENT_SECRET',
+  'ALM_COGNITO_SECRET_ACCESS_KEY',
+  'ALM_FIREBASE_SERVICE_ACCOUNT_KEY',
+]);
 /** Setting keys that hold secrets: refused from --setting, masked in output. */
 const SECRET_SETTING = /secret|password|token|private|credential/i;
 

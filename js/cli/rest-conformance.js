@@ -20,6 +20,7 @@
 const crypto = require('node:crypto');
 const { createContainer } = require('../sandbox');
 const net = require('./net');
+const { firstPage, CannotList } = require('./stream/listing');
 
 /** The contract's numbers (src/rest/settings.rs `limits`), needed to build the requests sent here. */
 const REPLAY_WINDOW_S = 300;
@@ -38,6 +39,8 @@ const FIX = {
   profile: 'the 200 reply must be the profile of docs/rest-contract.md "The profile": user_id a string, email equal to the identifier, known fields of their type',
   same: 'the password check and the lookup must return the same profile for a user (Auth0 compares them)',
   json: 'every reply must be a JSON object (content-type application/json) shorter than 64 KiB',
+  list: 'serve POST {Base_URL}/list-users as docs/rest-contract.md "Listing users" says: signed like the others, {"users": [profile...], "next_cursor": "..." | null}, each profile as find-user returns it',
+  listMissing: 'optional: tail, status and retire --deploy need it to find the users who never log in; implement docs/rest-contract.md "Listing users", or import those users yourself',
   agree: 'answer each code with its status (docs/rest-contract.md "Replies"): 401 wrong_credentials/bad_signature/stale_timestamp, 403 blocked/password_reset_required, 404 not_found, 423 locked',
 };
 
@@ -110,7 +113,7 @@ const scriptWhy = (report) => (report.error ? report.error.message : `the outcom
  * {login, get_user} texts of dist/rest; `settings` the checked rest settings; `user` and `password`
  * the operator's test user (both or neither). Returns nothing; every finding is a list item.
  */
-async function checkRestStore(list, S, { scripts, settings, user, password, out }) {
+async function checkRestStore(list, S, { scripts, settings, user, password, out, engine = null }) {
   const replies = [];
   const madeUp = `alm-doctor-${crypto.randomBytes(6).toString('hex')}@example.invalid`;
 
@@ -225,6 +228,26 @@ async function checkRestStore(list, S, { scripts, settings, user, password, out 
     disagree.length ? disagree.map(([what, r]) => `${what}: ${shown(r)}`).join('; ') : 'every error reply carries a code of its status',
     FIX.agree
   );
+
+  // 5. The optional list call (the command line's tail, status, retire): its first page, read and
+  // mapped by the engine exactly as tail reads it (stream/listing.js, src/rest/list.rs).
+  await checkListCall(list, S, { settings, engine, secretOk, needsSecret });
+}
+
+/** The optional rule: the first page of `POST /list-users`, or why the store has none. */
+async function checkListCall(list, S, { settings, engine, secretOk, needsSecret }) {
+  const name = 'optional list call: POST /list-users (tail, status, retire)';
+  if (!engine || typeof engine.listStep !== 'function') return list.add(S, name, 'skip', 'dist/engine.js has no listStep; build again (`make dist`)');
+  if (!secretOk) return list.add(S, name, 'skip', needsSecret);
+  try {
+    const page = await firstPage(engine, { source: 'rest', settings, label: 'list-users' });
+    const bad = page.records.filter((r) => r.import && r.import.error);
+    if (bad.length) return list.add(S, name, 'fail', `${bad.length} listed user(s) do not pass the profile schema, e.g. ${bad[0].id}: ${bad[0].import.error}`, FIX.profile);
+    return list.add(S, name, 'ok', `the first page lists ${page.records.length} user(s)${page.more ? ', and names a next page' : ', the last'}`);
+  } catch (err) {
+    if (err instanceof CannotList) return list.add(S, name, 'warn', 'not served (HTTP 404)', FIX.listMissing);
+    return list.add(S, name, 'fail', err.message, FIX.list);
+  }
 }
 
 module.exports = { checkRestStore, runRecorded, REPLAY_WINDOW_S };

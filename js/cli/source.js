@@ -52,6 +52,56 @@ const OIDC_PROVIDER = {
 };
 
 /**
+ * --source firebase: the project. The Web API key is not a secret (apps ship it) and may be a flag;
+ * the service account's private key is one: only ALM_FIREBASE_SERVICE_ACCOUNT_KEY (environment or
+ * --secrets-file). The emulator host has a variable of its own, not Firebase's
+ * FIREBASE_AUTH_EMULATOR_HOST: that one, left set for other tools, would silently turn a real
+ * migration's checks into emulator checks.
+ */
+const FIREBASE_PROJECT = {
+  'firebase-project-id': { type: 'string', arg: 'ID', env: 'ALM_FIREBASE_PROJECT_ID', setting: 'Project_ID', help: 'the Firebase project id (setting Project_ID)' },
+  'firebase-api-key': { type: 'string', arg: 'KEY', env: 'ALM_FIREBASE_API_KEY', setting: 'API_Key', help: "the project's Web API key (setting API_Key; not a secret)" },
+  'firebase-service-account': {
+    type: 'string',
+    arg: 'EMAIL',
+    env: 'ALM_FIREBASE_SERVICE_ACCOUNT_EMAIL',
+    setting: 'Service_Account_Email',
+    help: 'the service account get_user reads users with (setting Service_Account_Email); its private key: ALM_FIREBASE_SERVICE_ACCOUNT_KEY',
+  },
+  'firebase-emulator-host': {
+    type: 'string',
+    arg: 'HOST:PORT',
+    env: 'ALM_FIREBASE_EMULATOR_HOST',
+    setting: 'Emulator_Host',
+    help: 'tests only: a Firebase Auth emulator on loopback, e.g. 127.0.0.1:9099 (setting Emulator_Host)',
+  },
+};
+
+/**
+ * --source cognito: the user pool. The app client's secret and the IAM key's secret are secrets:
+ * only ALM_COGNITO_CLIENT_SECRET and ALM_COGNITO_SECRET_ACCESS_KEY (environment or --secrets-file).
+ */
+const COGNITO_POOL = {
+  'cognito-region': { type: 'string', arg: 'REGION', env: 'ALM_COGNITO_REGION', setting: 'Region', help: "the user pool's AWS region, e.g. eu-west-1 (setting Region)" },
+  'cognito-user-pool-id': { type: 'string', arg: 'ID', env: 'ALM_COGNITO_USER_POOL_ID', setting: 'User_Pool_ID', help: 'the user pool id (setting User_Pool_ID)' },
+  'cognito-client-id': {
+    type: 'string',
+    arg: 'ID',
+    env: 'ALM_COGNITO_CLIENT_ID',
+    setting: 'Client_ID',
+    help: 'the app client with USER_PASSWORD_AUTH (setting Client_ID); its secret, if any: ALM_COGNITO_CLIENT_SECRET',
+  },
+  'cognito-access-key-id': {
+    type: 'string',
+    arg: 'ID',
+    env: 'ALM_COGNITO_ACCESS_KEY_ID',
+    setting: 'Access_Key_ID',
+    help: 'the IAM access key allowed cognito-idp:ListUsers (setting Access_Key_ID); its secret: ALM_COGNITO_SECRET_ACCESS_KEY',
+  },
+  'cognito-endpoint': { type: 'string', arg: 'URL', env: 'ALM_COGNITO_ENDPOINT', setting: 'Endpoint', help: 'tests only: an emulator instead of Cognito (setting Endpoint)' },
+};
+
+/**
  * What the command line adds to each source of js/sources.js: its options group, its secret, and
  * the fix lines of deploy's settings probes (proof.js) when they are not the auth0 source's.
  */
@@ -79,6 +129,31 @@ const CLI = {
       get_user: 'check Lookup and its settings: SCIM, the bearer client and its scope; Keycloak, the client\'s view-users role; Okta, ALM_OIDC_OKTA_API_TOKEN (docs/oidc-source.md "At the provider")',
       login:
         'check Issuer (--oidc-issuer), Client_ID and ALM_OIDC_CLIENT_SECRET, and that the client may use the password grant (Keycloak: Direct access grants; Okta: Resource Owner Password) (docs/oidc-source.md "At the provider")',
+    },
+  },
+  firebase: {
+    group: FIREBASE_PROJECT,
+    title: 'Firebase project (--source firebase; other settings with --setting, e.g. User_ID_Prefix=fb-)',
+    secrets: [{ env: 'ALM_FIREBASE_SERVICE_ACCOUNT_KEY', setting: 'Service_Account_Private_Key' }],
+    doc: 'docs/firebase-source.md',
+    fixes: {
+      get_user:
+        'check Project_ID (--firebase-project-id), Service_Account_Email (--firebase-service-account) and ALM_FIREBASE_SERVICE_ACCOUNT_KEY, and that the service account has the Firebase Authentication Viewer role (docs/firebase-source.md "In Firebase")',
+      login: 'check API_Key (--firebase-api-key) and Project_ID, and that Email/Password sign-in is enabled (docs/firebase-source.md "In Firebase")',
+    },
+  },
+  cognito: {
+    group: COGNITO_POOL,
+    title: 'Amazon Cognito user pool (--source cognito; other settings with --setting, e.g. User_ID_Prefix=cog-)',
+    secrets: [
+      { env: 'ALM_COGNITO_CLIENT_SECRET', setting: 'Client_Secret' },
+      { env: 'ALM_COGNITO_SECRET_ACCESS_KEY', setting: 'Secret_Access_Key' },
+    ],
+    doc: 'docs/cognito-source.md',
+    fixes: {
+      get_user:
+        'check Region, User_Pool_ID, Access_Key_ID (--cognito-access-key-id) and ALM_COGNITO_SECRET_ACCESS_KEY, and that the IAM key may call cognito-idp:ListUsers on the pool (docs/cognito-source.md "In AWS")',
+      login: 'check Client_ID (--cognito-client-id) and ALM_COGNITO_CLIENT_SECRET, and that the app client allows USER_PASSWORD_AUTH (docs/cognito-source.md "In AWS")',
     },
   },
 };
@@ -164,17 +239,50 @@ function hasSourceSettings(ctx, src) {
 }
 
 /**
- * For the commands that need every user of the source (export jobs): a source that cannot list
- * them is refused (exit 2) before any request, with why and what to do instead. `why`: the
- * command's own reason, said first (export writes the auth0 source's files only).
+ * For the commands that need every user of the source (an export job for the auth0 source, the
+ * engine's listing for rest and oidc): a source that cannot list them is refused (exit 2) before any
+ * request, with why and what to do instead. `why`: the command's own reason to refuse every source
+ * but auth0, said first (export writes the auth0 source's files only).
  */
 function refuseUnlisted(ctx, command, why = null) {
   const src = pickSource(ctx);
-  if (!src.lists) return src;
-  const reason = why ? `${why}; and this source cannot list its users: ${src.lists}` : `this source cannot list its users: ${src.lists}`;
-  throw new UsageError(`${command} --source ${src.name}: ${reason}; nothing was done`, {
-    hint: `${command} works with --source auth0 only. With the ${src.name} source, users who never log in stay in your store: keep it serving until they have, or import them yourself (Auth0's bulk user import), then deploy the retired scripts by hand (dist/retired/)`,
+  if (src.name === DEFAULT || (!src.lists && !why)) return src;
+  if (!src.lists) {
+    throw new UsageError(`${command} --source ${src.name}: ${why}; nothing was done`, { hint: `${command} works with --source auth0 only` });
+  }
+  throw cannotList(command, src, why ? `${why}; and this source cannot list its users: ${src.lists}` : `this source cannot list its users: ${src.lists}`);
+}
+
+/**
+ * The refusal of a source that cannot list its users, for a reason known only once it was asked
+ * (stream/listing.js: a rest store without the optional list call, an oidc `Lookup` of none).
+ */
+function cannotList(command, src, reason) {
+  const fix =
+    src.name === 'rest'
+      ? 'implement the optional list call of docs/rest-contract.md ("Listing users") in your store (`doctor --source rest` checks it), or'
+      : src.name === 'oidc'
+        ? 'set Lookup to scim, keycloak or okta (docs/oidc-source.md), or'
+        : '';
+  return new UsageError(`${command} --source ${src.name}: ${reason}; nothing was done`, {
+    hint: `${fix ? `${fix} ` : ''}users who never log in stay in your ${src.name} source: keep it serving until they have, or import them yourself (Auth0's bulk user import), then deploy the retired scripts by hand (dist/retired/)`,
   });
 }
 
-module.exports = { SOURCE_OPTION, REST_STORE, OIDC_PROVIDER, SOURCE_GROUPS, CLI, pickSource, requireBuilt, sourceScripts, sourceSettings, hasSourceSettings, refuseUnlisted, whereOf };
+module.exports = {
+  SOURCE_OPTION,
+  REST_STORE,
+  OIDC_PROVIDER,
+  FIREBASE_PROJECT,
+  COGNITO_POOL,
+  SOURCE_GROUPS,
+  CLI,
+  pickSource,
+  requireBuilt,
+  sourceScripts,
+  sourceSettings,
+  hasSourceSettings,
+  refuseUnlisted,
+  cannotList,
+  whereOf,
+};

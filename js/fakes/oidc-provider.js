@@ -17,6 +17,12 @@
  * picks the key: `RS256` (default), `ES256`, `other-RS256` (a key the JWKS does not publish under
  * that kid's material), `ES256-as-RS256` (an ES256 signature under the RSA key's kid);
  * `requests` records each request (endpoint, method, url, headers, body).
+ *
+ * Listing (the command line's tail): without a filter each admin API pages through every user, as
+ * strictly as its lookups parse filters: SCIM `startIndex` (1-based) and `count`, Keycloak `first`
+ * and `max`, Okta `limit` and `after` with a `Link: <..>; rel="next"` header; a page holds at most
+ * `pageCap` users (option, default 100), as real providers cap what they serve. A paging value
+ * that is not a number in range is a 400.
  */
 const crypto = require('node:crypto');
 const { listenHttps } = require('./loopback-https');
@@ -55,6 +61,13 @@ async function startOidcProvider(options = {}) {
   const clientSecret = options.clientSecret || crypto.randomBytes(24).toString('base64url');
   const oktaToken = options.oktaToken || crypto.randomBytes(24).toString('base64url');
   const users = (options.users || SAMPLE_USERS).map((u) => ({ ...u }));
+  const pageCap = options.pageCap || 100;
+  /** A paging query value: an integer from `min` to `max`, `dflt` when absent, else null (a 400). */
+  const intParam = (q, name, dflt, min, max) => {
+    const v = q.get(name);
+    if (v === null) return dflt;
+    return /^\d{1,9}$/.test(v) && Number(v) >= min && Number(v) <= max ? Number(v) : null;
+  };
   const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -180,6 +193,13 @@ async function startOidcProvider(options = {}) {
   function scim(req, url) {
     const b = bearer(req);
     if (!b || b.user) return [401, { schemas: [], status: '401', detail: 'a client-credentials token is required' }];
+    if (url.searchParams.get('filter') === null) {
+      const start = intParam(url.searchParams, 'startIndex', 1, 1, 1e9);
+      const count = intParam(url.searchParams, 'count', pageCap, 0, 1e9);
+      if (start === null || count === null) return [400, { schemas: [], status: '400', scimType: 'invalidValue' }];
+      const page = users.slice(start - 1, start - 1 + Math.min(count, pageCap));
+      return [200, { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: users.length, itemsPerPage: page.length, startIndex: start, Resources: page.map(scimUser) }];
+    }
     const f = parseEq(url.searchParams.get('filter'));
     if (!f || !['emails.value', 'userName'].includes(f.attr)) return [400, { schemas: [], status: '400', scimType: 'invalidFilter' }];
     const found = users.filter((u) => (f.attr === 'userName' ? u.username === f.value.toLowerCase() : u.email.toLowerCase() === f.value.toLowerCase()));
@@ -190,6 +210,12 @@ async function startOidcProvider(options = {}) {
     const b = bearer(req);
     if (!b || b.user) return [401, { error: 'HTTP 401 Unauthorized' }];
     const q = url.searchParams;
+    if (q.get('email') === null && q.get('username') === null) {
+      const first = intParam(q, 'first', 0, 0, 1e9);
+      const max = intParam(q, 'max', 100, 1, 1e9);
+      if (first === null || max === null) return [400, { error: 'invalid paging' }];
+      return [200, users.slice(first, first + Math.min(max, pageCap)).map(keycloakUser)];
+    }
     if (q.get('exact') !== 'true') return [400, { error: 'the scripts always ask for exact matches' }];
     const email = q.get('email');
     const username = q.get('username');
@@ -199,6 +225,16 @@ async function startOidcProvider(options = {}) {
 
   function okta(req, url) {
     if (req.headers.authorization !== `SSWS ${oktaToken}`) return [401, { errorCode: 'E0000011', errorSummary: 'Invalid token provided' }];
+    if (url.searchParams.get('search') === null) {
+      const limit = intParam(url.searchParams, 'limit', 200, 1, 200);
+      const after = url.searchParams.get('after');
+      const from = after === null ? 0 : users.findIndex((u) => u.sub === after) + 1;
+      if (limit === null || from < 0 || (after !== null && from === 0)) return [400, { errorCode: 'E0000031', errorSummary: 'Invalid paging' }];
+      const page = users.slice(from, from + Math.min(limit, pageCap));
+      const more = from + page.length < users.length;
+      const link = more ? { link: `<${provider.origin}/api/v1/users?after=${encodeURIComponent(page[page.length - 1].sub)}&limit=${limit}>; rel="next"` } : {};
+      return [200, page.map(oktaUser), { link: `<${provider.origin}${url.pathname}${url.search}>; rel="self"${link.link ? `, ${link.link}` : ''}` }];
+    }
     const f = parseEq(url.searchParams.get('search'));
     if (!f || !['profile.email', 'profile.login'].includes(f.attr)) return [400, { errorCode: 'E0000031', errorSummary: 'Invalid search' }];
     const found = users.filter((u) => (f.attr === 'profile.login' ? u.username : u.email.toLowerCase()) === f.value.toLowerCase());
@@ -253,8 +289,8 @@ async function startOidcProvider(options = {}) {
       keycloak: () => keycloak(req, url),
       okta: () => okta(req, url),
     };
-    const [status, reply] = handlers[endpoint]();
-    return answer(status, reply);
+    const [status, reply, headers] = handlers[endpoint]();
+    return answer(status, reply, headers);
   }
 
   const listening = await listenHttps(ca, handle, { host: options.host, port: options.port });

@@ -17,6 +17,12 @@
  * `skipSignatureCheck` (any signature passes), `noReplayWindow` (any timestamp passes),
  * `wrongStatusForNotFound` (an unknown user is `400 {"error":"not_found"}`) and
  * `profileWithoutUserId` (the profile lacks `user_id`).
+ *
+ * The optional list call (`POST {base}/list-users`, docs/rest-contract.md "Listing users") pages
+ * through the users in the order given, at most `pageSize` (default 100) per page whatever the
+ * `limit` asked, its cursor the next user's position; blocked users carry `"blocked": true`.
+ * `noListCall: true` is a store without it (404, like any path it does not serve). A fault on
+ * `list-users` answers a page request instead (`{kind: 'profile', body}` for any 200 body).
  */
 const crypto = require('node:crypto');
 const { listenHttps } = require('./loopback-https');
@@ -118,6 +124,23 @@ async function startRestStore(options) {
     return [200, publicProfile(u, options)];
   }
 
+  /**
+   * list-users: `[status, body]`. The cursor is the next user's position as text, so a client that
+   * sends back what it got walks the list once; anything else is `400 bad_cursor`.
+   */
+  function listUsers(input) {
+    const { cursor, limit } = input || {};
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return [400, { error: 'bad_request' }];
+    if (cursor !== null && (typeof cursor !== 'string' || !/^[1-9]\d{0,8}$/.test(cursor))) return [400, { error: 'bad_cursor' }];
+    const all = options.users || [];
+    const from = cursor === null ? 0 : Number(cursor);
+    if (from > all.length) return [400, { error: 'bad_cursor' }];
+    const page = all.slice(from, from + Math.min(limit, options.pageSize || 100));
+    const next = from + page.length < all.length ? String(from + page.length) : null;
+    const users = page.map((u) => ({ ...publicProfile(u, options), ...(u.state === 'blocked' ? { blocked: true } : {}) }));
+    return [200, { users, next_cursor: next }];
+  }
+
   async function handle(req, res) {
     const chunks = [];
     let size = 0;
@@ -128,7 +151,9 @@ async function startRestStore(options) {
     }
     const body = Buffer.concat(chunks).toString('utf8');
     const path = req.url;
-    const endpoint = path === `${basePath}/verify-password` ? 'verify-password' : path === `${basePath}/find-user` ? 'find-user' : null;
+    const paths = { [`${basePath}/verify-password`]: 'verify-password', [`${basePath}/find-user`]: 'find-user' };
+    if (!options.noListCall) paths[`${basePath}/list-users`] = 'list-users';
+    const endpoint = Object.hasOwn(paths, path) ? paths[path] : null;
     const entry = { endpoint, path, headers: { ...req.headers }, body, status: null };
     store.requests.push(entry);
     const answer = (status, reply, headers = {}) => {
@@ -165,7 +190,8 @@ async function startRestStore(options) {
     } catch {
       return answer(400, { error: 'bad_request' });
     }
-    const [status, reply] = endpoint === 'verify-password' ? verifyPassword(input) : findUser(input);
+    const handlers = { 'verify-password': verifyPassword, 'find-user': findUser, 'list-users': listUsers };
+    const [status, reply] = handlers[endpoint](input);
     return answer(status, reply);
   }
 

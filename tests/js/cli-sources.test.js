@@ -8,7 +8,8 @@
  *   settings probed against the store first), then doctor --source rest finds them current;
  * - doctor --source rest: the conformance check passes on the reference store and, on each
  *   deliberately broken variant (the store's knobs), fails exactly the rule broken, with its fix;
- * - the commands that need every user of the source refuse one that cannot list them (exit 2);
+ * - export refuses every source but auth0 (exit 2); doctor warns of a store without the optional
+ *   list call (tail, status and retire for these sources: cli-sources-tail.test.js);
  * - try --source oidc: dist/oidc/*.js against the fake OpenID provider (js/fakes/oidc-provider.js);
  * - nothing printed holds the shared secret, a password or a seed secret.
  */
@@ -246,6 +247,7 @@ describe('doctor --source rest: the contract, rule by rule', () => {
         ["the test user's profile passes the contract", 'ok'],
         ['replies are JSON objects under 64 KiB', 'ok'],
         ['status and code agree', 'ok'],
+        ['optional list call: POST /list-users (tail, status, retire)', 'ok'],
       ]
     );
   });
@@ -254,7 +256,7 @@ describe('doctor --source rest: the contract, rule by rule', () => {
     [{ skipSignatureCheck: true }, ['signature enforced (401 bad_signature)'], /unsigned: 404 \{"error":"not_found"\}/],
     [{ noReplayWindow: true }, ['replay window enforced (401 stale_timestamp beyond 300 s)'], /660 s old: 404/],
     [{ wrongStatusForNotFound: true }, ['unknown user on find-user: 404 not_found', 'status and code agree'], /got 400 \{"error":"not_found"\}/],
-    [{ profileWithoutUserId: true }, ["the test user's profile passes the contract"], /user_id/],
+    [{ profileWithoutUserId: true }, ["the test user's profile passes the contract", 'optional list call: POST /list-users (tail, status, retire)'], /user_id/],
   ];
   for (const [knobs, rules, detail] of BROKEN) {
     it(`a store with ${Object.keys(knobs)[0]}: exit 1, fails ${rules.join(' and ')}, each with its fix`, async () => {
@@ -306,27 +308,52 @@ describe('doctor --source rest: the contract, rule by rule', () => {
   });
 });
 
-describe('commands that list every user refuse a source that cannot', () => {
-  for (const [command, args] of [
-    ['tail', ['--dry-run']],
-    ['status', []],
-    ['retire', ['--deploy', '--dry-run']],
-    ['export', ['--out', path.join(require('node:os').tmpdir(), 'alm-never-written')]],
-  ]) {
-    it(`${command} --source rest: exit 2, why, nothing done`, async () => {
-      const r = await h.runCli([command, ...args, '--json'], { env: restEnv(store) });
-      assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, new RegExp(`${command} --source rest: .*cannot list its users: docs/rest-contract\\.md has no call that lists users`));
-      assert.match(r.stderr, /; nothing was done\n/);
-      assert.equal(r.json.ok, false);
-    });
-  }
-
-  it('ALM_SOURCE=oidc is refused by tail the same way', async () => {
-    const r = await h.runCli(['tail', '--dry-run'], { env: { ALM_SOURCE: 'oidc' } });
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /tail --source oidc: this source cannot list its users: .*SCIM/);
+describe('export --source rest; a store without the list call is said so', () => {
+  it('export --source rest: the rest scripts and settings as Deploy CLI and Terraform files, the shared secret only as a keyword and a sensitive variable', async () => {
+    const out = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'alm-export-rest-'));
+    try {
+      const r = await h.runCli(['export', '--out', out, '--new-connection', 'Users', '--json'], { env: restEnv(store) });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.json.source, 'rest');
+      const folder = path.join(out, 'deploy-cli', 'database-connections', 'Users');
+      assert.equal(fs.readFileSync(path.join(folder, 'login.js'), 'utf8'), read('rest/login.js'));
+      assert.equal(fs.readFileSync(path.join(out, 'terraform', 'get_user.js'), 'utf8'), read('rest/get_user.js'));
+      const db = JSON.parse(fs.readFileSync(path.join(folder, 'database.json'), 'utf8'));
+      assert.deepEqual(db.options.configuration, { Base_URL: store.url, Shared_Secret: '##ALM_REST_SHARED_SECRET##' });
+      const cfg = JSON.parse(fs.readFileSync(path.join(out, 'deploy-cli', 'config.example.json'), 'utf8'));
+      assert.deepEqual(Object.keys(cfg.AUTH0_KEYWORD_REPLACE_MAPPINGS), ['ALM_REST_SHARED_SECRET']);
+      const tf = fs.readFileSync(path.join(out, 'terraform', 'auth0_connection.tf'), 'utf8');
+      assert.match(tf, /variable "alm_rest_shared_secret" \{\n {2}description = "The rest source's setting Shared_Secret \(ALM_REST_SHARED_SECRET\)\."\n {2}type {8}= string\n {2}sensitive {3}= true/);
+      assert.match(tf, /Shared_Secret = var\.alm_rest_shared_secret/);
+      assert.match(tf, new RegExp(`Base_URL {6}= "${store.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+      for (const f of r.json.files) assert.equal(fs.readFileSync(path.join(out, f.file), 'utf8').includes(SECRET), false, `${f.file} holds the secret`);
+      assert.match(r.stdout + r.stderr, /AUTH0_KEYWORD_REPLACE_MAPPINGS \{"ALM_REST_SHARED_SECRET": \.\.\.\}/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
+
+  it('export --source rest without the shared secret: exit 2 naming it (its rules need the value), nothing written', async () => {
+    const out = path.join(require('node:os').tmpdir(), `alm-never-written-${process.pid}`);
+    const r = await h.runCli(['export', '--out', out, '--new-connection', 'Users'], { env: restEnv(store, { ALM_REST_SHARED_SECRET: '' }) });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /Shared_Secret/);
+    assert.equal(fs.existsSync(out), false);
+  });
+
+  it('doctor --source rest: a store without the optional list call is a warning naming what needs it, not a failure', async () => {
+    const bare = await startStore({ noListCall: true });
+    try {
+      const r = await h.runCli(['doctor', '--json'], { env: restEnv(bare) });
+      assert.equal(r.code, 0, r.stdout);
+      const rule = r.json.checks.find((c) => c.name === 'optional list call: POST /list-users (tail, status, retire)');
+      assert.equal(rule.status, 'warn');
+      assert.match(rule.fix, /tail, status and retire --deploy need it/);
+    } finally {
+      await bare.close();
+    }
+  });
+  // tail, status and retire with --source rest and oidc: tests/js/cli-sources-tail.test.js.
 });
 
 describe('help and build name each source', () => {
@@ -334,7 +361,7 @@ describe('help and build name each source', () => {
     for (const c of ['try', 'deploy', 'doctor']) {
       const r = await h.runCli([c, '--help']);
       assert.equal(r.code, 0);
-      assert.match(r.stdout, /--source auth0\|rest\|oidc .*\[ALM_SOURCE\]/, c);
+      assert.match(r.stdout, /--source auth0\|rest\|oidc(\|[a-z0-9]+)* .*\[ALM_SOURCE\]/, c);
       assert.match(r.stdout, /--rest-base-url URL .*\[ALM_REST_BASE_URL\]/, c);
     }
     const deploy = await h.runCli(['deploy', '--help']);

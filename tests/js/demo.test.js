@@ -49,6 +49,16 @@ test('the demo migrates the sample population and prints no password or secret',
     'the oidc part shows every outcome'
   );
 
+  // Every source's part (js/demo-source.js DEMOS): its summary line, all steps as expected.
+  const { DEMOS } = require('../../js/demo-source');
+  assert.deepEqual(
+    DEMOS.map((d) => d.source),
+    ['rest', 'oidc', 'firebase', 'cognito']
+  );
+  for (const d of DEMOS) {
+    assert.match(out, new RegExp(`^${d.source} source: ${d.steps.length} of ${d.steps.length} steps as expected, \\d+ requests to the ${d.noun}$`, 'm'), d.source);
+  }
+
   const { users, clients } = seed();
   const { SAMPLE_USERS } = require('../../js/fakes/rest-store');
   const { SAMPLE_USERS: OIDC_USERS } = require('../../js/fakes/oidc-provider');
@@ -60,6 +70,9 @@ test('the demo migrates the sample population and prints no password or secret',
     ...STEPS.map((s) => s[2]).filter(Boolean),
     ...OIDC_USERS.map((u) => u.password),
     ...oidc.STEPS.map((s) => s[2]).filter(Boolean),
+    ...require('../../js/fakes/cognito').SAMPLE_USERS.map((u) => u.password),
+    ...require('../../js/fakes/firebase').SAMPLE_USERS.map((u) => u.password),
+    ...DEMOS.flatMap((d) => d.steps.map((s) => s[2])).filter(Boolean),
   ];
   for (const s of secrets) assert.ok(!out.includes(s), `the demo printed a secret (${s.length} chars)`);
 });

@@ -25,6 +25,10 @@ const FILES = [
   'rest/get_user.js',
   'oidc/login.js',
   'oidc/get_user.js',
+  'firebase/login.js',
+  'firebase/get_user.js',
+  'cognito/login.js',
+  'cognito/get_user.js',
 ];
 
 /** The script with its per-build parts replaced by fixed markers. */

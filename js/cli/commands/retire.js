@@ -16,9 +16,9 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../options');
+const { OLD_TENANT, NEW_TENANT, DIST, newTenant } = require('../options');
 const { distDir, readDist, loadEngine, DEFAULT_DIST } = require('../dist');
-const { oldTenantClient, newTenantClient } = require('../auth0');
+const { newTenantClient } = require('../auth0');
 const bulk = require('../bulk');
 const { IMPORT_LIST } = require('../stream/join');
 const { deployToConnection } = require('./deploy');
@@ -26,7 +26,8 @@ const { runMake } = require('./build');
 const { BACKUP_OPTIONS } = require('../backup');
 const { PLAN_OPTIONS, planMode } = require('../plan');
 const { EXIT, UsageError } = require('../errors');
-const { SOURCE_OPTION, refuseUnlisted } = require('../source');
+const { SOURCE_OPTION, SOURCE_GROUPS, refuseUnlisted } = require('../source');
+const { oldSide } = require('../old-side');
 
 const SHOWN_TEXT = 50;
 const SHOWN_JSON = 1000;
@@ -54,30 +55,33 @@ function pollOption(values) {
  * the old users of the connection who are neither in the new tenant nor blocked, the first IMPORT_LIST
  * of them by name (counts.leftBehind has them all) and the digest of all of them.
  */
-async function leftBehind(ctx, { settings, target, engine, pollMs }) {
+async function leftBehind(ctx, { side, target, engine, pollMs }) {
   const { out } = ctx;
-  const oldClient = oldTenantClient(settings, out);
+  const { settings } = side;
+  const oldClient = side.client;
   const newClient = newTenantClient(target, out);
-  out.info('checking that nobody is left behind: exporting both tenants (as `tail` does)');
+  out.info(`checking that nobody is left behind: ${side.listed ? 'listing the source and exporting the new tenant' : 'exporting both tenants'} (as \`tail\` does)`);
   // Streamed (bulk.js): counts, and who is left behind (named up to IMPORT_LIST, digested all).
   const work = bulk.tempWorkDir();
   let p;
   try {
-    ({ plan: p } = await bulk.exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out, dir: work.dir, leftBehind: true }));
+    ({ plan: p } = await bulk.exportAndPlan(oldClient, newClient, { settings, target, engine, pollMs, out, dir: work.dir, leftBehind: true, listed: side.listed }));
   } finally {
     work.done();
   }
   const counts = { old: p.old, present: p.present.count, blocked: p.blocked.count, leftBehind: p.leftBehind.count };
-  out.line(`old tenant "${settings.Connection}": ${counts.old} user(s); in the new tenant: ${counts.present}; blocked: ${counts.blocked}; left behind: ${counts.leftBehind}`);
+  out.line(`${side.title}: ${counts.old} user(s); in the new tenant: ${counts.present}; blocked: ${counts.blocked}; left behind: ${counts.leftBehind}`);
   return { counts, leftBehind: p.leftBehind.items, digest: p.leftBehindDigest.value() };
 }
 
 /** Prints who would be left behind and refuses (exit 1); changes nothing. */
-function refuse(ctx, { counts, leftBehind: left }, settings) {
+function refuse(ctx, { counts, leftBehind: left }, side) {
   const { out } = ctx;
   const n = counts.leftBehind;
   out.line('');
-  out.line(`refused: ${n} user(s) of "${settings.Connection}" are neither in the new tenant nor blocked; the retired scripts would answer "no such user" to them for good:`);
+  out.line(
+    `refused: ${n} user(s) of ${side.listed ? side.title : `"${side.settings.Connection}"`} are neither in the new tenant nor blocked; the retired scripts would answer "no such user" to them for good:`
+  );
   for (const u of left.slice(0, SHOWN_TEXT)) out.line(`  ${u.user_id}  ${u.email === null ? '(no email)' : u.email}`);
   if (n > SHOWN_TEXT) out.line(`  ... and ${n - SHOWN_TEXT} more (--json lists up to ${SHOWN_JSON})`);
   const hint = `run \`auth0-lazy-migrate tail\` to import them, then \`retire --deploy\` again; to leave ${n === 1 ? 'this user' : `exactly these ${n}`} behind, add --accept-loss ${n}`;
@@ -101,23 +105,24 @@ function deployOptions(ctx) {
   const acceptLoss = acceptLossOption(values);
   const pollMs = pollOption(values);
   const mode = planMode(ctx, 'retire --deploy');
-  const settings = oldSettings(ctx, { connection: 'retire checks that every user of this old connection is in the new tenant' });
+  const side = oldSide(ctx, 'retire', { connection: 'retire checks that every user of this old connection is in the new tenant' });
   const target = newTenant(ctx);
-  return { acceptLoss, pollMs, mode, settings, target };
+  return { acceptLoss, pollMs, mode, side, target };
 }
 
-async function deploy(ctx, scripts, { acceptLoss, pollMs, mode, settings, target }) {
+async function deploy(ctx, scripts, { acceptLoss, pollMs, mode, side, target }) {
+  const { settings } = side;
   const { out } = ctx;
   const engine = loadEngine(distDir(ctx));
 
-  const guard = await leftBehind(ctx, { settings, target, engine, pollMs });
+  const guard = await leftBehind(ctx, { side, target, engine, pollMs });
   const n = guard.counts.leftBehind;
   if (acceptLoss !== undefined && acceptLoss !== n) {
     throw new UsageError(`--accept-loss ${acceptLoss} does not match: ${n} user(s) would be left behind`, {
       hint: n ? `review them with \`retire --deploy --dry-run\`; to leave exactly them behind, --accept-loss ${n}` : 'nobody is left behind: drop --accept-loss',
     });
   }
-  if (n > 0 && acceptLoss === undefined) return refuse(ctx, guard, settings);
+  if (n > 0 && acceptLoss === undefined) return refuse(ctx, guard, side);
   if (n > 0)
     out.warn(
       `--accept-loss ${n}: ${n} user(s) are left behind and will no longer be able to log in (${guard.leftBehind
@@ -201,7 +206,10 @@ An export with no old user at all (a mistyped --connection) is refused (exit 3).
 Then it prints the plan as \`deploy\` does and asks you to type yes on a terminal; off a terminal it
 needs --yes (exit 1 without). --dry-run runs the check and prints the changes, writes nothing.
 --plan-out FILE / --plan FILE: review the plan, then apply exactly it (refused, exit 1, if anything
-differs now, the users left behind included).`,
+differs now, the users left behind included).
+
+--source rest or oidc: every user of the source is read from its own listing instead of an export
+(as \`tail\` does); a source that cannot list is refused (exit 2), saying why.`,
   options: {
     ...SOURCE_OPTION,
     deploy: { type: 'boolean', help: "install them on the new tenant's connection" },
@@ -212,10 +220,6 @@ differs now, the users left behind included).`,
     build: { type: 'boolean', help: 'rebuild first (make dist)' },
     ...BACKUP_OPTIONS,
   },
-  groups: [
-    ['Old tenant (with --deploy: whose users must all be in the new tenant)', OLD_TENANT],
-    ['New tenant (with --deploy)', NEW_TENANT],
-    ['Build', DIST],
-  ],
+  groups: [['Old tenant (with --deploy: whose users must all be in the new tenant)', OLD_TENANT], ...SOURCE_GROUPS, ['New tenant (with --deploy)', NEW_TENANT], ['Build', DIST]],
   run,
 };

@@ -8,15 +8,16 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { OLD_TENANT, NEW_TENANT, DIST, oldSettings, newTenant } = require('../options');
+const { OLD_TENANT, NEW_TENANT, DIST, newTenant } = require('../options');
 const { distDir, loadEngine } = require('../dist');
-const { oldTenantClient, newTenantClient } = require('../auth0');
+const { newTenantClient } = require('../auth0');
 const bulk = require('../bulk');
 const lock = require('../lock');
 const { readState, writeState } = require('../state');
 const { EXIT, UsageError } = require('../errors');
-const { SOURCE_OPTION, refuseUnlisted } = require('../source');
-const { countMethod } = require('../count-method');
+const { SOURCE_OPTION, SOURCE_GROUPS } = require('../source');
+const { oldSide } = require('../old-side');
+const { countMethod, METHODS } = require('../count-method');
 const statusHtml = require('../status-html');
 
 const DAY_MS = 86400000;
@@ -59,8 +60,8 @@ function estimate(history, now, { windowDays, below, minDays = MIN_PACE_DAYS }) 
 
 async function run(ctx) {
   const { values, out } = ctx;
-  refuseUnlisted(ctx, 'status');
-  const settings = oldSettings(ctx, { connection: 'status counts the users of this connection of the old tenant' });
+  const side = oldSide(ctx, 'status', { connection: 'status counts the users of this connection of the old tenant' });
+  const { settings } = side;
   const target = newTenant(ctx);
   const pollMs = values['poll-interval'] === undefined ? 3000 : Number(values['poll-interval']);
   if (!Number.isInteger(pollMs) || pollMs < 10) throw new UsageError('--poll-interval must be an integer of at least 10 (ms)');
@@ -69,27 +70,27 @@ async function run(ctx) {
   const stateFile = path.resolve(values.state || ctx.env.ALM_STATUS_STATE || 'alm-status.json');
   const htmlFile = values.html === undefined ? null : path.resolve(values.html);
   const engine = loadEngine(distDir(ctx));
-  const oldClient = oldTenantClient(settings, out);
+  const oldClient = side.client;
   const newClient = newTenantClient(target, out);
   // One run at a time on this history file (a concurrent run would lose the other's entry).
   const held = lock.acquire(stateFile, { command: 'status', out });
   try {
-    return await report(ctx, { settings, target, pollMs, windowDays, stateFile, htmlFile, engine, oldClient, newClient });
+    return await report(ctx, { settings, target, pollMs, windowDays, stateFile, htmlFile, engine, oldClient, newClient, side });
   } finally {
     held.release();
   }
 }
 
-async function report(ctx, { settings, target, pollMs, windowDays, stateFile, htmlFile, engine, oldClient, newClient }) {
+async function report(ctx, { settings, target, pollMs, windowDays, stateFile, htmlFile, engine, oldClient, newClient, side }) {
   const { values, out } = ctx;
-  const key = { old: `${oldClient.domain}/${settings.Connection}`, new: `${newClient.domain}/${target.connection}` };
+  const key = { old: side.key, new: `${newClient.domain}/${target.connection}` };
   const state = readState(stateFile) || { version: 1, key, history: [] };
   if (state.key.old !== key.old || state.key.new !== key.new) {
     throw new UsageError(`${stateFile} belongs to another migration (${state.key.old} -> ${state.key.new})`, { hint: 'give another --state file' });
   }
 
   // The cheapest exact count (count-method.js): only the fields the counts read, unless --full.
-  const method = countMethod(values);
+  const method = side.listed ? METHODS.listed : countMethod(values);
   // Streamed (bulk.js, stream/join.js): the exports go to a temporary folder, the plan keeps counts.
   const work = bulk.tempWorkDir();
   let p;
@@ -103,6 +104,7 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, ht
       oldFields: method.oldFields,
       newFields: method.newFields,
       dir: work.dir,
+      listed: side.listed,
     }));
   } finally {
     work.done();
@@ -131,7 +133,7 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, ht
   const share = eligible > 0 ? counts.migrated / eligible : null;
 
   out.line(`count method: ${method.name}: ${method.label}`);
-  out.line(`old tenant "${settings.Connection}" (${oldClient.domain}): ${counts.old} user(s), ${counts.blocked} blocked`);
+  out.line(`${side.listed ? side.title : `${side.title} (${oldClient.domain})`}: ${counts.old} user(s), ${counts.blocked} blocked`);
   out.line(`new tenant "${target.connection}" (${newClient.domain}): ${counts.newTotal} user(s)${counts.newOnly ? `, ${counts.newOnly} of them not from the old tenant (signed up there)` : ''}`);
   if (share === null) out.line(`migrated: ${counts.migrated}; no user left to migrate: all ${counts.old} old user(s) are blocked`);
   else out.line(`migrated: ${counts.migrated} of ${eligible} (${(share * 100).toFixed(1)}%); remaining: ${counts.remaining}`);
@@ -149,7 +151,7 @@ async function report(ctx, { settings, target, pollMs, windowDays, stateFile, ht
   else if (est) out.line(`estimate: the remaining users fall below ${below} in about ${est.days.toFixed(1)} day(s) (${est.at.slice(0, 10)}), if logins keep this pace (they usually slow down)`);
   else if (rate) out.line('estimate: none (no progress in the window)');
   // The plan's lists are arrays, or {count, items} once streamed (bulk.js): read both.
-  const unmappable = method.name === 'full' ? (p.invalid.count ?? p.invalid.length) : null;
+  const unmappable = method.name !== 'ids' ? (p.invalid.count ?? p.invalid.length) : null;
   if (unmappable) {
     const e = (p.invalid.items || p.invalid)[0];
     out.warn(`${unmappable} old user(s) have a profile the tail cannot map (counted as remaining), e.g. ${e.user_id}: ${e.error}`);
@@ -189,7 +191,10 @@ totals stop at 1000). The export carries only the fields the counts read (user_i
 app_metadata); --full exports whole profiles, as tail does, and also checks each maps. It prints the
 count method it used. Each run is kept in a small history file, so repeated runs (e.g. daily) show the
 pace and estimate when the remaining users fall below --tail-below, the moment to run \`tail\`;
---html FILE writes that history as one self-contained page (chart, pace, projected date).`,
+--html FILE writes that history as one self-contained page (chart, pace, projected date).
+
+--source rest or oidc: the old side is the source's own listing of every user (count method
+"listing": whole profiles, each mapped as the tail imports it), not an export job.`,
   options: {
     ...SOURCE_OPTION,
     state: { type: 'string', arg: 'FILE', env: 'ALM_STATUS_STATE', help: 'history file (default ./alm-status.json)' },
@@ -199,11 +204,7 @@ pace and estimate when the remaining users fall below --tail-below, the moment t
     full: { type: 'boolean', help: 'export every profile field (as tail does) and check each maps; default: only the fields the counts read' },
     html: { type: 'string', arg: 'FILE', help: 'also write the history as one self-contained page: chart, pace, projected date' },
   },
-  groups: [
-    ["Old tenant (the scripts' settings)", OLD_TENANT],
-    ['New tenant', NEW_TENANT],
-    ['Build', DIST],
-  ],
+  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ...SOURCE_GROUPS, ['New tenant', NEW_TENANT], ['Build', DIST]],
   run,
   estimate,
   MIN_PACE_DAYS,

@@ -31,9 +31,9 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { OLD_TENANT, NEW_TENANT, DIST, BIN, oldSettings, newTenant } = require('../options');
+const { OLD_TENANT, NEW_TENANT, DIST, BIN, newTenant } = require('../options');
 const { distDir, loadEngine } = require('../dist');
-const { sleep, oldTenantClient, newTenantClient } = require('../auth0');
+const { sleep, newTenantClient } = require('../auth0');
 const bulk = require('../bulk');
 const { IMPORT_JOBS_AT_ONCE } = require('../../auth0-limits');
 const lock = require('../lock');
@@ -43,7 +43,8 @@ const { ChunkWriter, membersOfFile, membersOfText, readText } = require('../stre
 const { IMPORT_LIST } = require('../stream/join');
 const { FailureLog } = require('../stream/failures');
 const { EXIT, UsageError, UpstreamError } = require('../errors');
-const { SOURCE_OPTION, refuseUnlisted } = require('../source');
+const { SOURCE_OPTION, SOURCE_GROUPS } = require('../source');
+const { oldSide } = require('../old-side');
 const { PLAN_OPTIONS, planMode, stops, buildPlan, decide, distHash, planResult } = require('../plan');
 
 const REMINDER = 'Imported users have no password in the new tenant: they must use "Forgot password" (or be sent a password-reset email) to log in.';
@@ -58,13 +59,6 @@ function intOption(values, name, dflt, { min, max }) {
   const n = Number(values[name]);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
   return n;
-}
-
-function clients(ctx, settings, target) {
-  return {
-    old: oldTenantClient(settings, ctx.out),
-    neu: newTenantClient(target, ctx.out),
-  };
 }
 
 /** The work folder beside the state file: exports, import files, the join's files (alm-tail-state.work/). */
@@ -145,8 +139,9 @@ function writeRecord(o, users, job) {
 
 async function run(ctx) {
   const { values, out } = ctx;
-  refuseUnlisted(ctx, 'tail');
-  const settings = oldSettings(ctx, { connection: 'the tail exports this connection of the old tenant' });
+  // The old tenant's export, or a rest or oidc source's listing (old-side.js); refused before any request when it cannot list.
+  const side = oldSide(ctx, 'tail', { connection: 'the tail exports this connection of the old tenant' });
+  const { settings } = side;
   const target = newTenant(ctx);
   const pollMs = intOption(values, 'poll-interval', 3000, { min: 10, max: 600000 });
   const chunkBytes = intOption(values, 'chunk-bytes', bulk.DEFAULT_CHUNK_BYTES, { min: 1000, max: bulk.MAX_CHUNK_BYTES });
@@ -157,13 +152,14 @@ async function run(ctx) {
   const recordFile = path.resolve(values.record || ctx.env.ALM_TAIL_RECORD || path.join(path.dirname(stateFile), 'alm-imported.ndjson'));
   const skip = values['skip-users'] ? bulk.readUserList(values['skip-users'], '--skip-users') : null;
   const engine = loadEngine(distDir(ctx));
-  const { old: oldClient, neu: newClient } = clients(ctx, settings, target);
+  const oldClient = side.client;
+  const newClient = newTenantClient(target, out);
 
   // One run at a time on this state: two runs at once used to drop each other's jobs.
   const held = dryRun ? { release() {} } : lock.acquire(stateFile, { command: 'tail', out });
   try {
     // The state: which migration it belongs to, the jobs submitted so far.
-    const key = { old: `${oldClient.domain}/${settings.Connection}`, new: `${newClient.domain}/${target.connection}` };
+    const key = { old: side.key, new: `${newClient.domain}/${target.connection}` };
     let state = readState(stateFile);
     // A state that never got past its claim (e.g. a run stopped by a mistyped connection) holds
     // nothing to resume: the corrected command may take it over.
@@ -228,6 +224,9 @@ async function run(ctx) {
         engine,
         oldClient,
         newClient,
+        listed: side.listed,
+        title: side.title,
+        oldKey: side.key,
         state,
         save,
         claim,
@@ -331,7 +330,7 @@ async function resume(o, runReport) {
  */
 async function reusableExport(o) {
   const w = o.state.work && o.state.work.oldExport;
-  if (o.dryRun || !w) return null;
+  if (o.dryRun || !w || o.listed) return null; // a listing is made afresh each run
   const file = path.join(o.workDir, w.file);
   if (!fs.existsSync(file)) return null;
   const age = Date.now() - Date.parse(w.createdAt);
@@ -411,6 +410,7 @@ async function tail(ctx, o) {
       skip: o.skip,
       dir: base,
       reuseOld,
+      listed: o.listed,
       onImport: (u) => chunker.add(u),
       allow: reviewed ? (id) => reviewed.has(id) : null,
       watch,
@@ -418,6 +418,8 @@ async function tail(ctx, o) {
   } catch (err) {
     removeRunDir();
     if (temp) temp.done();
+    // A run that never got a state file (e.g. a source that cannot list) leaves no work folder either.
+    if (!o.dryRun && !fs.existsSync(o.stateFile)) fs.rmSync(o.workDir, { recursive: true, force: true });
     throw err;
   }
   const files = chunker.close();
@@ -425,7 +427,7 @@ async function tail(ctx, o) {
   restrictionReport(ctx, o.mode, p);
 
   const would = o.dryRun ? 'would be ' : '';
-  out.line(`old tenant "${o.settings.Connection}": ${p.old} user(s); already in the new tenant: ${p.present.count}; blocked (skipped): ${p.blocked.count}`);
+  out.line(`${o.title}: ${p.old} user(s); already in the new tenant: ${p.present.count}; blocked (skipped): ${p.blocked.count}`);
   out.line(`to import: ${p.toImport.count} user(s) in ${files.length} file(s) of at most ${o.chunkBytes} bytes`);
   if (p.conflicts.count) out.warn(`${p.conflicts.count} user(s) not imported: the new tenant has their email under another user id`);
   if (p.invalid.count) out.warn(`${p.invalid.count} record(s) could not be mapped (e.g. ${p.invalid.items[0].user_id}: ${p.invalid.items[0].error})`);
@@ -478,7 +480,7 @@ async function tail(ctx, o) {
     connection: { id: newExport.connectionId, name: o.target.connection },
     dist: distHash(ctx),
     settings: o.settings,
-    change: { 'old tenant': `${oldClient.domain}/${o.settings.Connection}`, ...(listed ? {} : { 'users to import': { count: p.toImport.count, sha256Sum: p.digest.value() } }) },
+    change: { 'old tenant': o.oldKey, ...(listed ? {} : { 'users to import': { count: p.toImport.count, sha256Sum: p.digest.value() } }) },
     users: listed ? toImport : null,
   });
   const gate = await decide(ctx, o.mode, doc, {
@@ -724,7 +726,11 @@ tenant is imported and listed; to leave out users deleted in the new tenant on p
 in --skip-users FILE (one old user id or email per line, # comments).
 
 Imported users have no password: they must use "Forgot password". The old tenant's Migration App
-exports the old users; the scopes each app needs are listed below (from js/cli/command-facts.js).`,
+exports the old users; the scopes each app needs are listed below (from js/cli/command-facts.js).
+
+--source rest or oidc: the users come from the source's own listing instead of an export (the rest
+contract's optional list call; SCIM, Keycloak's admin API or Okta's Users API), mapped by the same
+code as its scripts; a source that cannot list is refused, saying why (docs/runbook.md "Other sources").`,
   options: {
     ...SOURCE_OPTION,
     ...PLAN_OPTIONS,
@@ -736,10 +742,6 @@ exports the old users; the scopes each app needs are listed below (from js/cli/c
     'chunk-bytes': { type: 'string', arg: 'N', help: `largest import file in bytes (default ${bulk.DEFAULT_CHUNK_BYTES}, at most ${bulk.MAX_CHUNK_BYTES})` },
     'poll-interval': { type: 'string', arg: 'MS', help: 'how often to poll a job, in ms (default 3000)' },
   },
-  groups: [
-    ["Old tenant (the scripts' settings)", OLD_TENANT],
-    ['New tenant', NEW_TENANT],
-    ['Build', DIST],
-  ],
+  groups: [["Old tenant (the scripts' settings)", OLD_TENANT], ...SOURCE_GROUPS, ['New tenant', NEW_TENANT], ['Build', DIST]],
   run,
 };

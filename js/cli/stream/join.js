@@ -78,8 +78,10 @@ class SetDigest {
  * @param {Set<string>} [o.watch] new ids (a few: the users of a job tail could not confirm) whose
  *   presence in the new export is reported: `watchedPresent` (never logged in there: no password yet, as
  *   an import leaves them) and `watchedLoggedIn` (a login there since: a password, no reset needed)
+ * @param {(rec: object) => object} [o.mapRecord] a listed source's records come mapped by the engine
+ *   already (stream/listing.js: `rec.import`); default: the auth0 export record through importRecord
  */
-async function planFromExports({ oldRecords, newRecords, engine, settings, dir, skip = null, onImport = null, allow = null, leftBehind = false, watch = null }) {
+async function planFromExports({ oldRecords, newRecords, engine, settings, dir, skip = null, onImport = null, allow = null, leftBehind = false, watch = null, mapRecord = null }) {
   const newIds = new Partitions(dir, 'new-id');
   const newEmails = new Partitions(dir, 'new-email');
   let newCount = 0;
@@ -123,7 +125,7 @@ async function planFromExports({ oldRecords, newRecords, engine, settings, dir, 
   };
   try {
     for await (const rec of oldRecords) {
-      const r = engine.importRecord({ settings, user: rec });
+      const r = mapRecord ? mapRecord(rec) : engine.importRecord({ settings, user: rec });
       const newId = r.user ? `auth0|${r.user.user_id}` : null;
       const hit = listed(rec.user_id, newId, rec.email);
       if (hit) skipUsed.add(hit);
