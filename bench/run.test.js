@@ -213,19 +213,20 @@ test('the table: every section, both columns, budgets with a verdict; text and m
   assert.match(md, new RegExp(`Node ${results.meta.node.replace(/\./g, '\\.')}`));
 });
 
-test('per source: every built source sized; the rest and oidc sources cold and warm beside auth0, against their fakes', () => {
+test("per source: every built source sized; each source the bench times (its demo's fake) cold and warm beside auth0; the others '-'", () => {
   const perSource = require('./lib/sources');
   const { NAMES } = require('../js/sources');
   const s = results.sources;
   assert.deepEqual(Object.keys(s.sizes), NAMES);
-  for (const name of ['auth0', 'rest', 'oidc']) {
+  for (const name of NAMES) {
     for (const kind of ['login', 'get_user']) {
       finite(s.sizes[name][kind].bytes, `${name} ${kind} bytes`);
       assert.equal(s.sizes[name][kind].shareOfLimit, s.sizes[name][kind].bytes / results.sizes.limitBytes);
     }
   }
   assert.equal(s.sizes.auth0.login.bytes, results.sizes.scripts.dist.login.bytes, 'the auth0 source is the dist column');
-  for (const name of ['rest', 'oidc']) {
+  assert.deepEqual(perSource.MEASURED_NAMES, ['rest', 'oidc', 'cognito'], 'every source but firebase (see js/demo-firebase.js) is timed');
+  for (const name of perSource.MEASURED_NAMES) {
     for (const modules of ['fresh', 'loaded']) {
       for (const key of ['login', 'get_user']) {
         const c = s[name].cold[modules][key];
@@ -241,12 +242,16 @@ test('per source: every built source sized; the rest and oidc sources cold and w
       finite(w.medianMs, `${name} warm ${key}`);
     }
   }
-  // The table's timing rows have a figure in every source's column (no '-' left for oidc).
+  // The table's timing rows have a figure in every timed source's column, '-' in the others'.
   const { head, rows } = perSource.tableRows(results);
   assert.deepEqual(head.slice(1), NAMES);
   const timed = rows.filter((r) => /^(cold|warm) /.test(r[0]));
   assert.equal(timed.length, 6, 'cold login and get_user in both starting points, warm login and get_user');
-  for (const r of timed) for (const cell of r.slice(1)) assert.match(cell, /^\d+\.\d+ ms$/, `${r[0]}: ${r.join(' | ')}`);
+  for (const r of timed) {
+    for (const [i, n] of NAMES.entries()) {
+      assert.match(r[i + 1], n === 'auth0' || perSource.MEASURED_NAMES.includes(n) ? /^\d+\.\d+ ms$/ : /^-$/, `${r[0]} ${n}: ${r.join(' | ')}`);
+    }
+  }
   const lines = perSource.textLines(results).join('\n');
   assert.match(lines, /^Per source/);
   assert.match(lines, /login\.js bytes \(share of 100 KB\)/);

@@ -10,10 +10,12 @@
  * so the demo shows what would run in a tenant. Nothing secret is printed: secrets are random per
  * run, passwords are never in a row.
  *
- * A demo: {source, start() -> server ({requests, close()}, each request with `endpoint` and
- * `status`), configuration(server), about(server) -> the two lines under the title, noun ('store',
- * 'provider', ...), steps: [script, identifier, password (null for get_user), what it shows,
- * expected outcome]}.
+ * A demo: {source, start() -> server ({requests, close()}, each request with `endpoint` and, where
+ * the fake records it, `status`), configuration(server), about(server) -> the two lines under the
+ * title, noun ('store', 'provider', ...), steps: [script, identifier, password (null for get_user),
+ * what it shows, expected outcome], and optionally globals(server) (the container's globals besides
+ * Auth0's documented ones; default the runtime's fetch) and bench: false (bench/lib/sources.js does
+ * not time it; the demo says why)}.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -29,7 +31,8 @@ async function sourceDemo(demo, { root, row, log = console.log }) {
   const server = await demo.start();
   let unexpected = 0;
   try {
-    const container = createContainer({ configuration: demo.configuration(server), documentedOnly: true, extraGlobals: RUNTIME_EXTRAS });
+    const globals = demo.globals ? demo.globals(server) : RUNTIME_EXTRAS;
+    const container = createContainer({ configuration: demo.configuration(server), documentedOnly: true, extraGlobals: globals });
     const [title, note] = demo.about(server);
     log('');
     log(`${name} source: ${scriptFile(name, 'login')} and ${scriptFile(name, 'get_user')} ${title}`);
@@ -39,7 +42,7 @@ async function sourceDemo(demo, { root, row, log = console.log }) {
       const r = await container.invoke(scripts[kind], { kind, args: password === null ? [who] : [who, password], timeoutMs: 19000 });
       const ok = r.outcome === expected && r.violations.length === 0;
       if (!ok) unexpected += 1;
-      const requests = server.requests.slice(from).map((q) => `${q.endpoint}:${q.status}`);
+      const requests = server.requests.slice(from).map((q) => (q.status === undefined ? q.endpoint : `${q.endpoint}:${q.status}`));
       log(
         row([
           [i + 1, 2],
@@ -62,6 +65,6 @@ async function sourceDemo(demo, { root, row, log = console.log }) {
 }
 
 /** The sources' demos, in the order `make demo` shows them. */
-const DEMOS = [require('./demo-rest').DEMO, require('./demo-oidc').DEMO];
+const DEMOS = [require('./demo-rest').DEMO, require('./demo-oidc').DEMO, require('./demo-firebase').DEMO, require('./demo-cognito').DEMO];
 
 module.exports = { sourceDemo, DEMOS };

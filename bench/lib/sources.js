@@ -41,7 +41,7 @@ const casesFor = (email, password) => CASES.map((c) => ({ ...c, args: c.kind ===
  * the sample user.
  */
 const MEASURED = Object.fromEntries(
-  DEMOS.map((demo) => {
+  DEMOS.filter((demo) => demo.bench !== false).map((demo) => {
     const [, email, password] = demo.steps[0];
     const start = async () => {
       const server = await demo.start();
@@ -50,6 +50,11 @@ const MEASURED = Object.fromEntries(
     return [demo.source, { cases: casesFor(email, password), start }];
   })
 );
+/** The sources with a demo the bench does not time, and why (their demo's file says it). */
+const UNTIMED =
+  DEMOS.filter((d) => d.bench === false)
+    .map((d) => `${d.source} (its fake is reached through the container's own fetch, which the cold runs' fresh processes cannot share)`)
+    .join('; ') || 'none';
 /** The sources measured beside auth0, in js/sources.js's order. */
 const MEASURED_NAMES = NAMES.filter((n) => MEASURED[n]);
 
@@ -153,7 +158,7 @@ async function measuredFigures(sourceSizes, opts) {
 
 /** What the cold rows compare: each source's first call with the requests it makes, not equal work. */
 const COLD_NOTE =
-  "Cold rows: a new container's first call, end to end, each source with its own requests (auth0 login: the password grant, discovery and JWKS; auth0 get_user: a token and the lookup; rest: one signed POST each; oidc login: discovery, the password grant, JWKS and userinfo; oidc get_user: a client-credentials token and Keycloak's user lookup).";
+  "Cold rows: a new container's first call, end to end, each source with its own requests (auth0 login: the password grant, discovery and JWKS; auth0 get_user: a token and the lookup; rest: one signed POST each; oidc login: discovery, the password grant, JWKS and userinfo; oidc get_user: a client-credentials token and Keycloak's user lookup; cognito login: InitiateAuth and the JWKS; cognito get_user: one signed ListUsers).";
 
 const ms = (n) => (typeof n === 'number' ? `${n.toFixed(n < 1 ? 3 : 1)} ms` : '-');
 
@@ -195,7 +200,7 @@ function textLines(results) {
       .join('  ')
       .trimEnd();
   return [
-    'Per source (rest against the contract\'s reference store, oidc against a fake OpenID provider; auth0 figures are the "dist" column above)',
+    `Per source (each against the fake its demo uses, js/demo-source.js; auth0 figures are the "dist" column above; not timed: ${UNTIMED})`,
     `  ${COLD_NOTE}`,
     line(head),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -210,7 +215,7 @@ function markdown(results) {
   return [
     '## Per source',
     '',
-    `The rest source's scripts against the contract's reference store and the oidc source's against a fake OpenID provider (Keycloak preset), on loopback, measured in the same run and the same way as the auth0 source's dist figures above (\`bench/lib/sources.js\`). ${COLD_NOTE}`,
+    `Each source's scripts against the fake its demo uses (js/demo-source.js: the rest contract's reference store, a fake OpenID provider with the Keycloak preset, a fake Cognito pool), on loopback, measured in the same run and the same way as the auth0 source's dist figures above (\`bench/lib/sources.js\`); not timed: ${UNTIMED}. ${COLD_NOTE}`,
     '',
     row(head.map((h) => h || 'metric')),
     row(head.map(() => '---')),
