@@ -42,9 +42,9 @@ Move Auth0 users, passwords included, from an old tenant to a new one by lazy mi
 rest in bulk. A migration, in order:
   ${facts.orderLine()}
 The walk-through is docs/runbook.md; \`${options.BIN} rehearse\` practises it offline, against fake tenants.
-Users come from another Auth0 tenant by default; try, deploy and doctor take --source rest (a user
-store of your own serving docs/rest-contract.md), oidc, firebase or cognito, and status, tail and
-retire --source rest or oidc: the runbook's "Other sources" has the steps.
+Users come from another Auth0 tenant by default; every command takes --source rest (a user store of
+your own serving docs/rest-contract.md), oidc, firebase or cognito instead: the runbook's "Other
+sources" has the steps.
 
 Commands:
 ${rows.join('\n')}

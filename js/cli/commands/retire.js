@@ -208,7 +208,7 @@ needs --yes (exit 1 without). --dry-run runs the check and prints the changes, w
 --plan-out FILE / --plan FILE: review the plan, then apply exactly it (refused, exit 1, if anything
 differs now, the users left behind included).
 
---source rest or oidc: every user of the source is read from its own listing instead of an export
+--source rest, oidc, firebase or cognito: every user of the source is read from its own listing instead of an export
 (as \`tail\` does); a source that cannot list is refused (exit 2), saying why.`,
   options: {
     ...SOURCE_OPTION,

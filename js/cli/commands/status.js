@@ -193,7 +193,7 @@ count method it used. Each run is kept in a small history file, so repeated runs
 pace and estimate when the remaining users fall below --tail-below, the moment to run \`tail\`;
 --html FILE writes that history as one self-contained page (chart, pace, projected date).
 
---source rest or oidc: the old side is the source's own listing of every user (count method
+--source rest, oidc, firebase or cognito: the old side is the source's own listing of every user (count method
 "listing": whole profiles, each mapped as the tail imports it), not an export job.`,
   options: {
     ...SOURCE_OPTION,

@@ -728,8 +728,9 @@ in --skip-users FILE (one old user id or email per line, # comments).
 Imported users have no password: they must use "Forgot password". The old tenant's Migration App
 exports the old users; the scopes each app needs are listed below (from js/cli/command-facts.js).
 
---source rest or oidc: the users come from the source's own listing instead of an export (the rest
-contract's optional list call; SCIM, Keycloak's admin API or Okta's Users API), mapped by the same
+--source rest, oidc, firebase or cognito: the users come from the source's own listing instead of an
+export (the rest contract's optional list call; SCIM, Keycloak's admin API or Okta's Users API;
+Firebase accounts:batchGet; Cognito ListUsers), mapped by the same
 code as its scripts; a source that cannot list is refused, saying why (docs/runbook.md "Other sources").`,
   options: {
     ...SOURCE_OPTION,
