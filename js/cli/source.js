@@ -240,17 +240,13 @@ function hasSourceSettings(ctx, src) {
 
 /**
  * For the commands that need every user of the source (an export job for the auth0 source, the
- * engine's listing for rest and oidc): a source that cannot list them is refused (exit 2) before any
- * request, with why and what to do instead. `why`: the command's own reason to refuse every source
- * but auth0, said first (export writes the auth0 source's files only).
+ * engine's listing for the others): a source that cannot list them (`lists`, js/sources.js) is
+ * refused (exit 2) before any request, with why and what to do instead.
  */
-function refuseUnlisted(ctx, command, why = null) {
+function refuseUnlisted(ctx, command) {
   const src = pickSource(ctx);
-  if (src.name === DEFAULT || (!src.lists && !why)) return src;
-  if (!src.lists) {
-    throw new UsageError(`${command} --source ${src.name}: ${why}; nothing was done`, { hint: `${command} works with --source auth0 only` });
-  }
-  throw cannotList(command, src, why ? `${why}; and this source cannot list its users: ${src.lists}` : `this source cannot list its users: ${src.lists}`);
+  if (!src.lists) return src;
+  throw cannotList(command, src, `this source cannot list its users: ${src.lists}`);
 }
 
 /**
