@@ -160,6 +160,24 @@ impl State {
         Ok(())
     }
 
+    /// After a page of a source paged by an opaque token (rest, cognito, firebase): the next page's
+    /// `next` token becomes the cursor, the one just read is remembered, and a token already read (or
+    /// the same again) is a loop, refused; no token means the list is complete.
+    pub fn advance(&mut self, next: Option<String>) -> Result<(), String> {
+        let Some(t) = next else {
+            self.done = true;
+            return Ok(());
+        };
+        if let Value::String(cur) = self.cursor.clone() {
+            self.remember(&cur)?;
+        }
+        if self.recent.contains(&t) || self.cursor.as_str() == Some(t.as_str()) {
+            return Err("the next page named is one already read; refusing to list in a loop".to_string());
+        }
+        self.cursor = Value::from(t);
+        Ok(())
+    }
+
     /// Counts a page of `n` users; the first user's id is compared with the last page's
     /// (`Some` for offset paging: the same first user twice means the offset was ignored).
     pub fn read_page(&mut self, n: usize, first_id: Option<String>) -> Result<(), String> {

@@ -152,18 +152,7 @@ fn page(cfg: &CognitoConfig, state: &mut State, body: &str) -> Result<Vec<Value>
         .map(|(i, u)| map(cfg, u, &cat(&["(page ", &num(state.pages + 1), ", user ", &num(i as u64 + 1), ")"])))
         .collect();
     state.read_page(records.len(), None)?;
-    match next {
-        Some(t) => {
-            if let Value::String(cur) = state.cursor.clone() {
-                state.remember(&cur)?;
-            }
-            if state.recent.contains(&t) || state.cursor.as_str() == Some(t.as_str()) {
-                return Err("the next page named is one already read; refusing to list in a loop".to_string());
-            }
-            state.cursor = Value::from(t);
-        }
-        None => state.done = true,
-    }
+    state.advance(next)?;
     Ok(records)
 }
 

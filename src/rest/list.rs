@@ -150,17 +150,6 @@ fn page(state: &mut State, reply: &Reply) -> Result<Vec<Value>, Refusal> {
         })
         .collect();
     state.read_page(records.len(), None).map_err(Refusal::Failed)?;
-    match next {
-        Some(c) => {
-            if let Value::String(cur) = state.cursor.clone() {
-                state.remember(&cur).map_err(Refusal::Failed)?;
-            }
-            if state.recent.contains(&c) {
-                return Err(failed("the next page named is one already read; refusing to list in a loop"));
-            }
-            state.cursor = Value::from(c);
-        }
-        None => state.done = true,
-    }
+    state.advance(next).map_err(Refusal::Failed)?;
     Ok(records)
 }
