@@ -33,7 +33,7 @@ use crate::http::Reply;
 use crate::json::{Map, Value};
 use crate::oidc::settings::OidcConfig;
 use crate::rest::settings::RestConfig;
-use crate::text::cat;
+use crate::text::{cat, num};
 
 /// The listing's numbers.
 pub mod limits {
@@ -54,6 +54,10 @@ pub mod limits {
     pub const RECENT_CURSORS: usize = 16;
     /// One page request's time limit (ms): a listing is not bound by a script's 20 s.
     pub const PAGE_TIMEOUT_MS: u32 = 30_000;
+    /// The longest page token accepted from a source that pages by token (Cognito's
+    /// `PaginationToken`, Firebase's `nextPageToken`: a few hundred characters); a longer one is a
+    /// hostile page, not a cursor to send back.
+    pub const MAX_TOKEN_CHARS: usize = 4096;
 }
 
 /// The validated settings of the source being listed.
@@ -176,6 +180,12 @@ impl State {
         }
         self.cursor = Value::from(t);
         Ok(())
+    }
+
+    /// How a listed user without a usable id is named in messages: "(page 3, user 17)", the page
+    /// being the one read now.
+    pub fn user_label(&self, i: usize) -> String {
+        cat(&["(page ", &num(self.pages + 1), ", user ", &num(i as u64 + 1), ")"])
     }
 
     /// Counts a page of `n` users; the first user's id is compared with the last page's

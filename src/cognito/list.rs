@@ -25,10 +25,6 @@ use crate::outcome::Outcome;
 use crate::retry;
 use crate::text::{cat, num};
 
-/// The longest `PaginationToken` accepted from a page (Cognito's are a few hundred characters);
-/// a longer one is a hostile page, not a cursor to send back.
-const MAX_TOKEN_CHARS: usize = 4096;
-
 /// The `ListUsers` body for the page at `cursor` (`null`: the first page).
 fn body(cfg: &CognitoConfig, cursor: &Value) -> Value {
     let mut fields =
@@ -137,20 +133,16 @@ fn page(cfg: &CognitoConfig, state: &mut State, body: &str) -> Result<Vec<Value>
     }
     let next = match body.get("PaginationToken") {
         None | Some(Value::Null) => None,
-        Some(Value::String(t)) if !t.is_empty() && t.chars().count() <= MAX_TOKEN_CHARS => Some(t.clone()),
+        Some(Value::String(t)) if !t.is_empty() && t.chars().count() <= limits::MAX_TOKEN_CHARS => Some(t.clone()),
         Some(_) => {
             return Err(cat(&[
                 "malformed page (`PaginationToken` must be a non-empty string of at most ",
-                &num(MAX_TOKEN_CHARS as u64),
+                &num(limits::MAX_TOKEN_CHARS as u64),
                 " characters)",
             ]))
         }
     };
-    let records: Vec<Value> = users
-        .iter()
-        .enumerate()
-        .map(|(i, u)| map(cfg, u, &cat(&["(page ", &num(state.pages + 1), ", user ", &num(i as u64 + 1), ")"])))
-        .collect();
+    let records: Vec<Value> = users.iter().enumerate().map(|(i, u)| map(cfg, u, &state.user_label(i))).collect();
     state.read_page(records.len(), None)?;
     state.advance(next)?;
     Ok(records)

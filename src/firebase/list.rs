@@ -29,8 +29,6 @@ use crate::text::{cat, num};
 
 /// Accounts asked for per page (`maxResults`: Google allows 1 to 1000).
 pub const PAGE_USERS: u64 = 1000;
-/// The longest `nextPageToken` accepted from a page; a longer one is a hostile page.
-const MAX_TOKEN_CHARS: usize = 4096;
 
 fn message(o: Outcome) -> String {
     match o {
@@ -164,11 +162,11 @@ fn page(cfg: &FirebaseConfig, state: &mut State, body: &str) -> Result<Vec<Value
     let next = match body.get("nextPageToken") {
         None | Some(Value::Null) => None,
         Some(Value::String(t)) if t.is_empty() => None,
-        Some(Value::String(t)) if t.chars().count() <= MAX_TOKEN_CHARS => Some(t.clone()),
+        Some(Value::String(t)) if t.chars().count() <= limits::MAX_TOKEN_CHARS => Some(t.clone()),
         Some(_) => {
             return Err(cat(&[
                 "malformed page (`nextPageToken` must be a string of at most ",
-                &num(MAX_TOKEN_CHARS as u64),
+                &num(limits::MAX_TOKEN_CHARS as u64),
                 " characters)",
             ]))
         }
@@ -177,7 +175,7 @@ fn page(cfg: &FirebaseConfig, state: &mut State, body: &str) -> Result<Vec<Value
         .iter()
         .enumerate()
         .map(|(i, u)| {
-            let at = cat(&["(page ", &num(state.pages + 1), ", user ", &num(i as u64 + 1), ")"]);
+            let at = state.user_label(i);
             let Value::Object(m) = u else {
                 return record(&at, None, unmappable("Firebase: a listed account is not a JSON object"));
             };

@@ -135,10 +135,7 @@ fn page(state: &mut State, reply: &Reply) -> Result<Vec<Value>, Refusal> {
         .enumerate()
         .map(|(i, u)| {
             let raw_id = u.get("user_id").and_then(Value::as_str);
-            let id = raw_id.map_or_else(
-                || cat(&["(page ", &num(state.pages + 1), ", user ", &num(i as u64 + 1), ")"]),
-                str::to_string,
-            );
+            let id = raw_id.map_or_else(|| state.user_label(i), str::to_string);
             let email = u.get("email").and_then(Value::as_str);
             match u {
                 Value::Object(m) => match contract::profile(m) {
