@@ -100,16 +100,16 @@ const SOURCES = Object.freeze({
  * has a target folder of its own, so the builds do not invalidate each other.
  */
 const MODULES = Object.freeze({
-  auth0: { cargo: [] },
+  auth0: { cargo: ['--features', 'bare'] },
   // The Node engine: the bulk tail's mapping and the settings checks, which scripts never call.
-  engine: { cargo: ['--features', 'engine'] },
-  rest: { cargo: ['--no-default-features', '--features', 'source-rest'] },
-  'oidc-login': { cargo: ['--no-default-features', '--features', 'source-oidc,script-login'] },
-  'oidc-get-user': { cargo: ['--no-default-features', '--features', 'source-oidc,script-get-user'] },
-  'firebase-login': { cargo: ['--no-default-features', '--features', 'source-firebase,script-login'] },
-  'firebase-get-user': { cargo: ['--no-default-features', '--features', 'source-firebase,script-get-user'] },
-  'cognito-login': { cargo: ['--no-default-features', '--features', 'source-cognito,script-login'] },
-  'cognito-get-user': { cargo: ['--no-default-features', '--features', 'source-cognito,script-get-user'] },
+  engine: { cargo: ['--features', 'engine,bare'] },
+  rest: { cargo: ['--no-default-features', '--features', 'source-rest,bare'] },
+  'oidc-login': { cargo: ['--no-default-features', '--features', 'source-oidc,script-login,bare'] },
+  'oidc-get-user': { cargo: ['--no-default-features', '--features', 'source-oidc,script-get-user,bare'] },
+  'firebase-login': { cargo: ['--no-default-features', '--features', 'source-firebase,script-login,bare'] },
+  'firebase-get-user': { cargo: ['--no-default-features', '--features', 'source-firebase,script-get-user,bare'] },
+  'cognito-login': { cargo: ['--no-default-features', '--features', 'source-cognito,script-login,bare'] },
+  'cognito-get-user': { cargo: ['--no-default-features', '--features', 'source-cognito,script-get-user,bare'] },
 });
 
 /** A module's key in dist/manifest.json: `wasm` for the auth0 source's (since v0.1), else `NAME_wasm`. */

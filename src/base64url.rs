@@ -3,6 +3,8 @@
 //! Hand-written for size: the `base64` crate's general-purpose engine cost 4,593 bytes of
 //! optimised wasm more than this (measured when it was replaced); twenty lines do the job.
 
+use crate::prelude::*;
+
 /// Decodes base64url text, with or without `=` padding. `None` on any other character or a
 /// length no encoder produces.
 pub fn decode(text: &str) -> Option<Vec<u8>> {

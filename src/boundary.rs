@@ -46,6 +46,7 @@
 use crate::http::{CacheHint, Reply, DEADLINE_MS};
 use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::source::{Active, Source};
 use crate::step::{Ctx, Input, SignKind, Step};
 use crate::text::cat;
@@ -61,7 +62,7 @@ struct Call<S: Source> {
 
 /// The calls of source `S` in progress in this instance, by id. Ids count up (2^32 of them before
 /// one comes back, far more than an instance's life sees), so a late `release` of a finished call
-/// never hits another one. Each source keeps its own in a `thread_local!` ([`Source::calls`]).
+/// never hits another one. Each source keeps its own in a [`crate::slot`] ([`Source::calls`]).
 pub struct Calls<S: Source> {
     next: u32,
     open: Vec<(u32, Call<S>)>,

@@ -1,22 +1,22 @@
 //! The cognito source: users in an Amazon Cognito user pool. `docs/cognito-source.md` has the
 //! setup, the IAM policy and the outcome table.
 //!
-//! login:    `InitiateAuth` (`USER_PASSWORD_AUTH`, never retried) -> the pool's JWKS (cached;
+//! login:    `InitiateAuth` (`USER_PASSWORD_AUTH`, never retried; with an app client secret, its
+//!           `SECRET_HASH` computed here ([`sigv4::secret_hash`])) -> the pool's JWKS (cached;
 //!           again once on an unknown `kid`) -> the ID token's signature checked by the host ->
-//!           its claims checked ([`crate::jwt`], plus `token_use: id`) -> the profile from the
-//!           token's claims ([`profile`]), which carry the user's attributes as `GetUser` and
-//!           `ListUsers` do. A `GetUser` call with the access token was built and measured first:
-//!           with it the login script was over the size ceiling (40,520 bytes against 39,900).
-//!           With an app client secret, `SECRET_HASH` is the host's HMAC ([`Step::Sign`]).
-//!           An MFA challenge means the password was right, but gives no tokens: the user is asked
-//!           to reset their password, which get_user's lookup then serves (see [`MFA_RESET`]).
+//!           its claims checked ([`crate::jwt`], plus `token_use: id`) -> `GetUser` with the
+//!           access token: the profile from the user's attributes as Cognito holds them, for the
+//!           user whose `sub` the verified token names ([`lookup::from_get_user`]).
+//!           An MFA challenge (`SMS_MFA`, `SOFTWARE_TOKEN_MFA`) means the password was right but
+//!           gives no tokens: the profile is then read as get_user reads it, by `ListUsers`.
 //! get_user: `ListUsers` with an `email` (or `username`) filter, signed with AWS Signature
 //!           Version 4 ([`sigv4`]) -> one enabled user, none, or an Error ([`lookup`]).
 //!
 //! Every request, its retries (not the password check's), and what each reply means are decided
-//! here; the host sends, verifies the RSA signature, computes the `SECRET_HASH`'s HMAC and caches.
-//! The password is held in the flow's state only until the `InitiateAuth` request leaves (at once,
-//! or after the sign step when the app client has a secret); it is never logged.
+//! here; the host sends, verifies the RSA signature and caches. The password leaves in the first
+//! request and is never held in a state or logged; the access token is held until `GetUser` only.
+
+use crate::prelude::*;
 
 pub mod api;
 // The command line's listing (`tail`, `status`, `retire`): engine build only, so the pasted
@@ -28,9 +28,6 @@ pub mod profile;
 pub mod settings;
 pub mod sigv4;
 
-use std::cell::Cell;
-use std::thread::LocalKey;
-
 use crate::boundary::Calls;
 use crate::config::ConfigError;
 use crate::http::Reply;
@@ -38,15 +35,15 @@ use crate::json::{self, Map, Value};
 use crate::jwt::{self, KeyChoice};
 use crate::outcome::Outcome;
 use crate::retry;
+use crate::slot::Slot;
 use crate::source::Source;
-use crate::step::{self, done_error, wrong_script, Input, SignRequest, RUNS_GET_USER as GET_USER, RUNS_LOGIN as LOGIN};
-use crate::text::cat;
+use crate::step::{self, done_error, wrong_script, Input, NoSign, RUNS_GET_USER as GET_USER, RUNS_LOGIN as LOGIN};
 use settings::CognitoConfig;
 
 /// What a step of these flows runs with.
 pub type Ctx<'a> = step::Ctx<'a, CognitoConfig>;
 /// What to do next, in these flows.
-pub type Step = step::Step<State, SignRequest>;
+pub type Step = step::Step<State, NoSign>;
 
 /// A login after `InitiateAuth` returned tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,23 +52,17 @@ pub struct Login {
     pub folded: String,
     /// The unverified ID token.
     pub id_token: String,
+    /// For `GetUser`, once the ID token is verified.
+    pub access_token: String,
 }
 
 /// Where a cognito flow is waiting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
-    /// For the host's HMAC of `username + client id` (the `SECRET_HASH`); the password is held
-    /// until the `InitiateAuth` request that follows at once.
-    Signing {
-        /// As typed.
-        identifier: String,
-        /// In lower case.
-        folded: String,
-        /// Held for one step.
-        password: String,
-    },
     /// For `InitiateAuth`'s reply.
     Password {
+        /// As typed (the lookup's filter after an MFA challenge).
+        identifier: String,
         /// In lower case.
         folded: String,
     },
@@ -89,7 +80,16 @@ pub enum State {
         /// The login.
         login: Box<Login>,
     },
-    /// For `ListUsers`.
+    /// For `GetUser`'s reply.
+    Profile {
+        /// The access token `InitiateAuth` returned (sent again on a retry).
+        access_token: String,
+        /// The verified ID token's `sub`: `GetUser` must answer about this user.
+        sub: String,
+        /// Retries so far.
+        tries: u8,
+    },
+    /// For `ListUsers`: get_user's lookup, or login's after an MFA challenge (`mfa`).
     Lookup {
         /// As typed (sent again on a retry, signed anew).
         identifier: String,
@@ -97,6 +97,8 @@ pub enum State {
         folded: String,
         /// Retries so far.
         tries: u8,
+        /// Whether a login's password was right (an MFA challenge): then no user is an Error.
+        mfa: bool,
     },
 }
 
@@ -104,15 +106,13 @@ pub enum State {
 #[derive(Debug)]
 pub struct Cognito;
 
-thread_local! {
-    static COGNITO_CALLS: Cell<Calls<Cognito>> = const { Cell::new(Calls::new()) };
-}
+crate::slot::slot!(COGNITO_CALLS: Calls<Cognito>);
 
 impl Source for Cognito {
     type Config = CognitoConfig;
     type State = State;
-    type Sign = SignRequest;
-    const SIGNS: bool = true;
+    type Sign = NoSign;
+    const SIGNS: bool = false;
     fn settings(settings: &Map) -> Result<CognitoConfig, ConfigError> {
         CognitoConfig::from_settings(settings)
     }
@@ -123,16 +123,11 @@ impl Source for Cognito {
         if !LOGIN {
             return wrong_script();
         }
-        let (identifier, folded, password) = (identifier.to_string(), folded.to_string(), password.to_string());
-        let step = match &ctx.cfg.client_secret {
-            Some(key) => {
-                let message = cat(&[&identifier, &ctx.cfg.client_id]);
-                Step::Sign {
-                    sign: SignRequest { key: key.clone(), message },
-                    state: State::Signing { identifier, folded, password },
-                }
-            }
-            None => password_step(ctx, &identifier, folded, &password, None),
+        let cfg = ctx.cfg;
+        let hash = cfg.client_secret.as_deref().map(|key| sigv4::secret_hash(key, identifier, &cfg.client_id));
+        let step = Step::Send {
+            request: api::initiate_auth(cfg, identifier, password, hash),
+            state: State::Password { identifier: identifier.to_string(), folded: folded.to_string() },
         };
         within_deadline(ctx, step)
     }
@@ -140,12 +135,12 @@ impl Source for Cognito {
         if !GET_USER {
             return wrong_script();
         }
-        within_deadline(ctx, lookup_step(ctx, identifier.to_string(), folded.to_string(), 0, 0))
+        within_deadline(ctx, lookup_step(ctx, identifier.to_string(), folded.to_string(), 0, 0, false))
     }
     fn resume(ctx: Ctx, state: State, input: Input) -> Step {
         within_deadline(ctx, advance(ctx, state, input))
     }
-    fn calls() -> &'static LocalKey<Cell<Calls<Self>>> {
+    fn calls() -> &'static Slot<Calls<Self>> {
         &COGNITO_CALLS
     }
 }
@@ -154,43 +149,39 @@ fn within_deadline(ctx: Ctx, step: Step) -> Step {
     step::within_deadline(ctx, step, advance)
 }
 
-/// What an MFA challenge answers: the password was right, but Cognito gives no tokens until the
-/// second factor, so the attributes could only be read with the IAM key. The login script's module
-/// with that lookup (SigV4, SHA-256; it then also called `GetUser`) measured 76,827 bytes of wasm,
-/// 30,621 brotli bytes: about 45.8 KB of script, over the 39,900-byte ceiling. A reset in the new
-/// tenant goes through get_user, which reads the same profile, and proves the email.
-pub const MFA_RESET: &str =
-    "Your account uses multi-factor authentication at the old system. Please reset your password to continue.";
-
-fn password_step(ctx: Ctx, identifier: &str, folded: String, password: &str, secret_hash: Option<String>) -> Step {
-    Step::Send {
-        request: api::initiate_auth(ctx.cfg, identifier, password, secret_hash),
-        state: State::Password { folded },
-    }
-}
-
-fn lookup_step(ctx: Ctx, identifier: String, folded: String, tries: u8, delay: u32) -> Step {
+fn lookup_step(ctx: Ctx, identifier: String, folded: String, tries: u8, delay: u32, mfa: bool) -> Step {
     // Signed at the time it is built: a retry is signed again with its own time.
     let request = api::list_users(ctx.cfg, &identifier, ctx.now_ms.saturating_add(delay.into())).delayed(delay);
-    Step::Send { request, state: State::Lookup { identifier, folded, tries } }
+    Step::Send { request, state: State::Lookup { identifier, folded, tries, mfa } }
+}
+
+fn profile_step(ctx: Ctx, access_token: String, sub: String, tries: u8, delay: u32) -> Step {
+    let request = api::get_user(ctx.cfg, &access_token).delayed(delay);
+    Step::Send { request, state: State::Profile { access_token, sub, tries } }
 }
 
 fn keys_step(ctx: Ctx, login: Box<Login>, tries: u8, refreshed: bool, delay: u32) -> Step {
     Step::Send { request: api::jwks(ctx.cfg, refreshed).delayed(delay), state: State::Keys { login, tries, refreshed } }
 }
 
+/// The backoff before another try of a read (`GetUser`, `ListUsers`), or `None`. Cognito
+/// throttles with HTTP 400 `TooManyRequestsException`: as retryable as a 429.
+fn read_retry(ctx: Ctx, r: &Reply, tries: u8) -> Option<u32> {
+    let throttled = r.status == Some(400) && api::exception(&r.body).0 == "TooManyRequestsException";
+    let retryable = if throttled { Reply { status: Some(429), ..r.clone() } } else { r.clone() };
+    retry::delay_ms(&retryable, tries, ctx.now_ms)
+}
+
+/// A read's reply that is not an answer to read (no answer, throttling, an error), or `None`.
+fn read_failure(r: &Reply, what: &str) -> Option<Outcome> {
+    api::transport_failure(r, what).or_else(|| (!r.is_success()).then(|| api::api_failure(what, r)))
+}
+
 fn advance(ctx: Ctx, state: State, input: Input) -> Step {
     match (state, input) {
-        (State::Signing { identifier, folded, password }, Input::Signed(Some(mac))) if LOGIN => {
-            match sigv4::hex_to_base64(&mac) {
-                Some(hash) => password_step(ctx, &identifier, folded, &password, Some(hash)),
-                None => done_error(&["internal: the host could not compute the SECRET_HASH"]),
-            }
+        (State::Password { identifier, folded }, Input::Reply(r)) if LOGIN => {
+            after_password(ctx, identifier, folded, &r)
         }
-        (State::Signing { .. }, Input::Signed(None)) => {
-            done_error(&["internal: the host could not compute the SECRET_HASH"])
-        }
-        (State::Password { folded }, Input::Reply(r)) if LOGIN => after_password(ctx, folded, &r),
         (State::Keys { login, tries, refreshed }, Input::Reply(r)) if LOGIN => {
             if let Some(d) = retry::delay_ms(&r, tries, ctx.now_ms) {
                 return keys_step(ctx, login, tries + 1, refreshed, d);
@@ -208,27 +199,36 @@ fn advance(ctx: Ctx, state: State, input: Input) -> Step {
             after_keys(ctx, login, refreshed, &r.body)
         }
         (State::Verify { login }, Input::Verified(ok)) if LOGIN => after_verify(ctx, *login, ok),
-        (State::Lookup { identifier, folded, tries }, Input::Reply(r)) if GET_USER => {
-            // Cognito throttles with HTTP 400 `TooManyRequestsException`: as retryable as a 429.
-            let throttled = r.status == Some(400) && api::exception(&r.body).0 == "TooManyRequestsException";
-            let retryable = if throttled { Reply { status: Some(429), ..r.clone() } } else { r.clone() };
-            if let Some(d) = retry::delay_ms(&retryable, tries, ctx.now_ms) {
-                return lookup_step(ctx, identifier, folded, tries + 1, d);
+        (State::Profile { access_token, sub, tries }, Input::Reply(r)) if LOGIN => {
+            if let Some(d) = read_retry(ctx, &r, tries) {
+                return profile_step(ctx, access_token, sub, tries + 1, d);
             }
-            if let Some(o) = api::transport_failure(&r, "user lookup") {
+            Step::Done(
+                read_failure(&r, "profile (GetUser)").unwrap_or_else(|| lookup::from_get_user(ctx.cfg, &sub, &r.body)),
+            )
+        }
+        (State::Lookup { identifier, folded, tries, mfa }, Input::Reply(r)) => {
+            if let Some(d) = read_retry(ctx, &r, tries) {
+                return lookup_step(ctx, identifier, folded, tries + 1, d, mfa);
+            }
+            if let Some(o) = read_failure(&r, "user lookup") {
                 return Step::Done(o);
             }
-            if !r.is_success() {
-                return Step::Done(api::api_failure("user lookup", &r));
+            match lookup::decide(ctx.cfg, &folded, &r.body) {
+                // The password was right, so the user exists: a lookup that misses them is not
+                // an answer about this user.
+                Outcome::NotFound if mfa => done_error(&[
+                    "login: the password was right (an MFA challenge), but ListUsers finds no such user; refusing to migrate",
+                ]),
+                o => Step::Done(o),
             }
-            Step::Done(lookup::decide(ctx.cfg, &folded, &r.body))
         }
         _ => done_error(&["internal: the shim answered a step with the wrong kind of input"]),
     }
 }
 
 /// `InitiateAuth`'s reply: tokens, a challenge, or a refusal.
-fn after_password(ctx: Ctx, folded: String, r: &Reply) -> Step {
+fn after_password(ctx: Ctx, identifier: String, folded: String, r: &Reply) -> Step {
     if !r.is_success() {
         return Step::Done(api::password_failure(ctx.cfg, r));
     }
@@ -237,8 +237,9 @@ fn after_password(ctx: Ctx, folded: String, r: &Reply) -> Step {
     };
     if let Some(challenge) = v.get("ChallengeName") {
         return match challenge.as_str().unwrap_or("") {
-            // The password was right, but there are no tokens to read the profile with.
-            "SMS_MFA" | "SOFTWARE_TOKEN_MFA" => Step::Done(Outcome::unauthorized(MFA_RESET)),
+            // The password was right; the second factor is the new tenant's business. No tokens
+            // come before it, so the profile is read with the IAM key, as get_user reads it.
+            "SMS_MFA" | "SOFTWARE_TOKEN_MFA" => lookup_step(ctx, identifier, folded, 0, 0, true),
             "NEW_PASSWORD_REQUIRED" => Step::Done(Outcome::unauthorized(api::MUST_RESET)),
             other => done_error(&[
                 "password check: Cognito asks for the challenge `",
@@ -249,13 +250,13 @@ fn after_password(ctx: Ctx, folded: String, r: &Reply) -> Step {
     }
     let result = v.get("AuthenticationResult");
     let token = |k: &str| result.and_then(|a| a.get(k)).and_then(Value::as_str).filter(|t| !t.is_empty());
-    let Some(id_token) = token("IdToken") else {
-        return done_error(&["password check: Cognito's reply has neither an ID token nor a challenge"]);
+    let (Some(id_token), Some(access_token)) = (token("IdToken"), token("AccessToken")) else {
+        return done_error(&["password check: Cognito's reply has neither tokens nor a challenge"]);
     };
     if let Err(e) = jwt::parse(id_token) {
         return done_error(&["password check: ", &e]);
     }
-    let login = Login { folded, id_token: id_token.to_string() };
+    let login = Login { folded, id_token: id_token.to_string(), access_token: access_token.to_string() };
     keys_step(ctx, Box::new(login), 0, false, 0)
 }
 
@@ -277,6 +278,7 @@ fn after_keys(ctx: Ctx, login: Box<Login>, refreshed: bool, body: &str) -> Step 
     }
 }
 
+/// The verified ID token's claims checked, then `GetUser` for the user it names.
 fn after_verify(ctx: Ctx, login: Login, verified: bool) -> Step {
     if !verified {
         return done_error(&["login: the ID token's signature is not valid; refusing to migrate"]);
@@ -298,11 +300,10 @@ fn after_verify(ctx: Ctx, login: Login, verified: bool) -> Step {
     if !named {
         return done_error(&["login: the ID token is about another user; refusing to migrate"]);
     }
-    let username = text("cognito:username").unwrap_or("").to_string();
-    match profile::profile(ctx.cfg, &profile::User { username, attributes: claims }, false) {
-        Ok(p) => Step::Done(Outcome::Profile { profile: Box::new(p) }),
-        Err(e) => done_error(&["login: ", &e]),
-    }
+    let Some(sub) = text("sub") else {
+        return done_error(&["login: the ID token names no user (`sub`); refusing to migrate"]);
+    };
+    profile_step(ctx, login.access_token, sub.to_string(), 0, 0)
 }
 
 #[cfg(test)]

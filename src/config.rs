@@ -4,6 +4,7 @@
 //! because an operator reads these errors in the tenant logs, not in a debugger.
 
 use crate::json::{Map, Value};
+use crate::prelude::*;
 use crate::text::cat;
 
 /// Settings keys, spelled exactly as the seed scripts named them (Auth0 keys are case-sensitive).
@@ -247,7 +248,7 @@ pub(crate) fn host_problem(d: &str) -> Option<&'static str> {
     }
     if let Some(p) = port {
         let valid = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
-        if !valid || !(1..=65535).contains(&p.parse::<u32>().unwrap_or(0)) {
+        if !valid || !(1..=65535).contains(&crate::text::parse_u64(p).unwrap_or(0)) {
             return Some("has a port that is not a number from 1 to 65535");
         }
     }

@@ -17,6 +17,8 @@
 //!
 //! The password leaves the flow's state with the first request; it is never logged.
 
+use crate::prelude::*;
+
 pub mod account;
 pub mod assertion;
 // The command line's listing (`tail`, `status`, `retire`): engine build only, so the pasted
@@ -26,9 +28,6 @@ pub mod list;
 pub mod settings;
 pub mod toolkit;
 
-use std::cell::Cell;
-use std::thread::LocalKey;
-
 use crate::base64url;
 use crate::boundary::Calls;
 use crate::config::ConfigError;
@@ -37,6 +36,7 @@ use crate::json::{self, Map, Value};
 use crate::jwt::{self, KeyChoice};
 use crate::outcome::Outcome;
 use crate::retry;
+use crate::slot::Slot;
 use crate::source::Source;
 use crate::step::{self, done_error, wrong_script, Input, SignRequest, RUNS_GET_USER as GET_USER, RUNS_LOGIN as LOGIN};
 use crate::text::cat;
@@ -126,9 +126,7 @@ pub enum State {
 #[derive(Debug)]
 pub struct Firebase;
 
-thread_local! {
-    static FIREBASE_CALLS: Cell<Calls<Firebase>> = const { Cell::new(Calls::new()) };
-}
+crate::slot::slot!(FIREBASE_CALLS: Calls<Firebase>);
 
 impl Source for Firebase {
     type Config = FirebaseConfig;
@@ -165,7 +163,7 @@ impl Source for Firebase {
     fn resume(ctx: Ctx, state: State, input: Input) -> Step {
         within_deadline(ctx, advance(ctx, state, input))
     }
-    fn calls() -> &'static LocalKey<Cell<Calls<Self>>> {
+    fn calls() -> &'static Slot<Calls<Self>> {
         &FIREBASE_CALLS
     }
 }

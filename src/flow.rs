@@ -23,6 +23,7 @@ use crate::jwt::{self, KeyChoice};
 use crate::lookup::{self, is_email, Purpose};
 use crate::oauth::{self, PasswordVerdict};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 pub use crate::step::Input;
 use crate::text::{cat, num};
 use crate::{profile, retry};

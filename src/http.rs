@@ -9,6 +9,7 @@
 //! reply is in, whether and until which instant the host stores it.
 
 use crate::json::{self, Value};
+use crate::prelude::*;
 
 /// The whole call's time limit: Auth0 gives a custom-database script about 20 s; the rest is
 /// margin to call back. [`crate::flow`] clamps every request's timeout to what is left of it.

@@ -11,6 +11,8 @@
 //! Objects keep their keys in document order; a repeated key keeps its first position and its
 //! last value, as JavaScript's `JSON.parse` does.
 
+use crate::prelude::*;
+
 /// Nesting deeper than this is refused (no input we read is anywhere near it).
 const MAX_DEPTH: usize = 128;
 
@@ -116,18 +118,21 @@ impl Value {
     /// A non-negative integer written without fraction or exponent.
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Value::Number(n) if !n.starts_with('-') => n.parse().ok(),
+            Value::Number(n) => crate::text::parse_u64(n),
             _ => None,
         }
     }
 
     /// An integer; a number with a fraction (`1700000000.5`, allowed for JWT times) is cut to its
-    /// integer part. Exponent forms are not read (`None`).
+    /// integer part. Exponent forms, and `i64::MIN`, are not read (`None`).
     pub fn as_i64(&self) -> Option<i64> {
-        match self {
-            Value::Number(n) => n.split('.').next().and_then(|whole| whole.parse().ok()),
-            _ => None,
-        }
+        let Value::Number(n) = self else { return None };
+        let (negative, n) = match n.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, n.as_str()),
+        };
+        let whole = i64::try_from(crate::text::parse_u64(n.split('.').next()?)?).ok()?;
+        Some(if negative { -whole } else { whole })
     }
 
     /// The elements, if this is an array.
@@ -392,8 +397,9 @@ impl Parser<'_> {
                 return None;
             }
         }
-        // The bytes are ASCII digits and signs: always valid UTF-8.
-        Some(Value::Number(String::from_utf8_lossy(&self.s[start..self.i]).into_owned()))
+        // The bytes are ASCII digits and signs, so each is its own character (and the lossy
+        // conversion, with its UTF-8 repair code, is not linked).
+        Some(Value::Number(self.s[start..self.i].iter().map(|&b| char::from(b)).collect()))
     }
 
     fn hex4(&mut self) -> Option<u32> {

@@ -6,6 +6,7 @@
 
 use crate::base64url;
 use crate::json::{self, Map, Value};
+use crate::prelude::*;
 use crate::text::{cat, excerpt};
 
 /// Allowed clock difference between the old tenant and the new one, in seconds.
@@ -150,17 +151,24 @@ fn public_key(k: &Value, alg: Alg) -> Option<Value> {
 pub fn select_key(jwks_body: &str, alg: Alg, kid: Option<&str>) -> Result<KeyChoice, String> {
     let v = json::parse(jwks_body).ok_or("the JWKS is not JSON")?;
     let keys = v.get("keys").and_then(Value::as_array).ok_or("the JWKS has no `keys` array")?;
-    let mut usable = keys
-        .iter()
-        .filter(|k| matches!(text(k, "use"), None | Some("sig")))
-        .filter(|k| text(k, "alg").is_none_or(|a| a == alg.name()))
-        .filter(|k| kid.is_none() || text(k, "kid") == kid)
-        .filter_map(|k| public_key(k, alg));
-    Ok(match (usable.next(), kid) {
-        (Some(jwk), Some(_)) => KeyChoice::Found(jwk),
-        (Some(jwk), None) if usable.next().is_none() => KeyChoice::Found(jwk),
-        _ => KeyChoice::Unknown,
-    })
+    // A loop rather than an iterator chain of three filters and a `filter_map`: the same choice,
+    // in about a third of the wasm (the chain was 923 bytes in the cognito login module).
+    let mut only = None;
+    for k in keys {
+        let fits = matches!(text(k, "use"), None | Some("sig"))
+            && text(k, "alg").is_none_or(|a| a == alg.name())
+            && (kid.is_none() || text(k, "kid") == kid);
+        let Some(jwk) = fits.then(|| public_key(k, alg)).flatten() else { continue };
+        if kid.is_some() {
+            return Ok(KeyChoice::Found(jwk));
+        }
+        if only.is_some() {
+            // Several usable keys and no `kid` to choose: none is chosen.
+            return Ok(KeyChoice::Unknown);
+        }
+        only = Some(jwk);
+    }
+    Ok(only.map_or(KeyChoice::Unknown, KeyChoice::Found))
 }
 
 fn number(claims: &Map, name: &str) -> Option<i64> {

@@ -18,6 +18,14 @@
 //! --features source-rest`), or an OpenID provider ([`oidc`], `--features source-oidc`). The sources share the step protocol ([`step`]), the boundary, retries,
 //! outcomes and profiles; each script's wasm carries one source.
 #![deny(missing_docs)]
+// The shipped wasm (feature `bare`, set by every module's build in js/sources.js MODULES) is built
+// without `std`, against `core` and `alloc`: with `std` its panic handler formats the message (into
+// a stderr that wasm32-unknown-unknown throws away), which linked `core::fmt` and its padding and
+// number code into every script. Here a panic is a trap at once ([`wasm`]); the shim turns a trap
+// into an Error either way. Natively, and in the wasm tests, the crate is an ordinary `std` crate.
+#![cfg_attr(feature = "bare", no_std)]
+#[cfg(feature = "bare")]
+extern crate alloc as std;
 
 // A source's module compiles natively (so `cargo test` covers every source) and, on wasm32, only
 // into the builds that run it: its own feature's, and the engine's (the settings checks, listing).
@@ -48,9 +56,19 @@ pub mod refusal;
 #[cfg(any(not(target_arch = "wasm32"), feature = "engine", feature = "source-rest"))]
 pub mod rest;
 pub mod retry;
+pub mod slot;
 pub mod source;
 pub mod step;
 pub mod text;
+
+/// What the `std` prelude gives, for the `bare` build's modules (a `no_std` crate has only `core`'s).
+pub mod prelude {
+    pub use std::borrow::ToOwned;
+    pub use std::boxed::Box;
+    pub use std::string::{String, ToString};
+    pub use std::vec::Vec;
+    pub use std::{format, vec};
+}
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -32,6 +32,7 @@ use crate::firebase::settings::FirebaseConfig;
 use crate::http::Reply;
 use crate::json::{Map, Value};
 use crate::oidc::settings::OidcConfig;
+use crate::prelude::*;
 use crate::rest::settings::RestConfig;
 use crate::text::{cat, num};
 

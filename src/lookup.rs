@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::http::{encode_component, Request, API_TIMEOUT_MS};
 use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::profile::{self, Profile};
 use crate::text::{cat, excerpt, num};
 

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
 use crate::json::{self, Value};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::text::{cat, excerpt, mentions, num};
 
 /// The grant that checks a password against a named connection.

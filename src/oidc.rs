@@ -17,6 +17,8 @@
 //! first because the token endpoint is in it (usually answered from the host's cache, without a
 //! request). A released or failed call drops it with the state; it is never logged.
 
+use crate::prelude::*;
+
 pub mod claims;
 pub mod grant;
 // Listing every user is the command line's (the engine), never a script's: see src/lib.rs.
@@ -27,9 +29,6 @@ pub mod list;
 pub mod lookup;
 pub mod settings;
 
-use std::cell::Cell;
-use std::thread::LocalKey;
-
 use crate::boundary::Calls;
 use crate::config::ConfigError;
 use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS};
@@ -37,6 +36,7 @@ use crate::json::{self, Map, Value};
 use crate::jwt::{self, KeyChoice};
 use crate::outcome::Outcome;
 use crate::retry;
+use crate::slot::Slot;
 use crate::source::Source;
 use crate::step::{self, done_error, wrong_script, Input, NoSign, RUNS_GET_USER as GET_USER, RUNS_LOGIN as LOGIN};
 use crate::text::{cat, num};
@@ -164,9 +164,7 @@ pub enum State {
 #[derive(Debug)]
 pub struct Oidc;
 
-thread_local! {
-    static OIDC_CALLS: Cell<Calls<Oidc>> = const { Cell::new(Calls::new()) };
-}
+crate::slot::slot!(OIDC_CALLS: Calls<Oidc>);
 
 impl Source for Oidc {
     type Config = OidcConfig;
@@ -207,7 +205,7 @@ impl Source for Oidc {
     fn resume(ctx: Ctx, state: State, input: Input) -> Step {
         within_deadline(ctx, advance(ctx, state, input))
     }
-    fn calls() -> &'static LocalKey<Cell<Calls<Self>>> {
+    fn calls() -> &'static Slot<Calls<Self>> {
         &OIDC_CALLS
     }
 }

@@ -1,6 +1,7 @@
 //! What an invocation ends with. Each variant maps to exactly one way of calling Auth0's callback.
 
 use crate::json::Value;
+use crate::prelude::*;
 use crate::profile::Profile;
 
 /// The end of a flow, in Auth0's terms.

@@ -2,6 +2,7 @@
 //! Management API user record (get_user), so that both scripts return the same user.
 
 use crate::json::{Map, Value};
+use crate::prelude::*;
 use crate::text::cat;
 
 /// The marker the old tenant's rule/action sets on users it has handed over. It belongs to the

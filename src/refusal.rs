@@ -3,6 +3,7 @@
 //! (`classify_api_refusal`, engine build only) and words the fix; it reads no Auth0 error text itself.
 
 use crate::json::{self, Value};
+use crate::prelude::*;
 use crate::text::mentions;
 
 /// What a refusal means, for the command line.

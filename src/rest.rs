@@ -15,6 +15,8 @@
 //! host the signed text, body and password included, as the next step hands it the request: the
 //! host sends that anyway, and neither is logged.
 
+use crate::prelude::*;
+
 pub mod contract;
 // Listing every user is the command line's (the engine), never a script's: see src/lib.rs.
 #[cfg(any(not(target_arch = "wasm32"), feature = "engine"))]
@@ -24,15 +26,13 @@ pub mod list;
 pub mod settings;
 pub mod sign;
 
-use std::cell::Cell;
-use std::thread::LocalKey;
-
 use crate::boundary::Calls;
 use crate::config::ConfigError;
 use crate::http::{Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
 use crate::json::{Map, Value};
 use crate::outcome::Outcome;
 use crate::retry;
+use crate::slot::Slot;
 use crate::source::Source;
 use crate::step::{self, Input, SignRequest};
 use contract::Call;
@@ -82,9 +82,7 @@ pub enum Waiting {
 #[derive(Debug)]
 pub struct Rest;
 
-thread_local! {
-    static REST_CALLS: Cell<Calls<Rest>> = const { Cell::new(Calls::new()) };
-}
+crate::slot::slot!(REST_CALLS: Calls<Rest>);
 
 impl Source for Rest {
     type Config = RestConfig;
@@ -108,7 +106,7 @@ impl Source for Rest {
     fn resume(ctx: Ctx, state: State, input: Input) -> Step {
         step::within_deadline(ctx, advance(ctx, state, input), advance)
     }
-    fn calls() -> &'static LocalKey<Cell<Calls<Self>>> {
+    fn calls() -> &'static Slot<Calls<Self>> {
         &REST_CALLS
     }
 }

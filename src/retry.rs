@@ -36,8 +36,9 @@ pub fn delay_ms(reply: &Reply, tries: u8, now_ms: u64) -> Option<u32> {
 /// else `X-RateLimit-Reset` (epoch seconds) less `now_ms`; `None` when it says neither. The one
 /// reading of Auth0's rate-limit headers: the scripts' retries and the command line's waits use it.
 pub fn asked_wait_ms(retry_after: Option<&str>, rate_limit_reset: Option<&str>, now_ms: u64) -> Option<u64> {
-    retry_after.and_then(|s| s.trim().parse::<u64>().ok()).map(|s| s.saturating_mul(1000)).or_else(|| {
-        let reset = rate_limit_reset?.trim().parse::<u64>().ok()?;
+    let read = |s: &str| crate::text::parse_u64(s.trim());
+    retry_after.and_then(read).map(|s| s.saturating_mul(1000)).or_else(|| {
+        let reset = read(rate_limit_reset?)?;
         Some(reset.saturating_mul(1000).saturating_sub(now_ms))
     })
 }

@@ -19,12 +19,10 @@
 //! drops the other: each script's wasm carries its own source's code only (checked on the built
 //! scripts by `tests/js/rest-source.test.js` and `tests/js/oidc-source.test.js`).
 
-use std::cell::Cell;
-use std::thread::LocalKey;
-
 use crate::boundary::Calls;
 use crate::config::ConfigError;
 use crate::json::Map;
+use crate::slot::Slot;
 use crate::step::{Ctx, Input, SignKind, Step};
 
 /// One place users come from: its settings and its two flows, as the boundary drives them.
@@ -52,8 +50,8 @@ pub trait Source: Sized + 'static {
     fn start_get_user(ctx: Ctx<Self::Config>, identifier: &str, folded: &str) -> Step<Self::State, Self::Sign>;
     /// Continues a flow with what the host reports.
     fn resume(ctx: Ctx<Self::Config>, state: Self::State, input: Input) -> Step<Self::State, Self::Sign>;
-    /// This source's calls in progress (a `thread_local!` of its own: statics cannot be generic).
-    fn calls() -> &'static LocalKey<Cell<Calls<Self>>>;
+    /// This source's calls in progress (a [`crate::slot`] of its own: statics cannot be generic).
+    fn calls() -> &'static Slot<Calls<Self>>;
 }
 
 /// Another Auth0 tenant: the password grant, the ID token, the Management API ([`crate::flow`]).
@@ -62,9 +60,7 @@ pub trait Source: Sized + 'static {
 pub struct Auth0;
 
 #[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
-thread_local! {
-    static AUTH0_CALLS: Cell<Calls<Auth0>> = const { Cell::new(Calls::new()) };
-}
+crate::slot::slot!(AUTH0_CALLS: Calls<Auth0>);
 
 #[cfg(any(not(target_arch = "wasm32"), feature = "source-auth0"))]
 impl Source for Auth0 {
@@ -87,7 +83,7 @@ impl Source for Auth0 {
     fn resume(ctx: Ctx<Self::Config>, state: Self::State, input: Input) -> Step<Self::State> {
         crate::flow::resume(ctx, state, input)
     }
-    fn calls() -> &'static LocalKey<Cell<Calls<Self>>> {
+    fn calls() -> &'static Slot<Calls<Self>> {
         &AUTH0_CALLS
     }
 }

@@ -6,6 +6,7 @@
 use crate::http::{Reply, Request};
 use crate::json::Value;
 use crate::outcome::Outcome;
+use crate::prelude::*;
 
 /// A backoff must leave at least this much of the deadline to send the request in.
 pub const MIN_SEND_MS: u64 = 100;

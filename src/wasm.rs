@@ -1,6 +1,7 @@
 //! The only file that knows about JavaScript: four exports (six in the Node engine build) over
 //! [`crate::boundary`], strings in and out (and a flow's id to `release`). No `JsValue` crosses.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// `lol_alloc`'s free-list allocator rather than dlmalloc: each call allocates a few hundred small
@@ -11,6 +12,15 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[global_allocator]
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+/// A panic in the `bare` build (no `std`, see [`crate`]): a trap at once, without formatting its
+/// message. The shim reads any trap as an Error and drops the instance, as it did with `std`'s
+/// handler, whose message wasm32-unknown-unknown never showed anyway.
+#[cfg(feature = "bare")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 /// See [`crate::boundary::start`].
 #[wasm_bindgen]

@@ -22,7 +22,7 @@ const MODULES = ['run.js', 'instance.js', 'decode91.js', 'transport.js', 'verify
  * (118 bytes of minified script, measured). The firebase source signs its service account's
  * assertion with RS256 (sign-rs256.js, the same `almSign` for its own kind of signature).
  */
-const SOURCE_MODULES = { auth0: [], rest: ['sign.js'], oidc: [], firebase: ['sign-rs256.js'], cognito: ['sign.js'] };
+const SOURCE_MODULES = { auth0: [], rest: ['sign.js'], oidc: [], firebase: ['sign-rs256.js'], cognito: [] };
 const TEMPLATE = 'embedded.js';
 
 /** The exports line `file` must end with: each top-level function it declares, in order. */
@@ -62,7 +62,8 @@ function shimText(source = 'auth0') {
   const parts = [...MODULES, ...SOURCE_MODULES[source]].map((f) => moduleBody(f, fs.readFileSync(path.join(SHIM_DIR, f), 'utf8')));
   const template = fs.readFileSync(path.join(SHIM_DIR, TEMPLATE), 'utf8').trimEnd();
   if (template.includes('module.exports')) throw new Error(`pkg-template/shim/${TEMPLATE} is a template and must not export`);
-  return indent([...parts, template].join('\n\n'));
+  const signs = parts.some((p) => /^function almSign\(/m.test(p));
+  return indent([...parts, template.replace('__ALM_SIGNS__', String(signs))].join('\n\n'));
 }
 
 module.exports = { SHIM_DIR, MODULES, SOURCE_MODULES, TEMPLATE, exportsLine, moduleBody, shimText };

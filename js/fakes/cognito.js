@@ -3,7 +3,8 @@
  * A fake Amazon Cognito user pool of our own on loopback HTTPS, for dist/cognito/*.js, speaking
  * AWS JSON 1.1 (`POST /`, `X-Amz-Target: AWSCognitoIdentityProviderService.<Action>`):
  * `InitiateAuth` (`USER_PASSWORD_AUTH`, with `SECRET_HASH` checked when the app client has a
- * secret), `ListUsers` (AWS Signature Version 4 recomputed and checked, its `Filter` parsed
+ * secret), `GetUser` (the access token `InitiateAuth` issued, else `NotAuthorizedException`),
+ * `ListUsers` (AWS Signature Version 4 recomputed and checked, its `Filter` parsed
  * strictly: `email = "..."` or `username = "..."` with `\"` and `\\` escapes; without a `Filter`,
  * every user in pages of `min(Limit, pageSize)`, `Limit` at most 60, a `PaginationToken` honoured
  * only if this pool issued it), and the pool's JWKS
@@ -19,8 +20,8 @@
  * (`PasswordResetRequiredException`), `unconfirmed`, `force` (the `NEW_PASSWORD_REQUIRED`
  * challenge), and `mfa` (`SMS_MFA` or `SOFTWARE_TOKEN_MFA`, a challenge after the right password).
  *
- * Test hooks: `faults.set(endpoint, fault)` answers the next request(s) to `initiate`, `jwks` or
- * `list` with `{kind: 'status', status, body, headers}`, `{kind: 'text', status, text}` or
+ * Test hooks: `faults.set(endpoint, fault)` answers the next request(s) to `initiate`, `jwks`,
+ * `getuser` or `list` with `{kind: 'status', status, body, headers}`, `{kind: 'text', status, text}` or
  * `{kind: 'hang'}` (`times`, default 1); `idTokenPatch(claims, header)` changes the next tokens;
  * `signWith: 'other'` signs with a key the JWKS does not publish; `requests` records each request
  * (endpoint, target, headers, body).
@@ -94,6 +95,7 @@ async function startCognito(options = {}) {
   const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const faults = new Map();
   const tokens = new Map(); // PaginationToken -> the index of the page's first user
+  const accessTokens = new Map(); // AccessToken -> its user
   const pool = {
     pageSize: options.pageSize || 60,
     requests: [],
@@ -152,7 +154,16 @@ async function startCognito(options = {}) {
     if (u.state === 'force') return [200, { ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 'session', ChallengeParameters: { USER_ID_FOR_SRP: u.username } }];
     if (u.state === 'mfa') return [200, { ChallengeName: u.mfa, Session: 'session', ChallengeParameters: { USER_ID_FOR_SRP: u.username } }];
     const at = crypto.randomBytes(16).toString('hex');
+    accessTokens.set(at, u);
     return [200, { AuthenticationResult: { IdToken: idToken(u), AccessToken: at, RefreshToken: 'r', ExpiresIn: 3600, TokenType: 'Bearer' }, ChallengeParameters: {} }];
+  }
+
+  /** The user's attributes as the pool holds them (no IAM: the access token authorises). */
+  function getUser(q) {
+    const u = accessTokens.get(q.AccessToken);
+    if (!u) return refuse('NotAuthorizedException', 'Invalid Access Token');
+    const UserAttributes = Object.entries({ sub: u.sub, ...u.attributes }).map(([Name, Value]) => ({ Name, Value }));
+    return [200, { Username: u.username, UserAttributes, MFAOptions: [] }];
   }
 
   function listUsers(req, raw, q) {
@@ -201,7 +212,15 @@ async function startCognito(options = {}) {
     const raw = Buffer.concat(chunks).toString('utf8');
     const target = String(req.headers['x-amz-target'] || '');
     const endpoint =
-      req.method === 'GET' && req.url === `/${poolId}/.well-known/jwks.json` ? 'jwks' : target === `${TARGET}InitiateAuth` ? 'initiate' : target === `${TARGET}ListUsers` ? 'list' : 'other';
+      req.method === 'GET' && req.url === `/${poolId}/.well-known/jwks.json`
+        ? 'jwks'
+        : target === `${TARGET}InitiateAuth`
+          ? 'initiate'
+          : target === `${TARGET}ListUsers`
+            ? 'list'
+            : target === `${TARGET}GetUser`
+              ? 'getuser'
+              : 'other';
     pool.requests.push({ endpoint, method: req.method, url: req.url, target, headers: { ...req.headers }, body: raw });
     const send = (status, body, headers = {}) => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...headers });
@@ -226,6 +245,7 @@ async function startCognito(options = {}) {
     }
     if (endpoint === 'initiate') return send(...initiateAuth(q));
     if (endpoint === 'list') return send(...listUsers(req, raw, q));
+    if (endpoint === 'getuser') return send(...getUser(q));
     return send(400, { __type: 'UnknownOperationException' });
   }
 

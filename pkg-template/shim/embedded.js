@@ -3,6 +3,9 @@
 
 var ALM_VERSION = '__ALM_VERSION__';
 var ALM_CACHE_KEY = 'auth0-lazy-migrate/wasm/__ALM_WASM_SHA256__';
+// Whether this script carries a signer (`almSign`): without one, the minifier drops the loop's
+// sign branch, which the source's module never asks for.
+var ALM_SIGNS = __ALM_SIGNS__;
 
 // wasm-bindgen's generated glue (target no-modules), kept verbatim and run once per container.
 // Its TextEncoder and TextDecoder come from Node's `util` module: Auth0 documents the built-in

@@ -6,8 +6,9 @@
 // ---- run.js (the step loop and the callback), instance.js (the wasm instance and its
 // ---- traps), decode91.js (the payload's text encoding), transport.js (one request, by
 // ---- fetch or https; the container's cache), verify.js (RS256, ES256), log.js (the log
-// ---- line), embedded.js (build values), and in the rest source's scripts only, sign.js
-// ---- (HMAC-SHA256: only that source signs).
+// ---- line), embedded.js (build values), and in the scripts of a source that signs, its
+// ---- signer (js/build/shim.js SOURCE_MODULES: sign.js, HMAC-SHA256, for rest; sign-rs256.js
+// ---- for firebase).
 
 // Runs one invocation: `start`, then each step the flow asks for until it is done, then the
 // callback, once.
@@ -57,7 +58,7 @@ function almRun(op, input, callback) {
           if (step.store) almRemember(step.store, reply);
         } else if (step.verify) {
           step = almCall(engine, 'resume', { flow: flow, now_ms: Date.now(), verified: almVerify(step.verify) });
-        } else if (step.sign) {
+        } else if (ALM_SIGNS && step.sign) {
           step = almCall(engine, 'resume', { flow: flow, now_ms: Date.now(), signed: almSign(step.sign) });
         } else {
           return answer(step.done || { kind: 'error', message: 'internal: the migration module gave no outcome' });

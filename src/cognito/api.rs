@@ -3,7 +3,9 @@
 //!
 //! - `InitiateAuth` (`USER_PASSWORD_AUTH`): the password check; sent once, never retried (Cognito
 //!   counts failed attempts and locks the user after several).
-//! - `ListUsers` with a `Filter`: the lookup, authorised by an IAM key ([`super::sigv4`]).
+//! - `GetUser` with the access token: login's profile once the ID token is verified.
+//! - `ListUsers` with a `Filter`: get_user's lookup (and login's after an MFA challenge),
+//!   authorised by an IAM key ([`super::sigv4`]).
 //!
 //! Errors come as HTTP 400 with `__type` (the exception's name, sometimes after a namespace and
 //! `#`) and `message`. Only an explicit answer about the user becomes a wrong password or a
@@ -14,6 +16,7 @@ use super::sigv4;
 use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
 use crate::json::{self, Value};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::text::{cat, excerpt, mentions, num};
 
 /// The end-user messages, the same words as the other sources'.
@@ -63,6 +66,13 @@ pub fn quoted(value: &str) -> String {
     }
     s.push('"');
     s
+}
+
+/// `GetUser` with the access token `InitiateAuth` returned: the user's attributes as the pool
+/// holds them (authorised by the token itself, not by the IAM key).
+pub fn get_user(cfg: &CognitoConfig, access_token: &str) -> Request {
+    let body = Value::object([("AccessToken", Value::from(access_token))]);
+    post(cfg, "get-user", "GetUser", &body, API_TIMEOUT_MS)
 }
 
 /// `ListUsers` for `identifier` (as typed): `email = "..."` for an identifier with `@`, else
@@ -122,8 +132,7 @@ fn common(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// A setup error for an exception of the IAM-signed lookup, or `None` (kept out of the login
-/// script's module, which never signs with the IAM key).
+/// A setup error for an exception of the IAM-signed lookup, or `None`.
 fn iam(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "UnrecognizedClientException" | "InvalidClientTokenId" => {
@@ -203,7 +212,7 @@ pub fn password_failure(cfg: &CognitoConfig, reply: &Reply) -> Outcome {
     }
 }
 
-/// A `ListUsers` reply that is not a success (transport failures already handled).
+/// A `ListUsers` or `GetUser` reply that is not a success (transport failures already handled).
 pub fn api_failure(what: &str, reply: &Reply) -> Outcome {
     let status = reply.status.unwrap_or(0);
     let (kind, message) = exception(&reply.body);

@@ -22,6 +22,7 @@ use crate::http::{Reply, Request};
 use crate::json::{self, Value};
 use crate::listing::{import_of, limits, record, unmappable, Answer, State};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::retry;
 use crate::text::{cat, num};
 
@@ -133,7 +134,9 @@ fn page(cfg: &CognitoConfig, state: &mut State, body: &str) -> Result<Vec<Value>
     }
     let next = match body.get("PaginationToken") {
         None | Some(Value::Null) => None,
-        Some(Value::String(t)) if !t.is_empty() && t.chars().count() <= limits::MAX_TOKEN_CHARS => Some(t.clone()),
+        Some(Value::String(t)) if !t.is_empty() && crate::text::char_count(t) <= limits::MAX_TOKEN_CHARS => {
+            Some(t.clone())
+        }
         Some(_) => {
             return Err(cat(&[
                 "malformed page (`PaginationToken` must be a non-empty string of at most ",

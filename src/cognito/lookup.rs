@@ -1,11 +1,12 @@
-//! Reading get_user's `ListUsers` reply: which record is the user, whether the account may log
-//! in, and the profile.
+//! Reading the replies that carry a user: get_user's `ListUsers` (which record is the user,
+//! whether the account may log in, and the profile) and login's `GetUser`.
 
 use super::api::{BLOCKED, UNCONFIRMED};
 use super::profile::{profile, User};
 use super::settings::{CognitoConfig, Unconfirmed};
 use crate::json::{self, Value};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::text::{cat, num};
 
 /// The outcome of a successful (2xx) `ListUsers` reply for the user who typed `folded`.
@@ -44,5 +45,20 @@ pub fn decide(cfg: &CognitoConfig, folded: &str, body: &str) -> Outcome {
     match profile(cfg, user, unconfirmed) {
         Ok(p) => Outcome::Profile { profile: Box::new(p) },
         Err(e) => Outcome::error(cat(&["user lookup: ", &e])),
+    }
+}
+
+/// The outcome of a successful (2xx) `GetUser` reply at login, for the user whose verified ID
+/// token says `sub`: the profile, from the attributes as the pool holds them.
+pub fn from_get_user(cfg: &CognitoConfig, sub: &str, body: &str) -> Outcome {
+    let Some(user) = json::parse(body).and_then(|v| User::read(&v, "UserAttributes")) else {
+        return Outcome::error("profile (GetUser): Cognito's reply is not a user (or is too long)");
+    };
+    if user.attribute("sub") != Some(sub) {
+        return Outcome::error("profile (GetUser): not the ID token's user; refusing to migrate");
+    }
+    match profile(cfg, &user, false) {
+        Ok(p) => Outcome::Profile { profile: Box::new(p) },
+        Err(e) => Outcome::error(cat(&["profile (GetUser): ", &e])),
     }
 }

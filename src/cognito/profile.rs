@@ -6,6 +6,7 @@
 
 use super::settings::{limits, CognitoConfig, UserId};
 use crate::json::{Map, Value};
+use crate::prelude::*;
 use crate::profile::Profile;
 use crate::text::cat;
 
@@ -67,7 +68,7 @@ pub fn profile(cfg: &CognitoConfig, user: &User, unverified: bool) -> Result<Pro
         UserId::Sub => user.attribute("sub").unwrap_or(""),
         UserId::Username => user.username.as_str(),
     };
-    if id.is_empty() || id.chars().count() > limits::MAX_USER_ID_CHARS {
+    if id.is_empty() || crate::text::char_count(id) > limits::MAX_USER_ID_CHARS {
         return Err("the user's id (`sub` or username) is empty or longer than 255 characters".to_string());
     }
     let text = |n: &str| user.attribute(n).filter(|v| !v.is_empty()).map(str::to_string);

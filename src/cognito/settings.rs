@@ -8,6 +8,7 @@
 
 use crate::config::{err, flag, host_problem, optional, required, ConfigError};
 use crate::json::Map;
+use crate::prelude::*;
 use crate::text::{cat, num};
 
 /// Settings keys (Auth0 keys are case-sensitive).
@@ -214,7 +215,9 @@ impl CognitoConfig {
             Some(_) => return Err(err(keys::USER_ID_ATTRIBUTE, "must be `sub` or `username` (or empty for sub)")),
         };
         let user_id_prefix = optional(s, keys::USER_ID_PREFIX).unwrap_or("");
-        if user_id_prefix.chars().count() > limits::MAX_NAME_CHARS || user_id_prefix.chars().any(char::is_whitespace) {
+        if crate::text::char_count(user_id_prefix) > limits::MAX_NAME_CHARS
+            || user_id_prefix.chars().any(char::is_whitespace)
+        {
             return Err(err(
                 keys::USER_ID_PREFIX,
                 cat(&["must be at most ", &num(limits::MAX_NAME_CHARS as u64), " characters without spaces"]),
@@ -258,7 +261,7 @@ fn is_loopback(host: &str) -> bool {
 fn endpoint_url(raw: &str) -> Result<(String, String), ConfigError> {
     let bad =
         |why: &str| err(keys::ENDPOINT, cat(&[why, "; expected https://host[:port] (http:// for 127.0.0.1 only)"]));
-    if raw.chars().count() > limits::MAX_URL_CHARS {
+    if crate::text::char_count(raw) > limits::MAX_URL_CHARS {
         return Err(bad(&cat(&["is longer than ", &num(limits::MAX_URL_CHARS as u64), " characters"])));
     }
     let scheme = |p: &str| raw.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
@@ -284,7 +287,7 @@ fn endpoint_url(raw: &str) -> Result<(String, String), ConfigError> {
 fn attributes(s: &Map, key: &'static str) -> Result<Vec<String>, ConfigError> {
     let Some(raw) = optional(s, key) else { return Ok(Vec::new()) };
     let names: Vec<String> = raw.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
-    let fits = |n: &String| n.chars().count() <= limits::MAX_NAME_CHARS && !n.chars().any(char::is_control);
+    let fits = |n: &String| crate::text::char_count(n) <= limits::MAX_NAME_CHARS && !n.chars().any(char::is_control);
     if names.len() > limits::MAX_ATTRIBUTES || !names.iter().all(fits) {
         return Err(err(
             key,

@@ -7,19 +7,22 @@
 //! digests (the body, the canonical request). The host's sign step ([`crate::step::Step::Sign`],
 //! the rest source's) keys its HMAC with UTF-8 text and answers hex, so signing through the host
 //! would have needed a new kind of step (binary keys, a plain hash) in the shared protocol, the
-//! boundary and the shim, and seven host round trips per request. RustCrypto's `sha2` 0.10.9 +
-//! `hmac` 0.12.1 (pinned exactly) do it here instead. Measured on the get_user script's module
-//! (`--no-default-features --features source-cognito,script-get-user`, release profile,
-//! wasm-bindgen, then wasm-opt with the build's flags) against the same module with the two
-//! digests replaced by a stub: 62,348 against 55,094 bytes of wasm (+7,254), 25,141 against
-//! 22,621 once brotli-compressed (+2,520), about +3.1 KB of script in text91; the script is 38,933 bytes,
-//! under the 39,900-byte ceiling. The login script's module never signs with the IAM key (see
-//! `MFA_RESET` in [`crate::cognito`]), and its one HMAC, the `SECRET_HASH`, is the host's through
-//! the existing sign step ([`hex_to_base64`]), so it links neither crate; nor do the other
-//! sources' modules (their sizes did not move).
+//! boundary and the shim, and seven host round trips per request. So it is done here, by both
+//! scripts: get_user's lookup, and login's `SECRET_HASH` and its lookup after an MFA challenge.
+//!
+//! The SHA-256 compression function is RustCrypto's (`sha2` 0.10.9, pinned exactly, its
+//! `compress` and `force-soft-compact` features); the padding and HMAC around it are [`sha256`]
+//! and [`hmac`] here, checked against RustCrypto's `Sha256` and `Hmac` in the tests. Measured on
+//! the get_user script's module (release, wasm-bindgen, wasm-opt with the build's flags): with
+//! `sha2`'s default (unrolled) compression and the `hmac` crate, 62,479 bytes of wasm; with the
+//! compact compression, 59,217 (25,141 -> 24,394 brotli). In the login module, built with names
+//! kept through wasm-opt, the crates' `Digest`/`Hmac` wrappers and the compact compression were
+//! 2,679 bytes of functions; `sha256` and `hmac` here are 1,524. The login script needs every
+//! byte: with its MFA lookup it is 39,785 of the 39,900-byte ceiling.
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use crate::prelude::*;
+use sha2::compress256;
+use sha2::digest::generic_array::GenericArray;
 
 use super::settings::{limits, CognitoConfig};
 use crate::text::cat;
@@ -27,11 +30,44 @@ use crate::text::cat;
 /// The signing algorithm's name, as in the string to sign and the `Authorization` header.
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
-    // `new_from_slice` accepts any key length for HMAC; the error arm cannot happen.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else { return [0; 32] };
-    mac.update(message);
-    mac.finalize().into_bytes().into()
+/// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
+const H0: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+/// SHA-256 of the concatenation of `parts`: the padding of FIPS 180-4 5.1.1 here, each 64-byte
+/// block through RustCrypto's `compress256`.
+pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut data = Vec::new();
+    for p in parts {
+        data.extend_from_slice(p);
+    }
+    let bits = (data.len() as u64).wrapping_mul(8);
+    data.push(0x80);
+    while data.len() % 64 != 56 {
+        data.push(0);
+    }
+    data.extend_from_slice(&bits.to_be_bytes());
+    let mut state = H0;
+    for block in data.chunks_exact(64) {
+        compress256(&mut state, &[*GenericArray::from_slice(block)]);
+    }
+    let mut digest = [0; 32];
+    for (out, word) in digest.chunks_exact_mut(4).zip(state) {
+        out.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
+}
+
+/// HMAC-SHA256 (RFC 2104): a key longer than the 64-byte block is hashed first.
+pub fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&sha256(&[key]));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |with: u8| block.map(|b| b ^ with);
+    let inner = sha256(&[&pad(0x36), message]);
+    sha256(&[&pad(0x5c), &inner])
 }
 
 /// Lower-case hex.
@@ -47,7 +83,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of `data`, in lower-case hex.
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
+    hex(&sha256(&[data]))
 }
 
 /// Standard base64 with padding (RFC 4648 4), from the crate's base64url encoder.
@@ -66,20 +102,8 @@ pub fn base64(bytes: &[u8]) -> String {
     b
 }
 
-/// The host's HMAC (64 lower-case hex digits) in standard base64: login's `SECRET_HASH`, which
-/// the host computes through the sign step so the login script's module carries no SHA-256.
-pub fn hex_to_base64(hex: &str) -> Option<String> {
-    let digit = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
-    if hex.len() != 64 {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = hex.as_bytes().chunks(2).map(|p| Some(digit(p[0])? << 4 | digit(p[1])?)).collect();
-    bytes.map(|b| base64(&b))
-}
-
-/// The app client's `SECRET_HASH` for `username`: Base64(HMAC-SHA256(client secret, username +
-/// client id)), as the host's sign step and this module's HMAC compute it (native tests only).
-#[cfg(test)]
+/// The app client's `SECRET_HASH` for `username` as typed: Base64(HMAC-SHA256(client secret,
+/// username + client id)).
 pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
     base64(&hmac(client_secret.as_bytes(), cat(&[username, client_id]).as_bytes()))
 }
@@ -100,17 +124,20 @@ pub fn amz_date(now_ms: u64) -> (String, String) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let two = |n: u64| [char::from(b'0' + (n / 10 % 10) as u8), char::from(b'0' + (n % 10) as u8)];
-    let mut date = String::new();
-    for c in [year as u64 / 100, year as u64 % 100, month as u64, day as u64].into_iter().flat_map(two) {
-        date.push(c);
-    }
-    let mut stamp = cat(&[&date, "T"]);
-    for c in [rem / 3600, rem / 60 % 60, rem % 60].into_iter().flat_map(two) {
-        stamp.push(c);
+    // Two digits per field into one text: `YYYYMMDDTHHMMSSZ`, whose first 8 are the date.
+    let mut stamp = String::new();
+    for (i, n) in [year as u64 / 100, year as u64 % 100, month as u64, day as u64, rem / 3600, rem / 60 % 60, rem % 60]
+        .into_iter()
+        .enumerate()
+    {
+        if i == 4 {
+            stamp.push('T');
+        }
+        stamp.push(char::from(b'0' + (n / 10 % 10) as u8));
+        stamp.push(char::from(b'0' + (n % 10) as u8));
     }
     stamp.push('Z');
-    (date, stamp)
+    (stamp.get(..8).unwrap_or("").to_string(), stamp)
 }
 
 /// The canonical request (SigV4 task 1): method, path, query, the headers as `name:value` lines
@@ -129,7 +156,14 @@ pub fn canonical_request(method: &str, path: &str, query: &str, headers: &[(&str
 }
 
 fn signed_headers(headers: &[(&str, &str)]) -> String {
-    headers.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(";")
+    let mut s = String::new();
+    for (i, (n, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            s.push(';');
+        }
+        s.push_str(n);
+    }
+    s
 }
 
 /// `date/region/service/aws4_request`.
@@ -217,6 +251,32 @@ mod tests {
         assert_eq!(
             signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20110909", "us-east-1", "host", &sts),
             "be7148d34ebccdc6423b19085378aa0bee970bdc61d144bd1a8c48c33079ab09"
+        );
+    }
+
+    #[test]
+    fn sha256_and_hmac_agree_with_rustcrypto() {
+        use hmac::{Hmac, Mac};
+        use sha2::{Digest, Sha256};
+        // Every padding case (lengths around each block edge) and keys shorter than, equal to
+        // and longer than the block.
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        for n in (0..=200).chain([255, 256, 299]) {
+            let m = &data[..n];
+            assert_eq!(sha256(&[m]).to_vec(), Sha256::digest(m).to_vec(), "sha256 of {n} bytes");
+            assert_eq!(sha256(&[&m[..n / 2], &m[n / 2..]]), sha256(&[m]), "parts of {n} bytes");
+        }
+        for k in [0, 1, 32, 63, 64, 65, 131] {
+            let key = &data[..k];
+            let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+            mac.update(&data[..100]);
+            assert_eq!(hmac(key, &data[..100]).to_vec(), mac.finalize().into_bytes().to_vec(), "key of {k} bytes");
+        }
+        // FIPS 180-4's "abc" and RFC 4231 test case 2.
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hex(&hmac(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }
 

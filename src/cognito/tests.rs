@@ -118,6 +118,22 @@ fn verified(c: &CognitoConfig, claims: serde_json::Value) -> Step {
     Cognito::resume(ctx(c), state, Input::Verified(true))
 }
 
+fn get_user_reply(username: &str, sub: &str) -> String {
+    json!({"Username": username, "UserAttributes": attributes(sub), "MFAOptions": []}).to_string()
+}
+
+/// A login whose ID token (with `claims`) is verified, up to `GetUser`'s request.
+fn to_get_user(c: &CognitoConfig, claims: serde_json::Value) -> State {
+    let (r, s) = sent(verified(c, claims));
+    assert_eq!(target(&r), "AWSCognitoIdentityProviderService.GetUser");
+    assert_eq!(r.body.as_deref(), Some(r#"{"AccessToken":"at-1"}"#));
+    assert!(
+        !r.headers.iter().any(|(n, _)| n == "authorization"),
+        "the access token authorises GetUser, not the IAM key"
+    );
+    s
+}
+
 fn full_claims() -> serde_json::Value {
     let mut c = good_claims();
     for (k, v) in [
@@ -146,10 +162,49 @@ fn mapped() -> CognitoConfig {
 }
 
 #[test]
-fn a_right_password_migrates_with_the_tokens_attributes() {
+fn a_right_password_migrates_with_get_users_attributes() {
     let c = mapped();
-    let Outcome::Profile { profile } = outcome(verified(&c, full_claims())) else { panic!() };
+    // The token carries only some claims: the profile is GetUser's, the attributes the pool holds.
+    let s = to_get_user(&c, good_claims());
+    let Outcome::Profile { profile } = outcome(reply(&c, s, 200, &get_user_reply("uuid-1", "uuid-1"))) else {
+        panic!()
+    };
     assert_eq!(profile.to_json().to_json(), JANE);
+    let s = to_get_user(&c, full_claims());
+    let Outcome::Profile { profile } = outcome(reply(&c, s, 200, &get_user_reply("uuid-1", "uuid-1"))) else {
+        panic!()
+    };
+    assert_eq!(profile.to_json().to_json(), JANE);
+}
+
+#[test]
+fn get_user_at_login_must_answer_about_the_tokens_user() {
+    let c = cfg(&[]);
+    let o = outcome(reply(&c, to_get_user(&c, good_claims()), 200, &get_user_reply("uuid-2", "uuid-2")));
+    let Outcome::Error { message } = o else { panic!("{o:?}") };
+    assert!(message.contains("not the ID token's user"), "{message}");
+    for body in ["", "{", "[]", r#"{"Username":"uuid-1"}"#, r#"{"Username":"uuid-1","UserAttributes":{}}"#] {
+        assert_eq!(kind(&outcome(reply(&c, to_get_user(&c, good_claims()), 200, body))), "error", "{body}");
+    }
+    let refused = json!({"__type": "NotAuthorizedException", "message": "Access Token has been revoked"}).to_string();
+    let o = outcome(reply(&c, to_get_user(&c, good_claims()), 400, &refused));
+    let Outcome::Error { message } = o else { panic!("{o:?}") };
+    assert!(message.starts_with("profile (GetUser): unexpected reply"), "never a wrong password: {message}");
+}
+
+#[test]
+fn get_user_at_login_is_retried_then_an_error() {
+    let c = cfg(&[]);
+    let (r1, s) = sent(reply(&c, to_get_user(&c, good_claims()), 503, ""));
+    assert_eq!((target(&r1), r1.delay_ms), ("AWSCognitoIdentityProviderService.GetUser", 200));
+    let throttled = json!({"__type": "TooManyRequestsException", "message": "Rate exceeded"}).to_string();
+    let (r2, s) = sent(reply(&c, s, 400, &throttled));
+    assert_eq!(r2.delay_ms, 600, "throttling (HTTP 400) is retried like a 429");
+    let Outcome::Error { message } = outcome(Cognito::resume(ctx(&c), s, Input::Reply(Reply::failed("timeout"))))
+    else {
+        panic!()
+    };
+    assert!(message.starts_with("profile (GetUser): no answer"), "{message}");
 }
 
 #[test]
@@ -166,7 +221,8 @@ fn the_username_can_be_the_user_id() {
     let mut claims = good_claims();
     claims["cognito:username"] = json!("jane");
     claims["email"] = json!("jane@x.com");
-    let Outcome::Profile { profile } = outcome(verified(&c, claims)) else { panic!() };
+    let s = to_get_user(&c, claims);
+    let Outcome::Profile { profile } = outcome(reply(&c, s, 200, &get_user_reply("jane", "uuid-1"))) else { panic!() };
     assert_eq!(profile.user_id, "jane");
 }
 
@@ -241,34 +297,49 @@ fn refusals_become_the_outcomes_of_the_table() {
     assert_eq!(kind(&outcome(reply(&c, started(&c), 200, &custom))), "error");
 }
 
-#[test]
-fn an_mfa_challenge_asks_for_a_reset_never_a_wrong_password() {
-    let c = cfg(&[]);
-    for challenge in ["SMS_MFA", "SOFTWARE_TOKEN_MFA"] {
-        let body = json!({"ChallengeName": challenge, "Session": "s", "ChallengeParameters": {}}).to_string();
-        let Outcome::Unauthorized { message } = outcome(reply(&c, started(&c), 200, &body)) else {
-            panic!("{challenge}")
-        };
-        assert_eq!(message, MFA_RESET);
-    }
+fn mfa_lookup(c: &CognitoConfig, challenge: &str) -> State {
+    let body =
+        json!({"ChallengeName": challenge, "Session": "s", "ChallengeParameters": {"USER_ID_FOR_SRP": "uuid-1"}});
+    let (r, s) = sent(reply(c, started(c), 200, &body.to_string()));
+    assert_eq!(target(&r), "AWSCognitoIdentityProviderService.ListUsers");
+    assert!(r.body.as_deref().unwrap().contains(r#"email = \"Jane@x.com\""#), "the identifier as typed");
+    assert!(r.headers.iter().any(|(n, v)| n == "authorization" && v.starts_with("AWS4-HMAC-SHA256 ")));
+    s
 }
 
 #[test]
-fn with_a_client_secret_the_host_computes_the_secret_hash() {
+fn an_mfa_challenge_migrates_with_the_profile_get_user_reads() {
+    let c = mapped();
+    for challenge in ["SMS_MFA", "SOFTWARE_TOKEN_MFA"] {
+        let body = list(json!([record(json!(true), "CONFIRMED")]));
+        let Outcome::Profile { profile } = outcome(reply(&c, mfa_lookup(&c, challenge), 200, &body)) else {
+            panic!("{challenge}")
+        };
+        assert_eq!(profile.to_json().to_json(), JANE, "{challenge}");
+    }
+    // The password was right: a lookup that misses the user is an Error, never "no such user".
+    let o = outcome(reply(&c, mfa_lookup(&c, "SMS_MFA"), 200, &list(json!([]))));
+    let Outcome::Error { message } = o else { panic!("{o:?}") };
+    assert!(message.contains("MFA"), "{message}");
+    let disabled = list(json!([record(json!(false), "CONFIRMED")]));
+    assert_eq!(kind(&outcome(reply(&c, mfa_lookup(&c, "SMS_MFA"), 200, &disabled))), "unauthorized");
+    let (r, s) = sent(reply(&c, mfa_lookup(&c, "SMS_MFA"), 503, ""));
+    assert_eq!((target(&r), r.delay_ms), ("AWSCognitoIdentityProviderService.ListUsers", 200));
+    let denied = json!({"__type": "AccessDeniedException", "message": "m"}).to_string();
+    let Outcome::Error { message } = outcome(reply(&c, s, 400, &denied)) else { panic!() };
+    assert!(message.contains("cognito-idp:ListUsers"), "{message}");
+}
+
+#[test]
+fn with_a_client_secret_the_secret_hash_is_sent() {
     let c = cfg(&[("Client_Secret", "secret")]);
-    let Step::Sign { sign, state } = Cognito::start_login(ctx(&c), "jane", "jane", "pw") else {
-        panic!("expected a sign step")
-    };
-    assert_eq!((sign.key.as_str(), sign.message.as_str()), ("secret", "janeclient1"));
-    // The host's answer is put in the request as base64: HMAC-SHA256("secret", "janeclient") as
-    // Node computes it, hex in, base64 out.
-    let mac = "3113c84ce1da69717753699743cbbff66537bbe22195818fd1c17d5696631393".to_string();
-    let (r, _) = sent(Cognito::resume(ctx(&c), state.clone(), Input::Signed(Some(mac))));
+    let (r, _) = sent(Cognito::start_login(ctx(&c), "jane", "jane", "pw"));
     let body = json::parse(r.body.as_deref().unwrap()).unwrap();
     let hash = body.get("AuthParameters").and_then(|p| p.get("SECRET_HASH")).and_then(Value::as_str);
-    assert_eq!(hash, Some("MRPITOHaaXF3U2mXQ8u/9mU3u+IhlYGP0cF9VpZjE5M="));
-    assert_eq!(kind(&outcome(Cognito::resume(ctx(&c), state.clone(), Input::Signed(None)))), "error");
-    assert_eq!(kind(&outcome(Cognito::resume(ctx(&c), state, Input::Signed(Some("zz".into()))))), "error");
+    // Base64(HMAC-SHA256("secret", "jane" + "client1")), computed independently with Node's crypto.
+    assert_eq!(hash, Some("0XOt+42iKmoi2wz0ADaexxMMHm35dt7Y8vkY7bIOGdQ="));
+    let (r, _) = sent(Cognito::start_login(ctx(&cfg(&[])), "jane", "jane", "pw"));
+    assert!(!r.body.as_deref().unwrap().contains("SECRET_HASH"), "none without a client secret");
 }
 
 fn lookup(c: &CognitoConfig, identifier: &str) -> State {
@@ -344,15 +415,13 @@ fn oversized_and_malformed_replies_are_errors() {
 }
 
 #[test]
-fn the_password_is_held_one_step_and_never_in_an_error() {
+fn the_password_and_secrets_are_never_held_or_in_an_error() {
     let c = cfg(&[("Client_Secret", "CLIENTSECRET")]);
-    let Step::Sign { state, .. } = Cognito::start_login(ctx(&c), "jane@x.com", "jane@x.com", "PASSWORD123") else {
-        panic!()
-    };
-    let mac = "00".repeat(32);
-    let (r, s) = sent(Cognito::resume(ctx(&c), state, Input::Signed(Some(mac))));
-    assert!(!format!("{s:?}").contains("PASSWORD123"), "gone from the state once the request is out");
+    let (r, s) = sent(Cognito::start_login(ctx(&c), "jane@x.com", "jane@x.com", "PASSWORD123"));
+    assert!(!format!("{s:?}").contains("PASSWORD123"), "never in the state");
     assert!(!format!("{r:?}").contains("CLIENTSECRET"));
     let o = outcome(reply(&c, s, 400, &json!({"__type": "Weird", "message": "x"}).to_string()));
     assert!(!format!("{o:?}").contains("PASSWORD123"));
+    let (r, _) = sent(Cognito::start_get_user(ctx(&c), "jane@x.com", "jane@x.com"));
+    assert!(!format!("{r:?}").contains("wJalrXUtnFEMI"), "the IAM secret signs, never leaves");
 }

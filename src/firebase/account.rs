@@ -13,6 +13,7 @@
 use crate::firebase::settings::{limits, FirebaseConfig};
 use crate::json::{self, Map, Value};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::profile::Profile;
 use crate::text::cat;
 
@@ -23,7 +24,7 @@ fn text(user: &Map, name: &str) -> Option<String> {
 /// The profile of `user`, or why the record cannot be one.
 pub fn profile(cfg: &FirebaseConfig, user: &Map) -> Result<Profile, String> {
     let uid = user.get("localId").and_then(Value::as_str).unwrap_or("");
-    if uid.is_empty() || uid.chars().count() > limits::MAX_UID_CHARS {
+    if uid.is_empty() || crate::text::char_count(uid) > limits::MAX_UID_CHARS {
         return Err("the account's `localId` is empty or longer than 128 characters".to_string());
     }
     let mut app_metadata = match user.get("customAttributes") {

@@ -17,6 +17,7 @@ use crate::firebase::settings::{google, limits, ServiceAccount};
 use crate::http::{encode_component, CacheHint, Reply, Request, API_TIMEOUT_MS};
 use crate::json::{self, Value};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::text::{cat, excerpt, mentions, num};
 
 /// The assertion's header and claims, base64url, joined by `.`: the text the host signs.

@@ -24,6 +24,7 @@ use crate::http::{encode_component, Reply, Request};
 use crate::json::{self, Value};
 use crate::listing::{import_of, limits, record, unmappable, Answer, State};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::retry;
 use crate::text::{cat, num};
 
@@ -162,7 +163,7 @@ fn page(cfg: &FirebaseConfig, state: &mut State, body: &str) -> Result<Vec<Value
     let next = match body.get("nextPageToken") {
         None | Some(Value::Null) => None,
         Some(Value::String(t)) if t.is_empty() => None,
-        Some(Value::String(t)) if t.chars().count() <= limits::MAX_TOKEN_CHARS => Some(t.clone()),
+        Some(Value::String(t)) if crate::text::char_count(t) <= limits::MAX_TOKEN_CHARS => Some(t.clone()),
         Some(_) => {
             return Err(cat(&[
                 "malformed page (`nextPageToken` must be a string of at most ",

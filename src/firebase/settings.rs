@@ -14,6 +14,7 @@
 
 use crate::config::{err, flag, optional, required, ConfigError};
 use crate::json::Map;
+use crate::prelude::*;
 use crate::text::{cat, num};
 
 /// Settings keys (Auth0 keys are case-sensitive).
@@ -169,7 +170,7 @@ impl FirebaseConfig {
             (None, email) => Some(service_account(s, email)?),
         };
         let prefix = optional(s, keys::USER_ID_PREFIX).unwrap_or("");
-        if prefix.chars().count() > limits::MAX_PREFIX_CHARS || prefix.chars().any(char::is_whitespace) {
+        if crate::text::char_count(prefix) > limits::MAX_PREFIX_CHARS || prefix.chars().any(char::is_whitespace) {
             return Err(err(
                 keys::USER_ID_PREFIX,
                 cat(&[

@@ -15,6 +15,7 @@ use crate::firebase::settings::{keys, limits, FirebaseConfig};
 use crate::http::{encode_component, Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS};
 use crate::json::{self, Value};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::text::{cat, excerpt, mentions, num};
 
 fn post(label: &str, url: String, body: &Value, timeout_ms: u32) -> Request {

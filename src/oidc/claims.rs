@@ -5,6 +5,7 @@
 
 use crate::json::{Map, Value};
 use crate::oidc::settings::{limits, OidcConfig};
+use crate::prelude::*;
 use crate::profile::Profile;
 use crate::text::cat;
 
@@ -27,7 +28,7 @@ fn pick(claims: &Map, names: &[String]) -> Map {
 /// `username`; the standard fields directly; the mapped claims into the metadata objects.
 pub fn profile(cfg: &OidcConfig, claims: &Map) -> Result<Profile, String> {
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    if sub.is_empty() || sub.chars().count() > limits::MAX_SUB_CHARS {
+    if sub.is_empty() || crate::text::char_count(sub) > limits::MAX_SUB_CHARS {
         return Err("the user's `sub` is empty or longer than 255 characters".to_string());
     }
     // The standard claims copied under their own names (OpenID Connect Core 5.1).

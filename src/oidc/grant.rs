@@ -10,6 +10,7 @@ use crate::http::{encode_component, CacheHint, Reply, Request, API_TIMEOUT_MS, P
 use crate::json::{self, Value};
 use crate::oidc::settings::{limits, OidcConfig};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::text::{cat, excerpt, mentions, num};
 
 /// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 2.3.1: both form-encoded first).

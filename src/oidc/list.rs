@@ -21,6 +21,7 @@ use crate::http::{Reply, Request};
 use crate::json::{self, Map, Value};
 use crate::listing::{import_of, limits, record, unmappable, Answer, State};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::retry;
 use crate::text::{cat, num};
 

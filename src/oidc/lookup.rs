@@ -14,6 +14,7 @@ use crate::lookup::{is_email, lucene_quote};
 use crate::oidc::claims;
 use crate::oidc::settings::{limits, Lookup, OidcConfig};
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::text::{cat, excerpt, num};
 
 /// The lookup request for `folded` (the identifier in lower case): by email when it has an `@`,

@@ -7,6 +7,7 @@
 
 use crate::config::{err, flag, host_problem, optional, required, ConfigError};
 use crate::json::Map;
+use crate::prelude::*;
 use crate::text::{cat, mentions, num};
 
 /// Settings keys (Auth0 keys are case-sensitive).
@@ -183,7 +184,7 @@ impl OidcConfig {
             return Err(err(keys::SCOPE, "must be scopes with `openid`, or empty"));
         }
         let prefix = optional(s, keys::USER_ID_PREFIX).unwrap_or("");
-        if prefix.chars().count() > limits::MAX_NAME_CHARS {
+        if crate::text::char_count(prefix) > limits::MAX_NAME_CHARS {
             return Err(err(
                 keys::USER_ID_PREFIX,
                 cat(&["must be at most ", &num(limits::MAX_NAME_CHARS as u64), " characters"]),
@@ -235,7 +236,7 @@ fn plain(v: &str) -> bool {
 fn url(s: &Map, key: &'static str) -> Result<String, ConfigError> {
     let raw = required(s, key, "the provider's https:// URL")?;
     let bad = |why: &str| err(key, cat(&[why, "; expected https://host[:port][/path]"]));
-    if raw.chars().count() > limits::MAX_URL_CHARS {
+    if crate::text::char_count(raw) > limits::MAX_URL_CHARS {
         return Err(bad(&cat(&["is longer than ", &num(limits::MAX_URL_CHARS as u64), " characters"])));
     }
     let Some(rest) = raw.get(..8).filter(|h| h.eq_ignore_ascii_case("https://")).and(raw.get(8..)) else {
@@ -259,7 +260,7 @@ fn url(s: &Map, key: &'static str) -> Result<String, ConfigError> {
 fn claims(s: &Map, key: &'static str) -> Result<Vec<String>, ConfigError> {
     let Some(raw) = optional(s, key) else { return Ok(Vec::new()) };
     let names: Vec<String> = raw.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
-    let fits = |n: &String| n.chars().count() <= limits::MAX_NAME_CHARS && !n.chars().any(char::is_control);
+    let fits = |n: &String| crate::text::char_count(n) <= limits::MAX_NAME_CHARS && !n.chars().any(char::is_control);
     if names.len() > limits::MAX_CLAIMS || !names.iter().all(fits) {
         return Err(err(
             key,

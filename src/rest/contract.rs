@@ -8,6 +8,7 @@ use crate::http::Reply;
 use crate::json::{self, Map, Value};
 use crate::lookup::is_email;
 use crate::outcome::Outcome;
+use crate::prelude::*;
 use crate::profile::Profile;
 use crate::text::{cat, excerpt, num};
 
@@ -110,7 +111,7 @@ pub fn profile(body: &Map) -> Result<(Profile, bool), String> {
     };
     let user_id = match body.get("user_id") {
         None | Some(Value::Null) => return Err("the profile has no `user_id`".into()),
-        Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= MAX_USER_ID_CHARS => s.clone(),
+        Some(Value::String(s)) if !s.is_empty() && crate::text::char_count(s) <= MAX_USER_ID_CHARS => s.clone(),
         Some(_) => {
             let most = num(MAX_USER_ID_CHARS as u64);
             return Err(wrong("user_id", &cat(&["a non-empty string of at most ", &most, " characters"])));

@@ -14,6 +14,7 @@ use super::sign;
 use crate::http::{Reply, Request};
 use crate::json::{self, Value};
 use crate::listing::{import_of, limits, record, unmappable, Answer, State};
+use crate::prelude::*;
 use crate::retry;
 use crate::text::{cat, excerpt, num};
 

@@ -9,6 +9,7 @@
 
 use crate::config::{err, flag, host_problem, optional, required, ConfigError};
 use crate::json::Map;
+use crate::prelude::*;
 use crate::text::{cat, mentions, num};
 
 /// Settings keys (Auth0 keys are case-sensitive).
@@ -96,7 +97,7 @@ impl RestConfig {
         let (origin, base_path) = base_url(url)?;
         let secret =
             required(settings, keys::SHARED_SECRET, "the secret shared with the user store (at least 32 characters)")?;
-        let n = secret.chars().count();
+        let n = crate::text::char_count(secret);
         if !(limits::MIN_SECRET_CHARS..=limits::MAX_SECRET_CHARS).contains(&n) {
             return Err(err(
                 keys::SHARED_SECRET,
@@ -128,7 +129,7 @@ impl RestConfig {
 /// `https://host[:port][/path][/]` -> (`https://host[:port]`, `/path`).
 fn base_url(raw: &str) -> Result<(String, String), ConfigError> {
     let bad = |why: &str| err(keys::BASE_URL, cat(&[why, "; expected e.g. https://users.example.com/alm"]));
-    if raw.chars().count() > limits::MAX_URL_CHARS {
+    if crate::text::char_count(raw) > limits::MAX_URL_CHARS {
         return Err(bad(&cat(&["is longer than ", &num(limits::MAX_URL_CHARS as u64), " characters"])));
     }
     let scheme = |p: &str| raw.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));

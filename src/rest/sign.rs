@@ -20,6 +20,7 @@
 //! every script).
 
 use super::settings::limits::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::prelude::*;
 use crate::text::{cat, num};
 
 /// The exact text signed for a request: `METHOD \n PATH \n TIMESTAMP \n BODY`.

@@ -126,7 +126,7 @@ async function run(script, kind, args, extra) {
   return r;
 }
 
-test('the right password: the emulator ID token is verified against its JWKS and its issuer', { skip: INSTALL.skip }, async () => {
+test('the right password: the emulator ID token is verified against its JWKS and its issuer, then GetUser', { skip: INSTALL.skip }, async () => {
   const r = await run(LOGIN, 'login', ['jane', PASSWORD]);
   assert.equal(r.outcome, 'success', r.error && r.error.message);
   assert.equal(r.profile.email, 'jane@example.com');
@@ -149,9 +149,10 @@ test('get_user: ListUsers by email finds the user with the same id as login; nob
   const found = await run(GET_USER, 'get_user', ['jane@example.com']);
   assert.equal(found.outcome, 'found', found.error && found.error.message);
   const login = await run(LOGIN, 'login', ['jane', PASSWORD]);
-  assert.equal(found.profile.user_id, login.profile.user_id);
-  // The emulator's ID token has no given_name (real Cognito's has): only get_user's profile does.
+  // The emulator's ID token has no given_name; login's profile comes from GetUser, as get_user's
+  // from ListUsers: the same attributes, so the same profile.
   assert.equal(found.profile.given_name, 'Jane');
+  assert.deepEqual(login.profile, found.profile);
   assert.equal((await run(GET_USER, 'get_user', ['nobody@example.com'])).outcome, 'not_found');
 });
 

@@ -5,7 +5,8 @@
  * reached through the `Endpoint` setting. One test per row of the outcome table in
  * docs/cognito-source.md: the right password (with and without an app client secret), a wrong one,
  * an unknown user, each refusal Cognito gives (disabled, locked, reset required, unconfirmed, new
- * password required, MFA), throttling and outages, hostile ID tokens; get_user found, not found,
+ * password required), an MFA challenge (migrated with get_user's profile), throttling and outages,
+ * hostile ID tokens, GetUser about another user; get_user found, not found,
  * disabled (fail closed), unconfirmed by the setting, filter injection, a wrong IAM key; a setting
  * error before any request; the module each script carries; and a scan of everything printed for
  * the passwords and secrets.
@@ -77,17 +78,57 @@ const JANE_PROFILE = {
 const MAPPED = { User_Metadata_Attributes: 'custom:plan' };
 
 test.describe('login', () => {
-  test('right password: InitiateAuth, the keys; the profile from the verified ID token', async () => {
+  test('right password: InitiateAuth, the keys, then GetUser with the access token for the profile', async () => {
     const mark = pool.requests.length;
     const r = await login('Jane@Example.com', JANE.password, MAPPED);
     assert.equal(r.outcome, 'success', r.error && r.error.message);
     assert.deepEqual(r.profile, JANE_PROFILE);
-    assert.deepEqual(since(pool, mark), ['initiate', 'jwks']);
+    assert.deepEqual(since(pool, mark), ['initiate', 'jwks', 'getuser']);
     const q = JSON.parse(pool.requests[mark].body);
     assert.deepEqual(q, { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: pool.clientId, AuthParameters: { USERNAME: 'Jane@Example.com', PASSWORD: JANE.password } });
+    const g = pool.requests[mark + 2];
+    assert.deepEqual(Object.keys(JSON.parse(g.body)), ['AccessToken']);
+    assert.equal(g.headers.authorization, undefined, 'GetUser is authorised by the access token, not the IAM key');
   });
 
-  test('an app client with a secret: SECRET_HASH computed by the host, accepted by the pool', async () => {
+  test("the profile is GetUser's (the pool's attributes), not the ID token's claims", async () => {
+    pool.idTokenPatch = (c) => {
+      delete c.given_name;
+      delete c.family_name;
+      delete c['custom:plan'];
+      c.name = 'Stale Name';
+    };
+    const r = await login(JANE.attributes.email, JANE.password, MAPPED);
+    assert.equal(r.outcome, 'success', r.error && r.error.message);
+    assert.deepEqual(r.profile, JANE_PROFILE);
+  });
+
+  test('GetUser: retried through outages and throttling, then an Error; never about another user', async () => {
+    pool.faults.set('getuser', { kind: 'status', status: 400, body: { __type: 'TooManyRequestsException', message: 'Rate exceeded' }, times: 2 });
+    assert.equal((await login(JANE.attributes.email, JANE.password)).outcome, 'success', 'two retries');
+    pool.faults.set('getuser', { kind: 'status', status: 503, body: {}, times: 3 });
+    assertError(await login(JANE.attributes.email, JANE.password), /GetUser.*HTTP 503/);
+    pool.faults.set('getuser', { kind: 'text', text: '{"Username": 5}' });
+    assertError(await login(JANE.attributes.email, JANE.password), /GetUser.*not a user/);
+    // The token names Jane's email but another user's `sub`: GetUser (Jane) is not that user.
+    pool.idTokenPatch = (c) => (c.sub = QUIRKY.sub);
+    assertError(await login(JANE.attributes.email, JANE.password), /not the ID token's user/);
+  });
+
+  test('an MFA challenge: the password was right, so migrated with the profile get_user reads (ListUsers)', async () => {
+    const mark = pool.requests.length;
+    const r = await login(MFA.attributes.email, MFA.password, MAPPED);
+    assert.equal(r.outcome, 'success', r.error && r.error.message);
+    assert.deepEqual(since(pool, mark), ['initiate', 'list']);
+    assert.match(pool.requests[mark + 1].headers.authorization, /^AWS4-HMAC-SHA256 /);
+    const g = await getUser(MFA.attributes.email, MAPPED);
+    assert.deepEqual(r.profile, g.profile, 'the same profile as get_user');
+    assert.equal(r.profile.user_id, MFA.sub);
+    assert.equal((await login(MFA.attributes.email, 'not the password')).outcome, 'wrong_password');
+    assertError(await login(MFA.attributes.email, MFA.password, { Access_Key_ID: 'AKIAOTHERKEY' }), /Access_Key_ID/);
+  });
+
+  test('an app client with a secret: SECRET_HASH computed by the module, accepted by the pool', async () => {
     const r = await login(JANE.attributes.email, JANE.password, MAPPED, secretPool);
     assert.equal(r.outcome, 'success', r.error && r.error.message);
     assert.deepEqual(r.profile, JANE_PROFILE);
@@ -117,7 +158,6 @@ test.describe('login', () => {
     ['a user who must reset (PasswordResetRequiredException)', RESET, /reset your password/],
     ['an unconfirmed user (refused by default)', UNCONFIRMED, /never confirmed/],
     ['NEW_PASSWORD_REQUIRED', FORCE, /reset your password/],
-    ['an MFA challenge (password right, no tokens)', MFA, /multi-factor[\s\S]*reset your password/],
   ]) {
     test(`${who}: UnauthorizedError, nothing migrated`, async () => {
       const r = await login(user.attributes.email, user.password);
@@ -259,7 +299,8 @@ test('each script carries its own source only, under the ceiling', () => {
   };
   const cognitoLogin = wasmOf(LOGIN, MANIFEST.cognito_login_wasm);
   const cognitoGetUser = wasmOf(GET_USER, MANIFEST.cognito_get_user_wasm);
-  assert.ok(cognitoLogin.includes('signature is not valid') && !cognitoLogin.includes('aws4_request'), 'login: no SigV4');
+  // Login signs ListUsers too (after an MFA challenge); get_user never verifies a token.
+  assert.ok(cognitoLogin.includes('signature is not valid') && cognitoLogin.includes('aws4_request'));
   assert.ok(cognitoGetUser.includes('aws4_request') && !cognitoGetUser.includes('signature is not valid'));
   for (const wasm of [cognitoLogin, cognitoGetUser]) {
     for (const other of ['/oauth/token', 'Okta_API_Token', 'Shared_Secret']) assert.ok(!wasm.includes(other), other);
