@@ -19,7 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const zlib = require('node:zlib');
-const { minify } = require('terser');
+const { shrink } = require('./minify');
 const { checkScript } = require('./checks');
 const { header } = require('./header');
 const text91 = require('./text91');
@@ -155,27 +155,6 @@ function fill(template, values) {
   });
 }
 
-/**
- * The pasteable scripts go out minified (the wasm-bindgen glue and our shim are a third of the
- * script's text otherwise), with the header comment kept verbatim on top. Top-level names stay
- * (Auth0 calls `login` / `getByEmail`), free variables such as `configuration` and the error
- * classes are never renamed, and terser's output depends only on its input and options.
- * The readable form is kept in target/skeleton/ for the golden tests and for review.
- */
-async function shrink(text) {
-  const m = text.match(/^(\/\*[\s\S]*?\*\/)\n/);
-  if (!m) throw new Error('a script must start with its header comment');
-  const out = await minify(text.slice(m[0].length), {
-    ecma: 2018,
-    toplevel: false,
-    // The glue's console.warn calls only warn of loader call forms the shim never makes.
-    compress: { passes: 2, pure_funcs: ['console.warn'] },
-    mangle: true,
-    format: { preamble: m[1], comments: false }
-  });
-  return `${out.code}\n`;
-}
-
 async function main() {
   const a = args(process.argv.slice(2));
   const toolchain = JSON.parse(fs.readFileSync(a.toolchain, 'utf8'));
@@ -243,6 +222,9 @@ async function main() {
     fs.mkdirSync(path.dirname(skeleton), { recursive: true });
     fs.writeFileSync(skeleton, text);
     const final = s.minify ? await shrink(text) : text;
+    if (s.minify && !final.includes(own.WASM_TEXT91)) {
+      throw new Error(`${s.file}: the minifier changed the embedded wasm payload (js/build/minify.js)`);
+    }
     const bytes = checkScript(s.file, final, { ...s.expect, carriesWasm: s.wasm && !s.expect.module });
     fs.mkdirSync(path.dirname(path.join(a.out, s.file)), { recursive: true });
     fs.writeFileSync(path.join(a.out, s.file), final);
