@@ -168,8 +168,7 @@ fn keys_step(ctx: Ctx, login: Box<Login>, tries: u8, refreshed: bool, delay: u32
 /// throttles with HTTP 400 `TooManyRequestsException`: as retryable as a 429.
 fn read_retry(ctx: Ctx, r: &Reply, tries: u8) -> Option<u32> {
     let throttled = r.status == Some(400) && api::exception(&r.body).0 == "TooManyRequestsException";
-    let retryable = if throttled { Reply { status: Some(429), ..r.clone() } } else { r.clone() };
-    retry::delay_ms(&retryable, tries, ctx.now_ms)
+    retry::backoff(r, throttled || retry::is_transient(r), tries, ctx.now_ms)
 }
 
 /// A read's reply that is not an answer to read (no answer, throttling, an error), or `None`.

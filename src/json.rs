@@ -399,7 +399,7 @@ impl Parser<'_> {
         }
         // The bytes are ASCII digits and signs, so each is its own character (and the lossy
         // conversion, with its UTF-8 repair code, is not linked).
-        Some(Value::Number(self.s[start..self.i].iter().map(|&b| char::from(b)).collect()))
+        Some(Value::Number(self.s.get(start..self.i)?.iter().map(|&b| char::from(b)).collect()))
     }
 
     fn hex4(&mut self) -> Option<u32> {

@@ -24,7 +24,13 @@ pub fn is_transient(reply: &Reply) -> bool {
 /// The wait before retry number `tries + 1`, or `None` to give up: not transient, out of retries,
 /// or the server asks for a longer wait than [`MAX_WAIT_MS`].
 pub fn delay_ms(reply: &Reply, tries: u8, now_ms: u64) -> Option<u32> {
-    if !is_transient(reply) || tries >= MAX_RETRIES {
+    backoff(reply, is_transient(reply), tries, now_ms)
+}
+
+/// [`delay_ms`] for a reply whose caller knows more than its status: Cognito throttles with HTTP
+/// 400 and an exception name, which it passes as `transient`.
+pub fn backoff(reply: &Reply, transient: bool, tries: u8, now_ms: u64) -> Option<u32> {
+    if !transient || tries >= MAX_RETRIES {
         return None;
     }
     let hinted = asked_wait_ms(reply.retry_after.as_deref(), reply.rate_limit_reset.as_deref(), now_ms);

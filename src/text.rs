@@ -20,17 +20,17 @@ pub fn cat(parts: &[&str]) -> String {
 
 /// An unsigned integer in decimal.
 pub fn num(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+    // Least significant first, then reversed: no index that could panic (and link this file's
+    // name and a panic message into the wasm).
+    let mut digits = Vec::new();
     loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+        digits.push(char::from(b'0' + (n % 10) as u8));
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    digits[i..].iter().map(|&d| d as char).collect()
+    digits.iter().rev().collect()
 }
 
 /// Whether `haystack` contains `needle`. Byte windows instead of `str::contains`: the standard

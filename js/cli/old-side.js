@@ -65,4 +65,4 @@ function oldSide(ctx, command, { connection }) {
   return { src, settings, client, key: `${src.name}:${where}`, title: `${label} ${where}`, listed };
 }
 
-module.exports = { oldSide };
+module.exports = { oldSide, describeListed };

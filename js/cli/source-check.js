@@ -14,14 +14,19 @@
  *    credentials token, an API token, a signing key) were accepted and the lookup works.
  * 2. login for that made-up user with a made-up password must answer "wrong email or password":
  *    the login client's credentials were accepted (a refused client is an Error naming them).
- * 3. With --user: a wrong password must be "wrong email or password" (one failure counted by the
+ * 3. The listing `tail`, `status` and `retire` read (the engine's, as those commands run it): its
+ *    first page must come back, each user importable. A source that cannot list (oidc with
+ *    `Lookup=none`) is a warning: the users who never log in must then be moved some other way.
+ * 4. With --user: a wrong password must be "wrong email or password" (one failure counted by the
  *    source), the right one must migrate, and get_user must find the same profile.
- * Side effects at the source: lookups and a failed login of a made-up user; with --user, one wrong
- * password and one login of the test user.
+ * Side effects at the source: lookups and a failed login of a made-up user, one page of users
+ * read; with --user, one wrong password and one login of the test user.
  */
 
 const crypto = require('node:crypto');
 const { runRecorded } = require('./rest-conformance');
+const { firstPage, CannotList } = require('./stream/listing');
+const { describeListed } = require('./old-side');
 
 const why = (report) => (report.error ? report.error.message : `the outcome was ${report.outcome}`);
 
@@ -37,9 +42,10 @@ function lastCall(requests) {
 /**
  * Adds the checks to doctor's checklist `list` under section `S`. `src`: the source (js/cli/source.js
  * pickSource, for its fix lines); `scripts`: {login, get_user} texts; `settings`: the checked
- * settings; `user`/`password`: the test user (both or neither); `out`: the output (secrets masked).
+ * settings; `user`/`password`: the test user (both or neither); `out`: the output (secrets masked);
+ * `engine`: dist/engine.js loaded, for the listing check.
  */
-async function checkSourceByScripts(list, S, { src, scripts, settings, user, password, out }) {
+async function checkSourceByScripts(list, S, { src, scripts, settings, user, password, out, engine }) {
   const fixes = src.fixes || {};
   const madeUp = `alm-doctor-${crypto.randomBytes(6).toString('hex')}@example.invalid`;
   const madeUpPassword = `alm-doctor-${crypto.randomBytes(12).toString('base64url')}`;
@@ -70,6 +76,8 @@ async function checkSourceByScripts(list, S, { src, scripts, settings, user, pas
       fixes.login || `check the ${src.name} source's login settings (${src.doc || 'its docs'})`
     );
   }
+
+  await checkListing(list, S, { src, settings, engine });
 
   const names = ['test user: wrong password refused', 'test user: migrates, and get_user finds the same profile'];
   if (!user) {
@@ -105,6 +113,31 @@ async function checkSourceByScripts(list, S, { src, scripts, settings, user, pas
     );
   } else {
     list.add(S, names[1], 'ok', `login.js and get_user.js both read the profile of ${right.report.stored.user_id}`);
+  }
+}
+
+/** Check 3: the first page of the listing, read as `tail`, `status` and `retire` read it. */
+async function checkListing(list, S, { src, settings, engine }) {
+  const name = 'users listed for tail, status and retire';
+  if (!engine || typeof engine.listStep !== 'function') return list.add(S, name, 'skip', 'dist/engine.js has no listStep; build again (`make dist`)');
+  const { label } = describeListed(src, settings);
+  const fix = (src.fixes && src.fixes.list) || `check the ${src.name} source's lookup settings (${src.doc || 'its docs'}): the listing uses the same credentials`;
+  try {
+    const page = await firstPage(engine, { source: src.name, settings, label });
+    const bad = page.records.filter((r) => r.import && r.import.error);
+    if (bad.length) return list.add(S, name, 'fail', `${bad.length} listed user(s) cannot be imported, e.g. ${bad[0].id}: ${bad[0].import.error}`, fix);
+    return list.add(S, name, 'ok', `the first page lists ${page.records.length} user(s)${page.more ? ', and names a next page' : ', the last'}`);
+  } catch (err) {
+    if (err instanceof CannotList) {
+      return list.add(
+        S,
+        name,
+        'warn',
+        `this source cannot list its users: ${err.message}`,
+        'tail, status and retire --deploy need a listing to find the users who never log in; move those users yourself'
+      );
+    }
+    return list.add(S, name, 'fail', err.message, fix);
   }
 }
 

@@ -47,12 +47,15 @@ pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     }
     data.extend_from_slice(&bits.to_be_bytes());
     let mut state = H0;
+    // Zips and `try_into` rather than slice copies: no length check that could panic (each of
+    // those links its message and this file's name into the wasm).
     for block in data.chunks_exact(64) {
-        compress256(&mut state, &[*GenericArray::from_slice(block)]);
+        let block: [u8; 64] = block.try_into().unwrap_or([0; 64]);
+        compress256(&mut state, &[GenericArray::from(block)]);
     }
     let mut digest = [0; 32];
-    for (out, word) in digest.chunks_exact_mut(4).zip(state) {
-        out.copy_from_slice(&word.to_be_bytes());
+    for (out, byte) in digest.iter_mut().zip(state.iter().flat_map(|w| w.to_be_bytes())) {
+        *out = byte;
     }
     digest
 }
@@ -60,10 +63,15 @@ pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
 /// HMAC-SHA256 (RFC 2104): a key longer than the 64-byte block is hashed first.
 pub fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&sha256(&[key]));
+    let hashed;
+    let key = if key.len() > 64 {
+        hashed = sha256(&[key]);
+        &hashed[..]
     } else {
-        block[..key.len()].copy_from_slice(key);
+        key
+    };
+    for (b, k) in block.iter_mut().zip(key) {
+        *b = *k;
     }
     let pad = |with: u8| block.map(|b| b ^ with);
     let inner = sha256(&[&pad(0x36), message]);

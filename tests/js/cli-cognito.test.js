@@ -115,9 +115,16 @@ describe('doctor --source cognito', () => {
   it('right credentials and a test user: every check passes', async () => {
     const r = await h.runCli(['doctor', ...flags(), '--user', JANE.attributes.email, '--json'], { env: env(), input: `${JANE.password}\n` });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    for (const n of ['lookup credentials accepted', 'login credentials accepted', 'test user: wrong password refused', 'test user: migrates, and get_user finds the same profile']) {
+    for (const n of [
+      'lookup credentials accepted',
+      'login credentials accepted',
+      'users listed for tail, status and retire',
+      'test user: wrong password refused',
+      'test user: migrates, and get_user finds the same profile',
+    ]) {
       assert.equal(check(r, n).status, 'ok', `${n}: ${JSON.stringify(check(r, n))}`);
     }
+    assert.match(check(r, 'users listed for tail, status and retire').detail, /the first page lists \d+ user\(s\), the last/);
   });
 
   it('a wrong IAM secret: the lookup fails (exit 1) with the fix naming ALM_COGNITO_SECRET_ACCESS_KEY, login still ok', async () => {
@@ -130,5 +137,8 @@ describe('doctor --source cognito', () => {
     assert.match(lookup.detail, /Secret_Access_Key/);
     assert.match(lookup.fix, /ALM_COGNITO_SECRET_ACCESS_KEY/);
     assert.equal(check(r, 'login credentials accepted').status, 'ok');
+    const listing = check(r, 'users listed for tail, status and retire');
+    assert.equal(listing.status, 'fail');
+    assert.match(listing.detail, /Secret_Access_Key/);
   });
 });

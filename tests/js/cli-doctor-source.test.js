@@ -52,6 +52,8 @@ describe('doctor --source oidc', () => {
       assert.equal(check(r, n).status, 'ok', `${n}: ${JSON.stringify(check(r, n))}`);
     }
     assert.match(check(r, 'test user: migrates, and get_user finds the same profile').detail, /both read the profile of /);
+    assert.equal(check(r, 'users listed for tail, status and retire').status, 'ok');
+    assert.match(check(r, 'users listed for tail, status and retire').detail, /the first page lists \d+ user/);
   });
 
   it('without --user: the credentials are still checked, the test-user lines are skipped with how to add one', async () => {

@@ -123,5 +123,6 @@ describe('--source firebase against the Firebase Auth emulator', { skip: SKIP },
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /lookup credentials accepted/);
     assert.match(r.stdout, /login credentials accepted/);
+    assert.match(r.stdout, /users listed for tail, status and retire[^\n]*first page lists \d+ user/);
   });
 });

@@ -185,3 +185,16 @@ test("the command line's listing (tail, status, retire): every user, mapped as g
   const found = await run(GET_USER, 'get_user', ['jane@example.com']);
   for (const [k, v] of Object.entries(found.profile)) assert.deepEqual(by.jane.import.user[k], v, k);
 });
+
+test('over 60 users: the emulator ignores Limit and PaginationToken, so the listing refuses its one long page (nothing listed)', { skip: INSTALL.skip }, async () => {
+  // cognito-local 5.3.0's ListUsers answers every user at once (lib/targets/listUsers.js); real
+  // Cognito pages by 60. Paging itself is proven against our fake (cli-sources-tail-cognito).
+  for (let i = 0; i < 60; i++) {
+    await aws('AdminCreateUser', { UserPoolId: pool, Username: `bulk${i}`, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: `bulk${i}@example.com` }] });
+  }
+  const { loadEngine, DEFAULT_DIST } = require('../../js/cli/dist');
+  const { listTo } = require('../../js/cli/stream/listing');
+  const file = path.join(dir, 'long.ndjson');
+  await assert.rejects(listTo(loadEngine(DEFAULT_DIST), { source: 'cognito', settings: settings(), file, label: 'Cognito user pool' }), /63 users, more than the 60 asked for/);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('long.ndjson')), [], 'no half listing is left');
+});

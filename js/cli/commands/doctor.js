@@ -388,7 +388,7 @@ async function checkSource(ctx, list, src) {
   const password = user === undefined ? undefined : await readPassword(ctx.out, user, src.name === 'rest' ? 'the user store' : `the ${src.name} source`);
   const scripts = { login: built.login.text, get_user: built.get_user.text };
   if (src.name === 'rest') await checkRestStore(list, 'user store', { scripts, settings, user, password, out: ctx.out, engine: loadEngine(distDir(ctx)) });
-  else await checkSourceByScripts(list, 'user store', { src, scripts, settings, user, password, out: ctx.out });
+  else await checkSourceByScripts(list, 'user store', { src, scripts, settings, user, password, out: ctx.out, engine: loadEngine(distDir(ctx)) });
 }
 
 const TITLES = {
