@@ -23,6 +23,8 @@
 // a stderr that wasm32-unknown-unknown throws away), which linked `core::fmt` and its padding and
 // number code into every script. Here a panic is a trap at once ([`wasm`]); the shim turns a trap
 // into an Error either way. Natively, and in the wasm tests, the crate is an ordinary `std` crate.
+// Measured on the auth0 scripts' module (release, wasm-bindgen, wasm-opt with the build's flags):
+// 63,976 -> 58,875 bytes of wasm, 25,709 -> 23,759 brotli.
 #![cfg_attr(feature = "bare", no_std)]
 #[cfg(feature = "bare")]
 extern crate alloc as std;
