@@ -158,7 +158,7 @@ async function measuredFigures(sourceSizes, opts) {
 
 /** What the cold rows compare: each source's first call with the requests it makes, not equal work. */
 const COLD_NOTE =
-  "Cold rows: a new container's first call, end to end, each source with its own requests (auth0 login: the password grant, discovery and JWKS; auth0 get_user: a token and the lookup; rest: one signed POST each; oidc login: discovery, the password grant, JWKS and userinfo; oidc get_user: a client-credentials token and Keycloak's user lookup; cognito login: InitiateAuth and the JWKS; cognito get_user: one signed ListUsers).";
+  "Cold rows: a new container's first call, end to end, each source with its own requests (auth0 login: the password grant, discovery and JWKS; auth0 get_user: a token and the lookup; rest: one signed POST each; oidc login: discovery, the password grant, JWKS and userinfo; oidc get_user: a client-credentials token and Keycloak's user lookup; cognito login: InitiateAuth, the JWKS and GetUser; cognito get_user: one signed ListUsers).";
 
 const ms = (n) => (typeof n === 'number' ? `${n.toFixed(n < 1 ? 3 : 1)} ms` : '-');
 
