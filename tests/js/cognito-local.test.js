@@ -196,5 +196,9 @@ test('over 60 users: the emulator ignores Limit and PaginationToken, so the list
   const { listTo } = require('../../js/cli/stream/listing');
   const file = path.join(dir, 'long.ndjson');
   await assert.rejects(listTo(loadEngine(DEFAULT_DIST), { source: 'cognito', settings: settings(), file, label: 'Cognito user pool' }), /63 users, more than the 60 asked for/);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('long.ndjson')), [], 'no half listing is left');
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.startsWith('long.ndjson')),
+    [],
+    'no half listing is left'
+  );
 });
