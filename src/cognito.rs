@@ -164,13 +164,6 @@ fn keys_step(ctx: Ctx, login: Box<Login>, tries: u8, refreshed: bool, delay: u32
     Step::Send { request: api::jwks(ctx.cfg, refreshed).delayed(delay), state: State::Keys { login, tries, refreshed } }
 }
 
-/// The backoff before another try of a read (`GetUser`, `ListUsers`), or `None`. Cognito
-/// throttles with HTTP 400 `TooManyRequestsException`: as retryable as a 429.
-fn read_retry(ctx: Ctx, r: &Reply, tries: u8) -> Option<u32> {
-    let throttled = r.status == Some(400) && api::exception(&r.body).0 == "TooManyRequestsException";
-    retry::backoff(r, throttled || retry::is_transient(r), tries, ctx.now_ms)
-}
-
 /// A read's reply that is not an answer to read (no answer, throttling, an error), or `None`.
 fn read_failure(r: &Reply, what: &str) -> Option<Outcome> {
     api::transport_failure(r, what).or_else(|| (!r.is_success()).then(|| api::api_failure(what, r)))
@@ -199,7 +192,7 @@ fn advance(ctx: Ctx, state: State, input: Input) -> Step {
         }
         (State::Verify { login }, Input::Verified(ok)) if LOGIN => after_verify(ctx, *login, ok),
         (State::Profile { access_token, sub, tries }, Input::Reply(r)) if LOGIN => {
-            if let Some(d) = read_retry(ctx, &r, tries) {
+            if let Some(d) = api::retry_delay(&r, tries, ctx.now_ms) {
                 return profile_step(ctx, access_token, sub, tries + 1, d);
             }
             Step::Done(
@@ -207,7 +200,7 @@ fn advance(ctx: Ctx, state: State, input: Input) -> Step {
             )
         }
         (State::Lookup { identifier, folded, tries, mfa }, Input::Reply(r)) => {
-            if let Some(d) = read_retry(ctx, &r, tries) {
+            if let Some(d) = api::retry_delay(&r, tries, ctx.now_ms) {
                 return lookup_step(ctx, identifier, folded, tries + 1, d, mfa);
             }
             if let Some(o) = read_failure(&r, "user lookup") {

@@ -20,7 +20,7 @@
 const crypto = require('node:crypto');
 const { createContainer } = require('../sandbox');
 const net = require('./net');
-const { firstPage, CannotList } = require('./stream/listing');
+const { checkFirstPage } = require('./listing-check');
 
 /** The contract's numbers (src/rest/settings.rs `limits`), needed to build the requests sent here. */
 const REPLAY_WINDOW_S = 300;
@@ -236,18 +236,18 @@ async function checkRestStore(list, S, { scripts, settings, user, password, out,
 
 /** The optional rule: the first page of `POST /list-users`, or why the store has none. */
 async function checkListCall(list, S, { settings, engine, secretOk, needsSecret }) {
-  const name = 'optional list call: POST /list-users (tail, status, retire)';
-  if (!engine || typeof engine.listStep !== 'function') return list.add(S, name, 'skip', 'dist/engine.js has no listStep; build again (`make dist`)');
-  if (!secretOk) return list.add(S, name, 'skip', needsSecret);
-  try {
-    const page = await firstPage(engine, { source: 'rest', settings, label: 'list-users' });
-    const bad = page.records.filter((r) => r.import && r.import.error);
-    if (bad.length) return list.add(S, name, 'fail', `${bad.length} listed user(s) do not pass the profile schema, e.g. ${bad[0].id}: ${bad[0].import.error}`, FIX.profile);
-    return list.add(S, name, 'ok', `the first page lists ${page.records.length} user(s)${page.more ? ', and names a next page' : ', the last'}`);
-  } catch (err) {
-    if (err instanceof CannotList) return list.add(S, name, 'warn', 'not served (HTTP 404)', FIX.listMissing);
-    return list.add(S, name, 'fail', err.message, FIX.list);
-  }
+  await checkFirstPage(list, S, {
+    name: 'optional list call: POST /list-users (tail, status, retire)',
+    engine,
+    source: 'rest',
+    settings,
+    label: 'list-users',
+    skipWhy: secretOk ? null : needsSecret,
+    unfit: 'do not pass the profile schema',
+    fix: FIX.list,
+    badFix: FIX.profile,
+    cannot: () => ({ detail: 'not served (HTTP 404)', fix: FIX.listMissing }),
+  });
 }
 
 module.exports = { checkRestStore, runRecorded, REPLAY_WINDOW_S };

@@ -25,7 +25,7 @@
 
 const crypto = require('node:crypto');
 const { runRecorded } = require('./rest-conformance');
-const { firstPage, CannotList } = require('./stream/listing');
+const { checkFirstPage } = require('./listing-check');
 const { describeListed } = require('./old-side');
 
 const why = (report) => (report.error ? report.error.message : `the outcome was ${report.outcome}`);
@@ -118,27 +118,21 @@ async function checkSourceByScripts(list, S, { src, scripts, settings, user, pas
 
 /** Check 3: the first page of the listing, read as `tail`, `status` and `retire` read it. */
 async function checkListing(list, S, { src, settings, engine }) {
-  const name = 'users listed for tail, status and retire';
-  if (!engine || typeof engine.listStep !== 'function') return list.add(S, name, 'skip', 'dist/engine.js has no listStep; build again (`make dist`)');
-  const { label } = describeListed(src, settings);
   const fix = (src.fixes && src.fixes.list) || `check the ${src.name} source's lookup settings (${src.doc || 'its docs'}): the listing uses the same credentials`;
-  try {
-    const page = await firstPage(engine, { source: src.name, settings, label });
-    const bad = page.records.filter((r) => r.import && r.import.error);
-    if (bad.length) return list.add(S, name, 'fail', `${bad.length} listed user(s) cannot be imported, e.g. ${bad[0].id}: ${bad[0].import.error}`, fix);
-    return list.add(S, name, 'ok', `the first page lists ${page.records.length} user(s)${page.more ? ', and names a next page' : ', the last'}`);
-  } catch (err) {
-    if (err instanceof CannotList) {
-      return list.add(
-        S,
-        name,
-        'warn',
-        `this source cannot list its users: ${err.message}`,
-        'tail, status and retire --deploy need a listing to find the users who never log in; move those users yourself'
-      );
-    }
-    return list.add(S, name, 'fail', err.message, fix);
-  }
+  await checkFirstPage(list, S, {
+    name: 'users listed for tail, status and retire',
+    engine,
+    source: src.name,
+    settings,
+    label: describeListed(src, settings).label,
+    unfit: 'cannot be imported',
+    fix,
+    badFix: fix,
+    cannot: (err) => ({
+      detail: `this source cannot list its users: ${err.message}`,
+      fix: 'tail, status and retire --deploy need a listing to find the users who never log in; move those users yourself',
+    }),
+  });
 }
 
 module.exports = { checkSourceByScripts };

@@ -17,6 +17,7 @@ use crate::http::{CacheHint, Reply, Request, API_TIMEOUT_MS, PASSWORD_TIMEOUT_MS
 use crate::json::{self, Value};
 use crate::outcome::Outcome;
 use crate::prelude::*;
+use crate::retry;
 use crate::text::{cat, excerpt, mentions, num};
 
 /// The end-user messages, the same words as the other sources'.
@@ -105,6 +106,13 @@ pub fn exception(body: &str) -> (String, String) {
     let kind = kind.rsplit('#').next().unwrap_or("").split(':').next().unwrap_or("").to_string();
     let message = if v.get("message").is_some() { field("message") } else { field("Message") };
     (kind, message)
+}
+
+/// The backoff before another try of a read (`GetUser`, `ListUsers`, a listing page), or `None`.
+/// Cognito throttles with HTTP 400 `TooManyRequestsException`: as retryable as a 429.
+pub fn retry_delay(reply: &Reply, tries: u8, now_ms: u64) -> Option<u32> {
+    let throttled = reply.status == Some(400) && exception(&reply.body).0 == "TooManyRequestsException";
+    retry::backoff(reply, throttled || retry::is_transient(reply), tries, now_ms)
 }
 
 /// No answer, throttling and outages, whatever the call: `None` when the reply is an answer the

@@ -23,7 +23,6 @@ use crate::json::{self, Value};
 use crate::listing::{import_of, limits, record, unmappable, Answer, State};
 use crate::outcome::Outcome;
 use crate::prelude::*;
-use crate::retry;
 use crate::text::{cat, num};
 
 /// The `ListUsers` body for the page at `cursor` (`null`: the first page).
@@ -69,16 +68,13 @@ fn message(o: Outcome) -> String {
 
 /// A page reply: its records and where the next page is, a retry (signed anew), or why not.
 pub fn read(cfg: &CognitoConfig, state: &mut State, now_ms: u64, reply: &Reply) -> Answer {
-    // Cognito throttles with HTTP 400 `TooManyRequestsException`: as retryable as a 429 (get_user
-    // reads it the same way).
-    let throttled = reply.status == Some(400) && api::exception(&reply.body).0 == "TooManyRequestsException";
-    let retryable = if throttled { Reply { status: Some(429), ..reply.clone() } } else { reply.clone() };
-    if let Some(d) = retry::delay_ms(&retryable, state.tries, now_ms) {
+    // Throttling (HTTP 400 `TooManyRequestsException`) is retried as the scripts retry it.
+    if let Some(d) = api::retry_delay(reply, state.tries, now_ms) {
         state.tries += 1;
         state.delay_ms = d;
         return next(cfg, state, now_ms);
     }
-    if let Some(o) = api::transport_failure(&retryable, "user list") {
+    if let Some(o) = api::transport_failure(reply, "user list") {
         return Answer::Error(message(o));
     }
     if reply.body.len() >= limits::MAX_PAGE_BYTES as usize {

@@ -176,6 +176,10 @@ fn throttling_is_retried_and_signed_anew() {
     assert!(r["delay_ms"].as_u64().unwrap() > 0, "{b}");
     assert_eq!(b["state"]["tries"], 1);
     assert_signed(r);
+    // Still throttled after the retries: an error saying so, never a page.
+    let c = step(&s, &b["state"], json!({"reply": reply(400, &throttled)}));
+    let d = step(&s, &c["state"], json!({"reply": reply(400, &throttled)}));
+    assert!(d["error"].as_str().unwrap_or_else(|| panic!("{d}")).contains("throttling"), "{d}");
 }
 
 #[test]
